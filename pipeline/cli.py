@@ -1,0 +1,135 @@
+"""The command line: parses, calls the stages, maps errors to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipeline.config import STRUCTURES, Settings, load_settings
+from pipeline.errors import GenpostError, UsageError
+from pipeline.instincts import load_instincts
+from pipeline.llm import Gateway
+from pipeline.llm.openai_provider import OpenAIProvider
+from pipeline.prompts import PromptBook
+from pipeline.run import Result, generate
+from pipeline.types import Brief
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line and exit 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="genpost",
+        description="Write a Japanese psychology-marketing blog post as a Jekyll draft.",
+    )
+    parser.add_argument("--instinct", required=True, metavar="KEY", help="instinct key, e.g. learning")
+    parser.add_argument("--keywords", required=True, nargs="+", metavar="KW", help="primary keyword first")
+    parser.add_argument("--theme", help="category / theme (default: the planner picks from genpost.yml)")
+    parser.add_argument("--structure", help=f"one of {', '.join(STRUCTURES)}")
+    parser.add_argument("--out", default="out", type=Path, help="draft directory (default: out/)")
+    parser.add_argument("--site", type=Path, help="Jekyll site root, for related posts")
+    parser.add_argument("--date", help="publication time, ISO 8601 (default: now)")
+    parser.add_argument("--model", help="model for every stage (default: per stage from genpost.yml)")
+    parser.add_argument("--provider", choices=("openai",), default="openai", help="model provider")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log each stage and call to stderr")
+    parser.add_argument("--json", action="store_true", help="print a JSON summary instead of the path")
+    return parser
+
+
+def parse_date(text: str | None, settings: Settings) -> datetime:
+    """An aware datetime; a naive --date is read in the site's timezone."""
+    if not text:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--date {text!r} is not an ISO 8601 date or time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=settings.site.zone)
+    return moment
+
+
+def make_brief(args: argparse.Namespace, settings: Settings, instinct_keys: list[str]) -> Brief:
+    """Validate the arguments into a Brief."""
+    if args.instinct not in instinct_keys:
+        raise UsageError(f"unknown instinct {args.instinct!r}; choose one of: {', '.join(instinct_keys)}")
+    structure = args.structure or settings.site.default_structure
+    if structure not in STRUCTURES:
+        raise UsageError(f"unknown structure {structure!r}; choose one of: {', '.join(STRUCTURES)}")
+    keywords = [k.strip() for k in args.keywords]
+    if not keywords or any(not k for k in keywords):
+        raise UsageError("--keywords needs at least one non-empty keyword")
+    if args.site is not None and not (args.site / "_posts").is_dir():
+        raise UsageError(f"--site {args.site} has no _posts/ directory")
+    theme = args.theme.strip() if args.theme else None
+    return Brief(
+        instinct=args.instinct,
+        keywords=keywords,
+        theme=theme or None,
+        structure=structure,
+        date=parse_date(args.date, settings),
+        site=args.site,
+    )
+
+
+async def _write(args: argparse.Namespace) -> Result:
+    settings = load_settings()
+    instincts = load_instincts()
+    brief = make_brief(args, settings, list(instincts))
+    gateway = Gateway(OpenAIProvider(settings.llm.timeout), settings.llm, PromptBook(), model_override=args.model)
+    try:
+        return await generate(brief, instincts[brief.instinct], settings, gateway, args.out)
+    finally:
+        await gateway.close()
+
+
+def _summary(result: Result) -> str:
+    record = result.record
+    return json.dumps(
+        {
+            "path": str(result.path),
+            "title": record.plan.title,
+            "reading_time": record.reading_time,
+            "body_chars": record.body_chars,
+            "related": [r.name for r in record.related],
+            "totals": record.totals,
+            "seconds": record.stage_seconds,
+        },
+        ensure_ascii=False,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run genpost; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    verbose = "-v" in argv or "--verbose" in argv
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="genpost: %(message)s", stream=sys.stderr
+    )
+    for noisy in ("httpx", "openai"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        args = build_parser().parse_args(argv)
+        result = asyncio.run(_write(args))
+    except GenpostError as exc:
+        print(f"genpost: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("genpost: interrupted", file=sys.stderr)
+        return 130
+    print(_summary(result) if args.json else result.path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

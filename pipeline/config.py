@@ -1,0 +1,128 @@
+"""Settings from `genpost.yml` and the environment, validated."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from pipeline.errors import UsageError
+from pipeline.paths import resource
+from pipeline.yamlfile import load_yaml, validate
+
+STRUCTURES = ("howTo", "problemSolution", "caseStudy", "comparison")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SiteSettings(_Strict):
+    name: str = "LeadFive"
+    url: str = "https://leadfive.co.jp"
+    baseurl: str = ""
+    author: str = "LeadFive AI"
+    logo: str = "https://leadfive.co.jp/assets/images/logo.png"
+    language: str = "ja"
+    timezone: str = "Asia/Tokyo"
+    layout: str = "blog-post"
+    featured: bool = True
+    categories: list[str] = Field(default_factory=lambda: ["AIマーケティング"], min_length=1)
+    default_structure: str = "howTo"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown timezone {value!r}") from None
+        return value
+
+    @field_validator("default_structure")
+    @classmethod
+    def _known_structure(cls, value: str) -> str:
+        if value not in STRUCTURES:
+            raise ValueError(f"must be one of {', '.join(STRUCTURES)}")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class RelatedSettings(_Strict):
+    heading: str = "こちらの記事もおすすめです"
+    count: int = Field(3, ge=0, le=10)
+    min_score: float = Field(0.08, ge=0)
+
+
+class CtaSettings(_Strict):
+    heading: str = "無料相談受付中"
+    text: str = "まずは無料相談で、具体的な活用方法をご提案します。"
+    button: str = "無料相談はこちら"
+    link: str = "/contact/"
+
+
+class SectionLengths(_Strict):
+    lead: int = 200
+    background: int = 400
+    trend_intro: int = 120
+    trend_part: int = 260
+    steps_intro: int = 80
+    step: int = 260
+    cases: int = 400
+    summary: int = 260
+
+
+class LengthSettings(_Strict):
+    title_max: int = 60
+    description_max: int = 120
+    reading_chars_per_minute: int = Field(500, gt=0)
+    body: tuple[int, int] = (2500, 3500)
+    sections: SectionLengths = Field(default_factory=SectionLengths)
+
+
+class Price(_Strict):
+    """USD per million tokens."""
+
+    input: float = 0.0
+    cached_input: float | None = None
+    output: float = 0.0
+
+
+class LLMSettings(_Strict):
+    models: dict[str, str] = Field(default_factory=lambda: {"plan": "gpt-4o-mini", "draft": "gpt-4o-mini"})
+    temperature: float = 0.7
+    stream: bool = True
+    concurrency: int = Field(8, ge=1, le=64)
+    timeout: float = Field(120.0, gt=0)
+    prices: dict[str, Price] = Field(default_factory=dict)
+
+    def model_for(self, stage: str) -> str:
+        return self.models.get(stage) or self.models.get("draft") or "gpt-4o-mini"
+
+
+class Settings(_Strict):
+    site: SiteSettings = Field(default_factory=SiteSettings)
+    related: RelatedSettings = Field(default_factory=RelatedSettings)
+    cta: CtaSettings = Field(default_factory=CtaSettings)
+    lengths: LengthSettings = Field(default_factory=LengthSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Load `genpost.yml` (or `path`) and apply environment overrides."""
+    path = path or Path(os.environ.get("GENPOST_CONFIG") or resource("genpost.yml"))
+    settings = validate(Settings, load_yaml(path), path) if path.exists() else Settings()
+    timeout = os.environ.get("GENPOST_LLM_TIMEOUT")
+    if timeout:
+        try:
+            settings.llm.timeout = float(timeout)
+        except ValueError:
+            raise UsageError(f"GENPOST_LLM_TIMEOUT must be a number of seconds, not {timeout!r}") from None
+        if settings.llm.timeout <= 0:
+            raise UsageError("GENPOST_LLM_TIMEOUT must be positive")
+    return settings

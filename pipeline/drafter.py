@@ -1,0 +1,115 @@
+"""Plan → Sections: every piece of prose drafted concurrently through `prompts/*.j2`."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from pipeline.config import Settings
+from pipeline.instincts import Instinct
+from pipeline.llm import Gateway
+from pipeline.outline import Outline
+from pipeline.text import clean_line, clean_prose
+from pipeline.types import Brief, Plan, Sections, StepText, SummaryText
+
+
+def max_tokens_for(chars: int) -> int:
+    """A token cap with room for Japanese (about one token a character) and JSON."""
+    return int(chars * 2) + 200
+
+
+class Drafter:
+    """Drafts one post's sections; each call sees the whole outline so none repeats another."""
+
+    def __init__(
+        self,
+        brief: Brief,
+        plan: Plan,
+        outline: Outline,
+        instinct: Instinct,
+        settings: Settings,
+        gateway: Gateway,
+    ) -> None:
+        self.brief, self.plan, self.outline = brief, plan, outline
+        self.instinct, self.settings, self.gateway = instinct, settings, gateway
+        self.lengths = settings.lengths.sections
+
+    def _context(self, current: str, target_chars: int, use_keyword: bool, **extra: Any) -> dict:
+        return {
+            "site_name": self.settings.site.name,
+            "brief": self.brief,
+            "plan": self.plan,
+            "instinct": self.instinct,
+            "theme": self.plan.category,
+            "structure": self.brief.structure,
+            "headings": self.outline.headings(),
+            "current": current,
+            "target_chars": target_chars,
+            "use_keyword": use_keyword,
+            **extra,
+        }
+
+    async def _prose(self, part: str, template: str, current: str, chars: int, keyword: bool, **extra: Any) -> str:
+        prompt = self.gateway.prompts.render(template, **self._context(current, chars, keyword, **extra))
+        text = await self.gateway.text(stage="draft", part=part, prompt=prompt, max_tokens=max_tokens_for(chars))
+        return clean_prose(text)
+
+    async def _step(self, index: int) -> StepText:
+        step = self.plan.steps[index]
+        current = f"### ステップ{index + 1}: {step.title}"
+        chars = self.lengths.step
+        prompt = self.gateway.prompts.render("step.j2", **self._context(current, chars, False, step=step))
+        answer = await self.gateway.structured(
+            stage="draft", part=f"step{index + 1}", prompt=prompt, model=StepText, max_tokens=max_tokens_for(chars)
+        )
+        return StepText(
+            summary=clean_prose(answer.summary),
+            actions=[clean_line(a) for a in answer.actions],
+            metrics=[clean_line(m) for m in answer.metrics],
+            cautions=[clean_line(c) for c in answer.cautions],
+        )
+
+    async def _summary(self) -> SummaryText:
+        current = f"## {self.outline.summary}"
+        chars = self.lengths.summary
+        prompt = self.gateway.prompts.render("summary.j2", **self._context(current, chars, True))
+        answer = await self.gateway.structured(
+            stage="draft", part="summary", prompt=prompt, model=SummaryText, max_tokens=max_tokens_for(chars)
+        )
+        points = [
+            p.model_copy(update={"label": clean_line(p.label), "text": clean_line(p.text)}) for p in answer.points
+        ]
+        return SummaryText(intro=clean_line(answer.intro), points=points, closing=clean_line(answer.closing))
+
+    async def draft(self) -> Sections:
+        """Every section at once; the gateway caps how many calls are in flight."""
+        o, n = self.outline, self.lengths
+        trend_template = f"trend_{self.brief.structure}.j2"
+        lead = self._prose("lead", "lead.j2", "（導入文）", n.lead, True)
+        background = self._prose("background", "background.j2", f"## {o.background}", n.background, True)
+        trend_intro = self._prose("trend_intro", "trend_intro.j2", f"## {o.trend}", n.trend_intro, False)
+        trend_parts = [
+            self._prose(
+                f"trend{i + 1}", trend_template, f"### {title}", n.trend_part, False,
+                index=i, point=self.plan.trend_points[i],
+            )
+            for i, title in enumerate(o.trend_parts)
+        ]
+        steps_intro = self._prose("steps_intro", "steps_intro.j2", f"## {o.steps}", n.steps_intro, False)
+        steps = [self._step(i) for i in range(len(self.plan.steps))]
+        cases = self._prose("cases", "cases.j2", f"## {o.cases}", n.cases, True)
+        results = await asyncio.gather(
+            lead, background, trend_intro, *trend_parts, steps_intro, *steps, cases, self._summary()
+        )
+        k = len(trend_parts)
+        s = len(steps)
+        return Sections(
+            lead=results[0],
+            background=results[1],
+            trend_intro=results[2],
+            trend_parts=list(results[3 : 3 + k]),
+            steps_intro=results[3 + k],
+            steps=list(results[4 + k : 4 + k + s]),
+            cases=results[4 + k + s],
+            summary=results[5 + k + s],
+        )

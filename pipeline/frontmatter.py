@@ -1,0 +1,52 @@
+"""YAML front matter: written by PyYAML in the reference post's style, read back safely."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import yaml
+
+
+class Quoted(str):
+    """A string written in double quotes, like the reference post's title."""
+
+
+class Flow(list):
+    """A list written inline: `[a, b]`."""
+
+
+class Timestamp(str):
+    """An ISO 8601 UTC time written as a plain YAML timestamp."""
+
+    @classmethod
+    def of(cls, moment: datetime) -> Timestamp:
+        utc = moment.astimezone(UTC)
+        return cls(utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z")
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(Quoted, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", str(v), style='"'))
+_Dumper.add_representer(Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", list(v), flow_style=True))
+_Dumper.add_representer(Timestamp, lambda d, v: d.represent_scalar("tag:yaml.org,2002:timestamp", str(v)))
+
+
+def dump(fields: dict[str, Any]) -> str:
+    """The front matter block, keys in the given order, `---` lines included."""
+    body = yaml.dump(fields, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100_000)
+    return f"---\n{body}---\n"
+
+
+def split(text: str) -> tuple[dict[str, Any], str]:
+    """Front matter and body of a Markdown file; no front matter gives ({}, text)."""
+    if not text.startswith("---"):
+        return {}, text
+    lines = text.split("\n")
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() == "---":
+            data = yaml.safe_load("\n".join(lines[1:i])) or {}
+            return (data if isinstance(data, dict) else {}), "\n".join(lines[i + 1 :])
+    return {}, text

@@ -1,0 +1,45 @@
+"""The eight instincts and their fallback photo catalogue, from `instincts.yml`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pipeline.paths import resource
+from pipeline.yamlfile import load_yaml, validate
+
+
+class CataloguePhoto(BaseModel):
+    """A real Unsplash photo kept for when no search is possible."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: str
+    page: str | None = None
+    description: str = ""
+    photographer: str | None = None
+    profile: str | None = None
+
+
+class Instinct(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    key: str = ""
+    name: str
+    triggers: list[str] = Field(min_length=1)
+    psychology: str
+    tone: str
+    images: list[CataloguePhoto] = Field(min_length=4)
+
+
+class _InstinctsFile(BaseModel):
+    photos: dict[str, CataloguePhoto] = Field(default_factory=dict)
+    instincts: dict[str, Instinct] = Field(min_length=1)
+
+
+def load_instincts(path: Path | None = None) -> dict[str, Instinct]:
+    """All instincts by key, in file order."""
+    path = path or resource("instincts.yml")
+    data = validate(_InstinctsFile, load_yaml(path), path)
+    for key, instinct in data.instincts.items():
+        instinct.key = key
+    return data.instincts

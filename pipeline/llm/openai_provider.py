@@ -1,0 +1,98 @@
+"""Chat Completions through the openai SDK: OpenAI, Azure, Ollama, vLLM, llama.cpp."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import openai
+from openai import AsyncOpenAI
+
+from pipeline.errors import ProviderError, UsageError
+from pipeline.llm.provider import ChatRequest, ChatResult, TransientError
+
+
+class OpenAIProvider:
+    """Reads OPENAI_API_KEY and OPENAI_BASE_URL the way the SDK does."""
+
+    name = "openai"
+
+    def __init__(self, timeout: float) -> None:
+        try:
+            # The SDK's own retries are off: the gateway owns retrying.
+            self.client = AsyncOpenAI(max_retries=0, timeout=timeout)
+        except openai.OpenAIError:
+            raise UsageError("OPENAI_API_KEY is not set (or pass --provider local)") from None
+
+    async def close(self) -> None:
+        await self.client.close()
+
+    def _params(self, request: ChatRequest) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "model": request.model,
+            "messages": request.messages,
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+            "timeout": request.timeout,
+        }
+        if request.schema is not None:
+            params["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": request.schema_name, "schema": request.schema, "strict": True},
+            }
+        return params
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        try:
+            if request.stream:
+                return await self._streamed(request)
+            return await self._plain(request)
+        except (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError) as exc:
+            raise TransientError(_describe(exc)) from None
+        except openai.APIStatusError as exc:
+            if exc.status_code in (408, 409) or exc.status_code >= 500:
+                raise TransientError(_describe(exc)) from None
+            raise ProviderError(f"model provider refused the call: {_describe(exc)}") from None
+
+    async def _plain(self, request: ChatRequest) -> ChatResult:
+        response = await self.client.chat.completions.create(**self._params(request))
+        choice = response.choices[0]
+        result = ChatResult(text=choice.message.content or "", finish_reason=choice.finish_reason)
+        _take_usage(result, response.usage)
+        return result
+
+    async def _streamed(self, request: ChatRequest) -> ChatResult:
+        started = time.perf_counter()
+        stream = await self.client.chat.completions.create(
+            **self._params(request), stream=True, stream_options={"include_usage": True}
+        )
+        parts: list[str] = []
+        result = ChatResult(text="")
+        async for chunk in stream:
+            if chunk.usage is not None:
+                _take_usage(result, chunk.usage)
+            for choice in chunk.choices:
+                if choice.delta.content:
+                    if result.ttft_s is None:
+                        result.ttft_s = time.perf_counter() - started
+                    parts.append(choice.delta.content)
+                if choice.finish_reason:
+                    result.finish_reason = choice.finish_reason
+        result.text = "".join(parts)
+        return result
+
+
+def _take_usage(result: ChatResult, usage: Any) -> None:
+    if usage is None:
+        return
+    result.prompt_tokens = usage.prompt_tokens or 0
+    result.completion_tokens = usage.completion_tokens or 0
+    details = getattr(usage, "prompt_tokens_details", None)
+    result.cached_tokens = (getattr(details, "cached_tokens", 0) or 0) if details else 0
+
+
+def _describe(exc: openai.OpenAIError) -> str:
+    """A short cause, never the request (which could carry headers)."""
+    status = getattr(exc, "status_code", None)
+    kind = type(exc).__name__
+    return f"{kind} (HTTP {status})" if status else kind

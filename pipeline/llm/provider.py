@@ -1,0 +1,44 @@
+"""What every model provider takes and returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    model: str
+    messages: list[dict[str, str]]
+    max_tokens: int
+    temperature: float
+    timeout: float
+    stream: bool = True
+    schema: dict[str, Any] | None = None
+    schema_name: str = "answer"
+
+
+@dataclass
+class ChatResult:
+    text: str
+    finish_reason: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    ttft_s: float | None = None
+
+
+class TransientError(Exception):
+    """A failure worth retrying (rate limit, 5xx, dropped connection, timeout)."""
+
+
+class Provider(Protocol):
+    name: str
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        """One model call; raise TransientError for failures worth retrying."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
+        ...

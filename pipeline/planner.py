@@ -1,0 +1,86 @@
+"""Brief → Plan: one structured call, validated, re-asked once if invalid."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from pipeline.config import Settings
+from pipeline.instincts import Instinct
+from pipeline.llm import Gateway
+from pipeline.llm.schema import strict_schema
+from pipeline.outline import TREND_PARTS
+from pipeline.text import keyword_words
+from pipeline.types import Brief, Plan
+
+PLAN_MAX_TOKENS = 1200
+
+
+def categories_for(brief: Brief, settings: Settings) -> list[str]:
+    """The category choices: the given theme, or the configured categories."""
+    return [brief.theme] if brief.theme else list(settings.site.categories)
+
+
+def plan_schema(categories: list[str]) -> dict:
+    """The Plan schema with the category limited to the allowed choices."""
+    schema = strict_schema(Plan)
+    schema["properties"]["category"]["enum"] = categories
+    return schema
+
+
+def plan_problems(plan: Plan, brief: Brief, settings: Settings) -> list[str]:
+    """What a valid-JSON plan still gets wrong, in words the model can act on."""
+    problems = []
+    lengths = settings.lengths
+    title = unicodedata.normalize("NFKC", plan.title)
+    if len(plan.title) > lengths.title_max:
+        problems.append(f"title が{len(plan.title)}字です。{lengths.title_max}字以内にしてください")
+    if not any(ch.isdigit() for ch in title):
+        problems.append("title に半角数字を含めてください")
+    missing = [w for w in keyword_words(brief.primary_keyword) if w.lower() not in title.lower()]
+    if missing:
+        problems.append(f"title に主キーワードの語（{'、'.join(missing)}）を含めてください")
+    if len(plan.description) > lengths.description_max:
+        problems.append(f"description を{lengths.description_max}字以内にしてください")
+    if plan.category not in categories_for(brief, settings):
+        problems.append("category は指定の選択肢から選んでください")
+    queries = plan.image_queries.model_dump().values()
+    if any(not q.strip() or not q.isascii() for q in queries):
+        problems.append("image_queries は英語（ASCII）で、空にしないでください")
+    if any(not t.strip() for t in plan.tags) or any(not s.title.strip() for s in plan.steps):
+        problems.append("tags と steps.title は空にしないでください")
+    return problems
+
+
+async def make_plan(brief: Brief, instinct: Instinct, settings: Settings, gateway: Gateway) -> Plan:
+    """Ask the planning model for a Plan that meets every rule."""
+    categories = categories_for(brief, settings)
+    prompt = gateway.prompts.render(
+        "plan.j2",
+        site_name=settings.site.name,
+        brief=brief,
+        instinct=instinct,
+        structure=brief.structure,
+        categories=categories,
+        theme_hint=brief.theme or "テーマ",
+        trend_parts=TREND_PARTS[brief.structure],
+        keyword_words=keyword_words(brief.primary_keyword),
+        title_max=settings.lengths.title_max,
+        description_max=settings.lengths.description_max,
+        date_label=brief.date.astimezone(settings.site.zone).strftime("%Y年%m月%d日"),
+    )
+    plan = await gateway.structured(
+        stage="plan",
+        part="plan",
+        prompt=prompt,
+        model=Plan,
+        schema=plan_schema(categories),
+        max_tokens=PLAN_MAX_TOKENS,
+        check=lambda p: plan_problems(p, brief, settings),
+    )
+    return plan.model_copy(update={"tags": _tags_with_primary(plan.tags, brief.primary_keyword)})
+
+
+def _tags_with_primary(tags: list[str], primary: str) -> list[str]:
+    """Tags with the primary keyword first and no duplicates."""
+    ordered = [primary, *tags]
+    return list(dict.fromkeys(t.strip() for t in ordered if t.strip()))

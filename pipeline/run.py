@@ -1,0 +1,86 @@
+"""One post, end to end: brief → plan → sections → images → post → draft in `out/`."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.assembler import Assembler
+from pipeline.config import Settings
+from pipeline.drafter import Drafter
+from pipeline.images import catalogue_images
+from pipeline.instincts import Instinct
+from pipeline.llm import Gateway
+from pipeline.outline import build_outline
+from pipeline.planner import make_plan
+from pipeline.site import load_posts, related_posts
+from pipeline.store import ensure_dir, write_draft
+from pipeline.types import Brief, Post, RunRecord
+
+log = logging.getLogger("genpost")
+
+
+@dataclass
+class Result:
+    """What a run produced."""
+
+    path: Path
+    post: Post
+    record: RunRecord
+
+
+async def generate(
+    brief: Brief, instinct: Instinct, settings: Settings, gateway: Gateway, out_dir: Path
+) -> Result:
+    """Write one draft and its run record into `out_dir`."""
+    ensure_dir(out_dir)
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+
+    mark = time.perf_counter()
+    plan = await make_plan(brief, instinct, settings, gateway)
+    seconds["plan"] = time.perf_counter() - mark
+    log.info("plan: %s", plan.title)
+
+    outline = build_outline(instinct.name, plan.category, brief.structure, [s.title for s in plan.steps])
+    mark = time.perf_counter()
+    sections = await Drafter(brief, plan, outline, instinct, settings, gateway).draft()
+    seconds["draft"] = time.perf_counter() - mark
+
+    mark = time.perf_counter()
+    images = catalogue_images(instinct, plan, outline)
+    related = []
+    if brief.site is not None:
+        related = related_posts(
+            load_posts(brief.site), plan.title, [*plan.tags, *brief.keywords, plan.category],
+            settings.related.count, settings.related.min_score,
+        )
+    seconds["images_related"] = time.perf_counter() - mark
+
+    post = Assembler(settings, instinct).assemble(brief, plan, outline, sections, images, related)
+    seconds["total"] = time.perf_counter() - started
+    record = RunRecord(
+        genpost_version=__version__,
+        created_at=datetime.now(UTC),
+        brief=brief,
+        plan=plan,
+        sections=sections,
+        images=images,
+        related=related,
+        calls=gateway.calls,
+        totals=gateway.totals(),
+        stage_seconds={k: round(v, 4) for k, v in seconds.items()},
+        reading_time=post.reading_time,
+        body_chars=post.body_chars,
+    )
+
+    def record_json(name: str) -> str:
+        return record.model_copy(update={"draft": name}).model_dump_json(indent=2)
+
+    path = write_draft(out_dir, post.filename, post.markdown, record_json)
+    record.draft = path.name
+    return Result(path=path, post=post, record=record)

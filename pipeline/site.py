@@ -1,0 +1,82 @@
+"""A Jekyll site: its posts, and which of them are related to a new one."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from pipeline import frontmatter
+from pipeline.types import RelatedPost
+
+POST_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.(md|markdown|html)$")
+
+
+@dataclass(frozen=True)
+class SitePost:
+    """A post in `_posts/`: `name` is what `{% post_url %}` takes."""
+
+    name: str
+    path: Path
+    title: str
+    tags: tuple[str, ...] = field(default=())
+
+
+def load_posts(site: Path) -> list[SitePost]:
+    """Every post under `site/_posts`, newest name first; unreadable files are skipped."""
+    posts = []
+    for path in sorted((site / "_posts").glob("*"), reverse=True):
+        if not path.is_file() or not POST_NAME.match(path.name):
+            continue
+        try:
+            data, _ = frontmatter.split(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        words = [*_as_list(data.get("tags")), *_as_list(data.get("seo_keywords")), *_as_list(data.get("categories"))]
+        title = str(data.get("title") or path.stem)
+        posts.append(SitePost(name=path.stem, path=path, title=title, tags=tuple(words)))
+    return posts
+
+
+def _as_list(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return []
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = [c for c in _norm(text) if c.isalpha()]
+    return {a + b for a, b in itertools.pairwise(chars)}
+
+
+def _overlap(a: set[str], b: set[str]) -> float:
+    """Dice coefficient of two sets."""
+    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
+
+
+def topic_score(title: str, words: list[str], post: SitePost) -> float:
+    """How related `post` is: shared tags and keywords, and shared title wording."""
+    mine = {_norm(w) for w in words}
+    theirs = {_norm(w) for w in post.tags}
+    tag_score = _overlap(mine, theirs)
+    text_score = _overlap(_bigrams(title + " ".join(words)), _bigrams(post.title + " ".join(post.tags)))
+    return round(0.5 * tag_score + 0.5 * text_score, 4)
+
+
+def related_posts(
+    posts: list[SitePost], title: str, words: list[str], count: int, min_score: float
+) -> list[RelatedPost]:
+    """The `count` posts most related by topic; ties go to the newer post."""
+    scored = [(topic_score(title, words, p), p) for p in posts]
+    ranked = sorted((s for s in scored if s[0] >= min_score), key=lambda s: -s[0])
+    return [RelatedPost(name=p.name, title=p.title, score=s) for s, p in ranked[:count]]

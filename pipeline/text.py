@@ -1,0 +1,63 @@
+"""Text helpers: cleaning model prose, slugs, counting characters."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
+_IMAGE_LINE = re.compile(r"^\s*!\[[^\]]*\]\([^)]*\)\s*$")
+_FENCE = re.compile(r"^\s*```")
+_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+_LIQUID = re.compile(r"\{(?=[{%])")
+_SPACES = re.compile(r"\s+")
+
+
+def neutralise_liquid(text: str) -> str:
+    """Make `{{` and `{%` inert for Jekyll: the brace becomes an HTML entity."""
+    return _LIQUID.sub("&#123;", text)
+
+
+def clean_prose(text: str) -> str:
+    """Model prose made safe to place under a heading the assembler owns.
+
+    Drops headings, image lines and code fences, escapes HTML tags and Liquid,
+    and trims blank runs.
+    """
+    kept: list[str] = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        if _HEADING.match(line) or _IMAGE_LINE.match(line) or _FENCE.match(line):
+            continue
+        line = _TAG.sub(lambda m: html.escape(m.group(0)), line)
+        kept.append(neutralise_liquid(line.rstrip()))
+    cleaned = "\n".join(kept).strip()
+    return re.sub(r"\n{3,}", "\n\n", cleaned)
+
+
+def clean_line(text: str) -> str:
+    """One-line model text (a bullet, a label): no newlines, no leading list marker."""
+    line = _SPACES.sub(" ", clean_prose(text)).strip()
+    return re.sub(r"^(?:[-*・]|\d+[.)])\s*", "", line)
+
+
+def slugify(title: str, max_chars: int = 70) -> str:
+    """Lower-case; anything not a letter or digit becomes `-`; Japanese is kept."""
+    text = unicodedata.normalize("NFKC", title).lower()
+    out = []
+    for char in text:
+        category = unicodedata.category(char)
+        out.append(char if category[0] in "LN" else "-")
+    slug = re.sub(r"-+", "-", "".join(out)).strip("-")
+    slug = slug[:max_chars].rstrip("-")
+    return slug or "post"
+
+
+def char_count(text: str) -> int:
+    """Characters that a reader reads: whitespace is not counted."""
+    return len(_SPACES.sub("", text))
+
+
+def keyword_words(keyword: str) -> list[str]:
+    """The words of a keyword phrase ("AI マーケティング" → ["AI", "マーケティング"])."""
+    return [w for w in unicodedata.normalize("NFKC", keyword).split() if w]

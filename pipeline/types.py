@@ -1,0 +1,159 @@
+"""The data that flows one way: Brief → Plan → Sections → Images → Post → RunRecord."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Brief(BaseModel):
+    """What to write: the run's inputs."""
+
+    model_config = ConfigDict(frozen=True)
+    instinct: str
+    keywords: list[str] = Field(min_length=1)
+    theme: str | None = None
+    structure: str
+    date: datetime
+    site: Path | None = None
+
+    @property
+    def primary_keyword(self) -> str:
+        return self.keywords[0]
+
+
+class StepBrief(BaseModel):
+    title: str = Field(description="ステップの短い見出し（日本語、20字以内）")
+    brief: str = Field(description="このステップで書く内容の要点（日本語）")
+
+
+class ImageQueries(BaseModel):
+    hero: str = Field(description="English Unsplash search query for the hero image")
+    background: str = Field(description="English query for the psychology section image")
+    trend: str = Field(description="English query for the trend section image")
+    cases: str = Field(description="English query for the success-case section image")
+
+
+class Plan(BaseModel):
+    """The planner's answer: metadata and a brief per section."""
+
+    title: str = Field(description="記事タイトル（日本語、60字以内、数字と主キーワードを含む）")
+    description: str = Field(description="メタディスクリプション（日本語、120字以内）")
+    category: str = Field(description="記事のカテゴリー")
+    tags: list[str] = Field(min_length=3, max_length=6, description="タグ（日本語）")
+    lead: str = Field(description="導入文の要点")
+    background: str = Field(description="心理学的背景セクションの要点")
+    trend: str = Field(description="トレンド分析セクション冒頭の要点")
+    trend_points: list[str] = Field(
+        min_length=5, max_length=5, description="トレンド分析の各小見出しで書く要点（5つ、順番どおり）"
+    )
+    steps: list[StepBrief] = Field(min_length=3, max_length=3)
+    cases: str = Field(description="成功事例セクションの要点")
+    summary: str = Field(description="まとめセクションの要点")
+    image_queries: ImageQueries
+
+
+class StepText(BaseModel):
+    """One step of 実践ステップ, as the model writes it."""
+
+    summary: str = Field(description="ステップの概要（1〜2文）")
+    actions: list[str] = Field(min_length=2, max_length=4, description="実行内容の箇条書き")
+    metrics: list[str] = Field(min_length=1, max_length=3, description="指標の箇条書き")
+    cautions: list[str] = Field(min_length=1, max_length=2, description="注意点の箇条書き")
+
+
+class SummaryPoint(BaseModel):
+    label: str = Field(description="実行ポイントの短い見出し")
+    text: str = Field(description="実行ポイントの説明（1〜2文）")
+
+
+class SummaryText(BaseModel):
+    """まとめと次のアクション, as the model writes it."""
+
+    intro: str = Field(description="導入の一文")
+    points: list[SummaryPoint] = Field(min_length=3, max_length=3)
+    closing: str = Field(description="締めくくりの一文")
+
+
+class Sections(BaseModel):
+    """Every piece of prose of a post, keyed by where the assembler puts it."""
+
+    lead: str
+    background: str
+    trend_intro: str
+    trend_parts: list[str]
+    steps_intro: str
+    steps: list[StepText]
+    cases: str
+    summary: SummaryText
+
+
+class Image(BaseModel):
+    """A photo placed in the post, with what its credit needs."""
+
+    slot: str
+    url: str
+    alt: str = ""
+    query: str = ""
+    source: str = "catalogue"
+    page: str | None = None
+    photographer: str | None = None
+    profile: str | None = None
+    download_location: str | None = None
+
+
+class RelatedPost(BaseModel):
+    name: str
+    title: str
+    score: float
+
+
+class CallRecord(BaseModel):
+    """One model call as the model door saw it."""
+
+    stage: str
+    part: str
+    model: str
+    provider: str
+    template: str
+    template_hash: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    cost_usd: float = 0.0
+    started_s: float
+    duration_s: float
+    ttft_s: float | None = None
+    finish_reason: str | None = None
+    attempts: int = 1
+
+
+class Post(BaseModel):
+    """The assembled post."""
+
+    filename: str
+    markdown: str
+    front_matter: dict
+    reading_time: int
+    body_chars: int
+    related: list[RelatedPost] = Field(default_factory=list)
+
+
+class RunRecord(BaseModel):
+    """Everything about a run that an editor or an accountant may ask, never a key."""
+
+    genpost_version: str
+    created_at: datetime
+    brief: Brief
+    plan: Plan
+    sections: Sections
+    images: list[Image]
+    related: list[RelatedPost]
+    calls: list[CallRecord]
+    totals: dict[str, int | float]
+    stage_seconds: dict[str, float]
+    reading_time: int
+    body_chars: int
+    draft: str = ""

@@ -1,0 +1,1 @@
+"""Loopback stand-ins for the services genpost talks to, for tests, bench and demo."""

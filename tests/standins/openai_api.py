@@ -1,0 +1,180 @@
+"""A stand-in for the OpenAI Chat Completions API on 127.0.0.1.
+
+Speaks the wire format the openai SDK expects: plain answers, json_schema
+answers and streamed (SSE) answers with usage. A latency model (time to first
+token + tokens per second, one token per character) makes it behave like a
+real server under load, and queued faults let tests break it on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.standins.fake_writer import FakeWriter
+from tests.standins.http import JSONHandler, LoopbackServer
+
+
+@dataclass
+class Latency:
+    ttft_s: float = 0.0
+    tokens_per_s: float = 0.0  # 0: instant
+
+    def generation_s(self, tokens: int) -> float:
+        return tokens / self.tokens_per_s if self.tokens_per_s else 0.0
+
+
+@dataclass
+class Fault:
+    """One injected failure, used by the next request that reaches the server."""
+
+    status: int | None = None  # answer with this HTTP status
+    retry_after: str | None = None
+    hang_s: float = 0.0  # sleep before answering
+    content: str | None = None  # answer with this content instead
+    finish_reason: str | None = None
+    reset: bool = False  # drop the connection without an answer
+
+
+@dataclass
+class Seen:
+    """A request as the server received it."""
+
+    path: str
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+    received: float = 0.0
+
+
+class _Handler(JSONHandler):
+    @property
+    def api(self) -> OpenAIStandIn:
+        return self.server.standin  # type: ignore[attr-defined]
+
+    def do_GET(self) -> None:
+        if self.path.rstrip("/").endswith("/models"):
+            self.send_json(200, {"object": "list", "data": [{"id": "stand-in", "object": "model"}]})
+        else:
+            self.send_json(404, {"error": {"message": "not found"}})
+
+    def do_POST(self) -> None:
+        body = self.read_json()
+        api = self.api
+        api.record(Seen(self.path, body, dict(self.headers.items()), time.time()))
+        if not self.path.rstrip("/").endswith("/chat/completions"):
+            self.send_json(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
+            return
+        fault = api.next_fault()
+        if fault and fault.hang_s:
+            time.sleep(fault.hang_s)
+        if fault and fault.reset:
+            self.connection.close()
+            return
+        if fault and fault.status:
+            headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
+            self.send_json(fault.status, {"error": {"message": "injected", "type": "server_error"}}, headers)
+            return
+        content = fault.content if fault and fault.content is not None else api.writer.answer(body)
+        finish = fault.finish_reason if fault and fault.finish_reason else "stop"
+        usage = {
+            "prompt_tokens": sum(len(m.get("content") or "") for m in body["messages"]),
+            "completion_tokens": len(content),
+            "total_tokens": 0,
+            "prompt_tokens_details": {"cached_tokens": 0},
+        }
+        usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+        if body.get("stream"):
+            self._stream(body, content, finish, usage)
+        else:
+            time.sleep(api.latency.ttft_s + api.latency.generation_s(len(content)))
+            self.send_json(200, _completion(body["model"], content, finish, usage))
+
+    def _stream(self, body: dict, content: str, finish: str, usage: dict) -> None:
+        latency = self.api.latency
+        self.start_chunked("text/event-stream")
+        time.sleep(latency.ttft_s)
+        model = body["model"]
+        pieces = [content[i : i + 8] for i in range(0, len(content), 8)] or [""]
+        for n, piece in enumerate(pieces):
+            delta = {"role": "assistant", "content": piece} if n == 0 else {"content": piece}
+            self._event(_chunk(model, [{"index": 0, "delta": delta, "finish_reason": None}]))
+            time.sleep(latency.generation_s(len(piece)))
+        self._event(_chunk(model, [{"index": 0, "delta": {}, "finish_reason": finish}]))
+        if (body.get("stream_options") or {}).get("include_usage"):
+            self._event({**_chunk(model, []), "usage": usage})
+        self.write_chunk(b"data: [DONE]\n\n")
+        self.end_chunked()
+
+    def _event(self, payload: dict) -> None:
+        self.write_chunk(f"data: {json.dumps(payload, ensure_ascii=False)}\n\n".encode())
+
+
+def _completion(model: str, content: str, finish: str, usage: dict) -> dict:
+    return {
+        "id": "chatcmpl-standin",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content, "refusal": None},
+                "finish_reason": finish,
+                "logprobs": None,
+            }
+        ],
+        "usage": usage,
+    }
+
+
+def _chunk(model: str, choices: list) -> dict:
+    return {
+        "id": "chatcmpl-standin",
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": model,
+        "choices": choices,
+    }
+
+
+class OpenAIStandIn(LoopbackServer):
+    """Start it, point OPENAI_BASE_URL at `base_url`, read `requests` afterwards."""
+
+    def __init__(self, latency: Latency | None = None, writer: FakeWriter | None = None) -> None:
+        super().__init__(_Handler)
+        self.latency = latency or Latency()
+        self.writer = writer or FakeWriter()
+        self.requests: list[Seen] = []
+        self.faults: deque[Fault] = deque()
+        self._lock = threading.Lock()
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.root}/v1"
+
+    def record(self, seen: Seen) -> None:
+        with self._lock:
+            self.requests.append(seen)
+
+    def next_fault(self) -> Fault | None:
+        with self._lock:
+            return self.faults.popleft() if self.faults else None
+
+    def inject(self, *faults: Fault) -> None:
+        with self._lock:
+            self.faults.extend(faults)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.requests.clear()
+            self.faults.clear()
+        self.latency = Latency()
+        self.writer = FakeWriter()
+
+    def chat_bodies(self) -> list[dict]:
+        with self._lock:
+            return [s.body for s in self.requests if s.path.endswith("/chat/completions")]
