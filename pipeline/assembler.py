@@ -103,8 +103,17 @@ class Assembler:
             for r in related
         ]
         heading = _html_text(self.settings.related.heading)
-        return ["## 関連記事", "", '<div class="related-posts">', f"  <h3>{heading}</h3>", "  <ul>", *items,
-                "  </ul>", "</div>", ""]
+        return [
+            "## 関連記事",
+            "",
+            '<div class="related-posts">',
+            f"  <h3>{heading}</h3>",
+            "  <ul>",
+            *items,
+            "  </ul>",
+            "</div>",
+            "",
+        ]
 
     def cta_block(self) -> list[str]:
         cta = self.settings.cta

@@ -90,8 +90,13 @@ class Drafter:
         trend_intro = self._prose("trend_intro", "trend_intro.j2", f"## {o.trend}", n.trend_intro, False)
         trend_parts = [
             self._prose(
-                f"trend{i + 1}", trend_template, f"### {title}", n.trend_part, False,
-                index=i, point=self.plan.trend_points[i],
+                f"trend{i + 1}",
+                trend_template,
+                f"### {title}",
+                n.trend_part,
+                False,
+                index=i,
+                point=self.plan.trend_points[i],
             )
             for i, title in enumerate(o.trend_parts)
         ]

@@ -33,9 +33,7 @@ class Result:
     record: RunRecord
 
 
-async def generate(
-    brief: Brief, instinct: Instinct, settings: Settings, gateway: Gateway, out_dir: Path
-) -> Result:
+async def generate(brief: Brief, instinct: Instinct, settings: Settings, gateway: Gateway, out_dir: Path) -> Result:
     """Write one draft and its run record into `out_dir`."""
     ensure_dir(out_dir)
     seconds: dict[str, float] = {}
@@ -56,8 +54,11 @@ async def generate(
     related = []
     if brief.site is not None:
         related = related_posts(
-            load_posts(brief.site), plan.title, [*plan.tags, *brief.keywords, plan.category],
-            settings.related.count, settings.related.min_score,
+            load_posts(brief.site),
+            plan.title,
+            [*plan.tags, *brief.keywords, plan.category],
+            settings.related.count,
+            settings.related.min_score,
         )
     seconds["images_related"] = time.perf_counter() - mark
 

@@ -14,7 +14,7 @@ class JSONHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "standin/1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def read_json(self) -> Any:

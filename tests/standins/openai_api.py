@@ -12,6 +12,8 @@ import json
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +70,10 @@ class _Handler(JSONHandler):
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self.send_json(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
             return
+        with api.in_flight():
+            self._answer(api, body)
+
+    def _answer(self, api: OpenAIStandIn, body: dict) -> None:
         fault = api.next_fault()
         if fault and fault.hang_s:
             time.sleep(fault.hang_s)
@@ -150,7 +156,21 @@ class OpenAIStandIn(LoopbackServer):
         self.writer = writer or FakeWriter()
         self.requests: list[Seen] = []
         self.faults: deque[Fault] = deque()
+        self.max_in_flight = 0
+        self._in_flight = 0
         self._lock = threading.Lock()
+
+    @contextmanager
+    def in_flight(self) -> Iterator[None]:
+        """Count requests being answered at once (max_in_flight keeps the peak)."""
+        with self._lock:
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_flight -= 1
 
     @property
     def base_url(self) -> str:
@@ -172,6 +192,7 @@ class OpenAIStandIn(LoopbackServer):
         with self._lock:
             self.requests.clear()
             self.faults.clear()
+            self.max_in_flight = 0
         self.latency = Latency()
         self.writer = FakeWriter()
 

@@ -1,0 +1,139 @@
+"""Fixtures: the loopback OpenAI stand-in, a throw-away Jekyll site, CLI runners."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+from tests.standins.openai_api import OpenAIStandIn
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_POST = ROOT.parent / "shared" / "reference" / "sample-post.md"
+# A key that must never show up in any output; tests grep for it.
+PLANTED_KEY = "sk-genpost-test-PLANTED-7f3a9c"
+
+
+@pytest.fixture(scope="session")
+def openai_server() -> Iterator[OpenAIStandIn]:
+    with OpenAIStandIn() as server:
+        yield server
+
+
+@pytest.fixture
+def llm(openai_server: OpenAIStandIn, monkeypatch: pytest.MonkeyPatch) -> OpenAIStandIn:
+    """The stand-in, reset, with the SDK's environment pointing at it."""
+    openai_server.reset()
+    monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
+    monkeypatch.setenv("OPENAI_API_KEY", PLANTED_KEY)
+    monkeypatch.delenv("GENPOST_CONFIG", raising=False)
+    monkeypatch.delenv("GENPOST_LLM_TIMEOUT", raising=False)
+    return openai_server
+
+
+@dataclass
+class CliRun:
+    code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def last_line(self) -> str:
+        return self.stdout.strip().splitlines()[-1]
+
+
+@pytest.fixture
+def genpost(capsys: pytest.CaptureFixture[str]):
+    """Run the command line in-process; returns exit code and output."""
+
+    def run(*args: str) -> CliRun:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return CliRun(code, out, err)
+
+    return run
+
+
+def run_process(*args: str, env: dict[str, str] | None = None, cwd: Path = ROOT) -> CliRun:
+    """Run `python -m pipeline` as a real process."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline", *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return CliRun(proc.returncode, proc.stdout, proc.stderr)
+
+
+SITE_POSTS = {
+    "2025-12-14-2025年版-ai時代を生き抜く-マーケティング戦略立案-5つの生存術.md": (
+        "2025年版：AI時代を生き抜く！マーケティング戦略立案「5つの生存術」",
+        ["マーケティング戦略 AI時代", "AI マーケティング 最新トレンド", "生成AI 活用法 マーケティング"],
+        "戦略立案",
+    ),
+    "2025-12-13-ラーメン店の行列を作る7つの工夫.md": (
+        "ラーメン店の行列を作る7つの工夫",
+        ["飲食店 集客", "行列 心理"],
+        "業界別ガイド",
+    ),
+    "2025-12-12-aiマーケティングツール比較-2025年版10選.md": (
+        "AIマーケティングツール比較：2025年版10選",
+        ["AI ツール 比較 2025", "AI マーケティング 最新トレンド"],
+        "AIマーケティング",
+    ),
+    "2025-12-11-生成ai活用法-学習意欲を刺激する3つの方法.md": (
+        "生成AI活用法：学習意欲を刺激する3つの方法",
+        ["生成AI 活用法 マーケティング", "学習 本能"],
+        "AIマーケティング",
+    ),
+    "2025-12-15-冬のキャンプ道具の選び方5選.md": (
+        "冬のキャンプ道具の選び方5選",
+        ["キャンプ 道具", "アウトドア"],
+        "ライフスタイル",
+    ),
+}
+
+
+def make_site(root: Path) -> Path:
+    """A minimal Jekyll site with a layout and the posts above."""
+    (root / "_posts").mkdir(parents=True)
+    (root / "_layouts").mkdir()
+    (root / "_config.yml").write_text(
+        "title: genpost test site\ntimezone: Asia/Tokyo\nbaseurl: ''\nmarkdown: kramdown\n", encoding="utf-8"
+    )
+    (root / "_layouts" / "blog-post.html").write_text(
+        '<!DOCTYPE html>\n<html lang="ja"><head><meta charset="utf-8"><title>{{ page.title }}</title></head>\n'
+        '<body><article data-instinct="{{ page.instinct }}" data-reading="{{ page.reading_time }}">\n'
+        "{{ content }}\n</article></body></html>\n",
+        encoding="utf-8",
+    )
+    for name, (title, tags, category) in SITE_POSTS.items():
+        tag_list = ", ".join(f'"{t}"' for t in tags)
+        (root / "_posts" / name).write_text(
+            f'---\nlayout: blog-post\ntitle: "{title}"\ncategories: [{category}]\n'
+            f"tags: [{tag_list}]\n---\n\n本文です。\n",
+            encoding="utf-8",
+        )
+    return root
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    return make_site(tmp_path / "site")
+
+
+def jekyll_path() -> str | None:
+    """The jekyll command; on CI its absence is a failure, not a skip."""
+    found = shutil.which("jekyll")
+    if found is None and os.environ.get("CI"):
+        pytest.fail("jekyll is not installed; .ci/run installs Debian's jekyll")
+    return found

@@ -1,0 +1,85 @@
+"""Small ready-made values for unit tests of single stages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pipeline.config import Settings
+from pipeline.instincts import load_instincts
+from pipeline.outline import build_outline
+from pipeline.types import (
+    Brief,
+    Image,
+    ImageQueries,
+    Plan,
+    Sections,
+    StepBrief,
+    StepText,
+    SummaryPoint,
+    SummaryText,
+)
+
+
+def brief(**changes) -> Brief:
+    values = {
+        "instinct": "learning",
+        "keywords": ["AI マーケティング 最新トレンド", "生成AI 活用法"],
+        "theme": "AIマーケティング",
+        "structure": "howTo",
+        "date": datetime(2025, 12, 15, 1, 51, 6, 256000, tzinfo=UTC),
+    }
+    return Brief(**{**values, **changes})
+
+
+def plan(**changes) -> Plan:
+    values = {
+        "title": "2025年版AIマーケティング最新トレンド5選",
+        "description": "AIマーケティングの最新トレンドを心理学で読み解きます。",
+        "category": "AIマーケティング",
+        "tags": ["AI マーケティング 最新トレンド", "生成AI"],
+        "lead": "導入",
+        "background": "背景",
+        "trend": "トレンド",
+        "trend_points": ["a", "b", "c", "d", "e"],
+        "steps": [StepBrief(title=f"準備{i}", brief="要点") for i in range(3)],
+        "cases": "事例",
+        "summary": "まとめ",
+        "image_queries": ImageQueries(hero="ai", background="brain", trend="chart", cases="team"),
+    }
+    return Plan.model_construct(**{**values, **changes})
+
+
+def sections(chars: int = 100) -> Sections:
+    text = "あ" * chars
+    step = StepText(summary=text, actions=["行動1", "行動2"], metrics=["指標"], cautions=["注意"])
+    points = [SummaryPoint(label=f"要点{i}", text="説明です。") for i in range(3)]
+    return Sections(
+        lead=text,
+        background=text,
+        trend_intro=text,
+        trend_parts=[text] * 5,
+        steps_intro=text,
+        steps=[step] * 3,
+        cases=text,
+        summary=SummaryText(intro="まとめです。", points=points, closing="以上です。"),
+    )
+
+
+def images() -> list[Image]:
+    return [
+        Image(slot=slot, url=f"https://images.unsplash.com/photo-{n}?w=1200", alt=f"{slot}の画像")
+        for n, slot in enumerate(("hero", "background", "trend", "cases"))
+    ]
+
+
+def outline(p: Plan | None = None):
+    p = p or plan()
+    return build_outline("学習本能", p.category, "howTo", [s.title for s in p.steps])
+
+
+def learning():
+    return load_instincts()["learning"]
+
+
+def settings() -> Settings:
+    return Settings()

@@ -1,0 +1,76 @@
+"""Settings files: the shipped ones load, broken ones fail with file and line."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.config import load_settings
+from pipeline.errors import UsageError
+from pipeline.instincts import load_instincts
+from pipeline.paths import PROJECT_ROOT
+
+
+def test_shipped_config_is_the_reference_site():
+    settings = load_settings(PROJECT_ROOT / "genpost.yml")
+    assert settings.site.author == "LeadFive AI" and settings.site.timezone == "Asia/Tokyo"
+    assert settings.cta.link == "/contact/" and settings.lengths.reading_chars_per_minute == 500
+    assert settings.llm.prices["gpt-4o-mini"].output > 0
+    assert "AIマーケティング" in settings.site.categories
+
+
+def test_yaml_syntax_error_names_file_and_line(tmp_path):
+    bad = tmp_path / "genpost.yml"
+    bad.write_text("site:\n  author: ok\n  name: [unclosed\n", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"genpost\.yml:\d+"):
+        load_settings(bad)
+
+
+def test_unknown_key_and_bad_value_are_named(tmp_path):
+    bad = tmp_path / "genpost.yml"
+    bad.write_text("site:\n  autor: typo\n", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"site\.autor"):
+        load_settings(bad)
+    bad.write_text("site:\n  timezone: Mars/Olympus\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="timezone"):
+        load_settings(bad)
+
+
+def test_timeout_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("GENPOST_LLM_TIMEOUT", "7.5")
+    assert load_settings(tmp_path / "missing.yml").llm.timeout == 7.5
+    monkeypatch.setenv("GENPOST_LLM_TIMEOUT", "soon")
+    with pytest.raises(UsageError, match="GENPOST_LLM_TIMEOUT"):
+        load_settings(tmp_path / "missing.yml")
+
+
+def test_broken_instincts_file_is_named(tmp_path):
+    bad = tmp_path / "instincts.yml"
+    bad.write_text("instincts:\n  learning:\n    name: 学習本能\n", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"instincts\.yml: instincts\.learning\.triggers"):
+        load_instincts(bad)
+
+
+def test_broken_config_exits_2(llm, genpost, tmp_path, monkeypatch):
+    bad = tmp_path / "genpost.yml"
+    bad.write_text("llm: [\n", encoding="utf-8")
+    monkeypatch.setenv("GENPOST_CONFIG", str(bad))
+    run = genpost("--instinct", "learning", "--keywords", "x", "--out", str(tmp_path / "out"))
+    assert run.code == 2 and str(bad) in run.stderr and run.stderr.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--instinct", "sleepy", "--keywords", "x"], "survival"),
+        (["--instinct", "learning", "--keywords", "x", "--structure", "listicle"], "howTo"),
+        (["--instinct", "learning", "--keywords", " "], "keyword"),
+        (["--instinct", "learning", "--keywords", "x", "--date", "tomorrow"], "--date"),
+        (["--instinct", "learning"], "--keywords"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(llm, genpost, args, needle):
+    run = genpost(*args)
+    assert run.code == 2
+    assert run.stderr.count("\n") == 1 and needle in run.stderr and "Traceback" not in run.stderr
+    assert not llm.chat_bodies(), "nothing reaches the model on bad input"

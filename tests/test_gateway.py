@@ -1,0 +1,60 @@
+"""The model gateway: usage, cost, schemas, the missing key."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from pipeline.config import LLMSettings, Price
+from pipeline.errors import UsageError
+from pipeline.llm import Gateway
+from pipeline.llm.openai_provider import OpenAIProvider
+from pipeline.llm.pricing import call_cost
+from pipeline.llm.schema import strict_schema
+from pipeline.prompts import PromptBook, RenderedPrompt
+from pipeline.types import Plan, StepText
+
+
+def test_cost_uses_cached_and_output_rates():
+    prices = {"m": Price(input=1.0, cached_input=0.5, output=4.0)}
+    assert call_cost(prices, "m", prompt=1_000_000, cached=400_000, completion=500_000) == pytest.approx(
+        0.6 + 0.2 + 2.0
+    )
+    assert call_cost(prices, "unknown-model", 10, 0, 10) == 0.0
+
+
+def test_strict_schema_requires_everything():
+    schema = strict_schema(Plan)
+    assert schema["additionalProperties"] is False
+    assert set(schema["required"]) == set(schema["properties"])
+    for definition in schema["$defs"].values():
+        assert definition["additionalProperties"] is False
+        assert set(definition["required"]) == set(definition["properties"])
+    assert "title" in schema["properties"] and "default" not in str(schema)
+    assert strict_schema(StepText)["properties"]["actions"]["minItems"] == 2
+
+
+def test_usage_and_cost_are_recorded_per_call(llm):
+    settings = LLMSettings(prices={"gpt-4o-mini": Price(input=1.0, output=2.0)})
+
+    async def ask() -> tuple[str, Gateway]:
+        gateway = Gateway(OpenAIProvider(5), settings, PromptBook())
+        prompt = RenderedPrompt("t.j2", "abc", [{"role": "user", "content": "約50字で書いてください"}])
+        try:
+            return await gateway.text(stage="draft", part="x", prompt=prompt, max_tokens=100), gateway
+        finally:
+            await gateway.close()
+
+    text, gateway = asyncio.run(ask())
+    (call,) = gateway.calls
+    assert len(text) >= 50
+    assert call.completion_tokens == len(text) and call.prompt_tokens == len("約50字で書いてください")
+    assert call.cost_usd == pytest.approx((call.prompt_tokens * 1.0 + call.completion_tokens * 2.0) / 1e6)
+    assert gateway.totals()["calls"] == 1
+
+
+def test_missing_key_is_a_usage_error(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(UsageError, match="OPENAI_API_KEY"):
+        OpenAIProvider(5)

@@ -1,0 +1,71 @@
+"""A generated post builds with the real `jekyll build` and carries its JSON-LD."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from tests.conftest import jekyll_path
+from tests.postparse import parse_post
+
+pytestmark = pytest.mark.jekyll
+
+
+def test_generated_post_builds_in_jekyll(llm, genpost, site, tmp_path):
+    jekyll = jekyll_path()
+    if jekyll is None:
+        pytest.skip("jekyll is not installed")
+    title = 'AI マーケティング 最新トレンド5選: "引用" #1 {{ site.title }}'
+    run = genpost(
+        "--instinct",
+        "learning",
+        "--keywords",
+        "AI マーケティング 最新トレンド",
+        "生成AI 活用法 マーケティング",
+        "--site",
+        str(site),
+        "--out",
+        str(tmp_path / "out"),
+        "--theme",
+        "AIマーケティング",
+        "--date",
+        "2025-12-16T01:00:00Z",
+    )
+    assert run.code == 0, run.stderr
+    draft = Path(run.last_line)
+    # Give the post a title that would break naive YAML, JSON-LD or Liquid handling.
+    text = draft.read_text(encoding="utf-8")
+    front = parse_post(draft).front
+    text = text.replace(f'title: "{front["title"]}"', "title: " + json.dumps(title, ensure_ascii=False), 1)
+    shutil.copy(draft, site / "_posts" / draft.name)
+    (site / "_posts" / draft.name).write_text(text, encoding="utf-8")
+
+    proc = subprocess.run(
+        [jekyll, "build", "--source", str(site), "--destination", str(site / "_site")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+    slug = draft.stem.split("-", 3)[3]
+    (page,) = [p for p in (site / "_site").rglob("*.html") if p.stem == slug]
+    html = page.read_text(encoding="utf-8")
+    assert '<title>AI マーケティング 最新トレンド5選: "引用" #1 {{ site.title }}</title>' in html, "title read whole"
+    assert '<script type="application/ld+json">' in html
+    ld = json.loads(re.search(r'<script type="application/ld\+json">\s*(\{.*?\})\s*</script>', html, re.S).group(1))
+    assert ld["@type"] == "BlogPosting" and ld["datePublished"] == "2025-12-16T01:00:00.000Z"
+    assert "<h2 id=" in html and "学習本能の心理学的背景" in html
+    assert 'data-instinct="learning"' in html and f'data-reading="{front["reading_time"]}"' in html
+    links = re.findall(r'<div class="related-posts">.*?</div>', html, re.S)[0]
+    hrefs = re.findall(r'href="([^"]+)"', links)
+    assert hrefs and all(h.startswith("/") for h in hrefs)
+    built = {str(p.relative_to(site / "_site")) for p in (site / "_site").rglob("*.html")}
+    for href in hrefs:
+        assert unquote(href).lstrip("/") in built, f"{unquote(href)} was not built"
