@@ -82,6 +82,7 @@ class LengthSettings(_Strict):
     description_max: int = 120
     reading_chars_per_minute: int = Field(500, gt=0)
     body: tuple[int, int] = (2500, 3500)
+    split_above: int = Field(300, ge=50)
     sections: SectionLengths = Field(default_factory=SectionLengths)
 
 
@@ -97,7 +98,7 @@ class LLMSettings(_Strict):
     models: dict[str, str] = Field(default_factory=lambda: {"plan": "gpt-4o-mini", "draft": "gpt-4o-mini"})
     temperature: float = 0.7
     stream: bool = True
-    concurrency: int = Field(8, ge=1, le=64)
+    concurrency: int = Field(20, ge=1, le=64)
     timeout: float = Field(120.0, gt=0)
     prices: dict[str, Price] = Field(default_factory=dict)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from typing import Any
 
 from pipeline.config import Settings
@@ -36,6 +37,8 @@ class Drafter:
 
     def _context(self, current: str, target_chars: int, use_keyword: bool, **extra: Any) -> dict:
         return {
+            "piece": 0,
+            "pieces": 1,
             "site_name": self.settings.site.name,
             "brief": self.brief,
             "plan": self.plan,
@@ -50,6 +53,22 @@ class Drafter:
         }
 
     async def _prose(self, part: str, template: str, current: str, chars: int, keyword: bool, **extra: Any) -> str:
+        """A prose section; one longer than `split_above` is written as shorter concurrent pieces."""
+        pieces = max(1, math.ceil(chars / self.settings.lengths.split_above))
+        if pieces == 1:
+            return await self._piece(part, template, current, chars, keyword, **extra)
+        per_piece = math.ceil(chars / pieces)
+        texts = await asyncio.gather(
+            *(
+                self._piece(
+                    f"{part}.{i + 1}", template, current, per_piece, keyword and i == 0, piece=i, pieces=pieces, **extra
+                )
+                for i in range(pieces)
+            )
+        )
+        return "\n\n".join(t for t in texts if t)
+
+    async def _piece(self, part: str, template: str, current: str, chars: int, keyword: bool, **extra: Any) -> str:
         prompt = self.gateway.prompts.render(template, **self._context(current, chars, keyword, **extra))
         text = await self.gateway.text(stage="draft", part=part, prompt=prompt, max_tokens=max_tokens_for(chars))
         return clean_prose(text)

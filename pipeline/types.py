@@ -26,7 +26,7 @@ class Brief(BaseModel):
 
 class StepBrief(BaseModel):
     title: str = Field(description="ステップの短い見出し（日本語、20字以内）")
-    brief: str = Field(description="このステップで書く内容の要点（日本語）")
+    brief: str = Field(description="このステップで書く内容の要点（日本語、40字以内）")
 
 
 class ImageQueries(BaseModel):
@@ -43,15 +43,15 @@ class Plan(BaseModel):
     description: str = Field(description="メタディスクリプション（日本語、120字以内）")
     category: str = Field(description="記事のカテゴリー")
     tags: list[str] = Field(min_length=3, max_length=6, description="タグ（日本語）")
-    lead: str = Field(description="導入文の要点")
-    background: str = Field(description="心理学的背景セクションの要点")
-    trend: str = Field(description="トレンド分析セクション冒頭の要点")
+    lead: str = Field(description="導入文の要点（40字以内）")
+    background: str = Field(description="心理学的背景セクションの要点（40字以内）")
+    trend: str = Field(description="トレンド分析セクション冒頭の要点（40字以内）")
     trend_points: list[str] = Field(
-        min_length=5, max_length=5, description="トレンド分析の各小見出しで書く要点（5つ、順番どおり）"
+        min_length=5, max_length=5, description="トレンド分析の各小見出しで書く要点（5つ、順番どおり、各40字以内）"
     )
     steps: list[StepBrief] = Field(min_length=3, max_length=3)
-    cases: str = Field(description="成功事例セクションの要点")
-    summary: str = Field(description="まとめセクションの要点")
+    cases: str = Field(description="成功事例セクションの要点（40字以内）")
+    summary: str = Field(description="まとめセクションの要点（40字以内）")
     image_queries: ImageQueries
 
 

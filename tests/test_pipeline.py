@@ -82,7 +82,10 @@ def test_run_record_beside_the_draft(llm, genpost, tmp_path):
     assert record["brief"]["keywords"] == KEYWORDS
     assert record["plan"]["title"] == parse_post(path).front["title"]
     calls = record["calls"]
-    assert len(calls) == len(llm.chat_bodies()) == 15
+    # plan, lead, background ×2 pieces, trend intro + 5 parts, steps intro + 3 steps, cases ×2 pieces, summary
+    assert len(calls) == len(llm.chat_bodies()) == 17
+    parts = [c["part"] for c in calls]
+    assert {"background.1", "background.2", "cases.1", "cases.2", "trend5", "step3", "summary"} <= set(parts)
     assert {c["stage"] for c in calls} == {"plan", "draft"}
     for call in calls:
         assert call["model"] == "gpt-4o-mini" and len(call["template_hash"]) == 12
@@ -121,6 +124,8 @@ def test_every_call_asks_for_japanese_and_sees_the_outline(llm, genpost, tmp_pat
         assert "## 学習本能の心理学的背景" in user and "## まとめと次のアクション" in user
     marked = [b["messages"][1]["content"].count("\n★ #") for b in drafts]
     assert marked.count(1) == len(drafts) - 1, "every section but the lead marks its own heading"
+    pieces = [b["messages"][1]["content"] for b in drafts if "【分担】" in b["messages"][1]["content"]]
+    assert len(pieces) == 4 and sum("1つ目の段落" in p for p in pieces) == 2
 
 
 def test_sections_are_drafted_concurrently_within_the_cap(llm, genpost, tmp_path, monkeypatch):
@@ -210,7 +215,7 @@ def test_json_summary(llm, genpost, tmp_path):
     run = write(genpost, tmp_path, "--json")
     summary = json.loads(run.last_line)
     assert Path(summary["path"]).exists()
-    assert summary["totals"]["calls"] == 15 and summary["reading_time"] >= 1
+    assert summary["totals"]["calls"] == len(llm.chat_bodies()) and summary["reading_time"] >= 1
 
 
 def test_same_run_twice_never_overwrites(llm, genpost, tmp_path):

@@ -162,15 +162,18 @@ class Gateway:
             wait=wait_exponential_jitter(initial=1, max=30),
             reraise=False,
         )
+        attempts = 0
         try:
             async for attempt in retrying:
                 with attempt:
+                    attempts = attempt.retry_state.attempt_number
+                    if attempts > 1:
+                        log.info("retrying %s (attempt %d)", request.model, attempts)
                     result = await self.provider.chat(request)
-                return result, attempt.retry_state.attempt_number
         except RetryError as exc:
             cause = exc.last_attempt.exception()
-            raise ProviderError(f"model provider unavailable: {cause}") from None
-        raise AssertionError("unreachable")
+            raise ProviderError(f"model provider unavailable after {attempts} attempts: {cause}") from None
+        return result, attempts
 
     def totals(self) -> dict[str, int | float]:
         """Token and cost totals over every call so far."""

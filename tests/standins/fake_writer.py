@@ -73,12 +73,16 @@ class FakeWriter:
             count = schema.get("minItems", 3)
             if name == "tags":
                 return [keyword, *TAGS][:count]
-            return [self._instance(schema.get("items", {}), defs, name, keyword, prompt) for _ in range(count)]
+            items = {**schema.get("items", {})}
+            items.setdefault("description", schema.get("description", ""))
+            return [self._instance(items, defs, name, keyword, prompt) for _ in range(count)]
         if kind in ("integer", "number"):
             return 1
         if kind == "boolean":
             return True
-        return self._string(name, keyword, prompt)
+        limit = re.search(r"(\d+)字以内", schema.get("description", ""))
+        text = self._string(name, keyword, prompt)
+        return text[: int(limit.group(1))] if limit else text
 
     def _string(self, name: str, keyword: str, prompt: str) -> str:
         compact = "".join(keyword.split())

@@ -9,6 +9,7 @@ real server under load, and queued faults let tests break it on purpose.
 from __future__ import annotations
 
 import json
+import math
 import threading
 import time
 from collections import deque
@@ -19,6 +20,12 @@ from typing import Any
 
 from tests.standins.fake_writer import FakeWriter
 from tests.standins.http import JSONHandler, LoopbackServer
+
+
+def approx_tokens(text: str) -> int:
+    """Tokens as a modern tokenizer counts them, roughly: a CJK character is one, ASCII runs four to one."""
+    wide = sum(1 for ch in text if ord(ch) > 0x2E7F)
+    return wide + math.ceil((len(text) - wide) / 4)
 
 
 @dataclass
@@ -87,8 +94,8 @@ class _Handler(JSONHandler):
         content = fault.content if fault and fault.content is not None else api.writer.answer(body)
         finish = fault.finish_reason if fault and fault.finish_reason else "stop"
         usage = {
-            "prompt_tokens": sum(len(m.get("content") or "") for m in body["messages"]),
-            "completion_tokens": len(content),
+            "prompt_tokens": sum(approx_tokens(m.get("content") or "") for m in body["messages"]),
+            "completion_tokens": approx_tokens(content),
             "total_tokens": 0,
             "prompt_tokens_details": {"cached_tokens": 0},
         }
@@ -96,7 +103,7 @@ class _Handler(JSONHandler):
         if body.get("stream"):
             self._stream(body, content, finish, usage)
         else:
-            time.sleep(api.latency.ttft_s + api.latency.generation_s(len(content)))
+            time.sleep(api.latency.ttft_s + api.latency.generation_s(approx_tokens(content)))
             self.send_json(200, _completion(body["model"], content, finish, usage))
 
     def _stream(self, body: dict, content: str, finish: str, usage: dict) -> None:
@@ -108,7 +115,7 @@ class _Handler(JSONHandler):
         for n, piece in enumerate(pieces):
             delta = {"role": "assistant", "content": piece} if n == 0 else {"content": piece}
             self._event(_chunk(model, [{"index": 0, "delta": delta, "finish_reason": None}]))
-            time.sleep(latency.generation_s(len(piece)))
+            time.sleep(latency.generation_s(approx_tokens(piece)))
         self._event(_chunk(model, [{"index": 0, "delta": {}, "finish_reason": finish}]))
         if (body.get("stream_options") or {}).get("include_usage"):
             self._event({**_chunk(model, []), "usage": usage})

@@ -1,0 +1,133 @@
+"""Time to a post: genpost's concurrent drafting against the origin's two sequential calls.
+
+Both run against the loopback OpenAI stand-in with the same latency model
+(time to first token + tokens per second; the stand-in counts a character as a
+token), so the comparison is of shapes, not of servers. Prints figures only.
+
+    python bench/pipeline_speed.py [--ttft 0.5] [--tps 60] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import io
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from openai import AsyncOpenAI  # noqa: E402
+
+from pipeline.cli import main as genpost  # noqa: E402
+from tests.standins.openai_api import Latency, OpenAIStandIn  # noqa: E402
+
+# The origin's two prompts, reduced to what drives timing: how much text is asked for.
+ORIGIN_TITLE = "ブログ記事のタイトルを1つ、約40字で書いてください。"
+ORIGIN_BODY = "ブログ記事の本文を、見出しを含めて約{chars}字で書いてください。"
+
+
+def union_seconds(spans: list[tuple[float, float]]) -> float:
+    """Time during which at least one span was open."""
+    total, end = 0.0, float("-inf")
+    for start, stop in sorted(spans):
+        if start > end:
+            total += stop - start
+            end = stop
+        elif stop > end:
+            total += stop - end
+            end = stop
+    return total
+
+
+def run_genpost(out: Path) -> tuple[float, dict]:
+    started = time.perf_counter()
+    args = [
+        "--instinct",
+        "learning",
+        "--keywords",
+        "AI マーケティング 最新トレンド",
+        "生成AI 活用法",
+        "--theme",
+        "AIマーケティング",
+        "--out",
+        str(out),
+    ]
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = genpost(args)
+    wall = time.perf_counter() - started
+    if code != 0:
+        raise SystemExit(f"genpost failed with exit {code}")
+    record = json.loads(max(out.glob("*.json"), key=lambda p: p.stat().st_mtime).read_text(encoding="utf-8"))
+    return wall, record
+
+
+async def run_origin(base_url: str, body_chars: int) -> float:
+    client = AsyncOpenAI(base_url=base_url, api_key="bench", max_retries=0)
+    started = time.perf_counter()
+    for prompt in (ORIGIN_TITLE, ORIGIN_BODY.format(chars=body_chars)):
+        await client.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": prompt}], max_tokens=body_chars * 2
+        )
+    await client.close()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ttft", type=float, default=0.5, help="seconds to first token")
+    parser.add_argument("--tps", type=float, default=60.0, help="tokens per second per call")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+
+    rows = []
+    with OpenAIStandIn(Latency(args.ttft, args.tps)) as server, tempfile.TemporaryDirectory() as tmp:
+        os.environ["OPENAI_BASE_URL"] = server.base_url
+        os.environ["OPENAI_API_KEY"] = "bench"
+        for n in range(args.runs):
+            wall, record = run_genpost(Path(tmp) / f"run{n}")
+            calls = record["calls"]
+            spans = [(c["started_s"], c["started_s"] + c["duration_s"]) for c in calls]
+            span = max(e for _, e in spans) - min(s for s, _ in spans)
+            busy = union_seconds(spans)
+            draft_tokens = sum(c["completion_tokens"] for c in calls if c["stage"] == "draft")
+            origin = asyncio.run(run_origin(server.base_url, draft_tokens))
+            rows.append(
+                {
+                    "wall": wall,
+                    "parallelism": sum(c["duration_s"] for c in calls) / busy,
+                    "idle": 1 - busy / span,
+                    "origin": origin,
+                    "ratio": wall / origin,
+                    "calls": len(calls),
+                    "plan_s": record["stage_seconds"]["plan"],
+                    "draft_s": record["stage_seconds"]["draft"],
+                    "draft_tokens": draft_tokens,
+                    "longest_call": max(c["duration_s"] for c in calls if c["stage"] == "draft"),
+                }
+            )
+
+    def med(key: str) -> float:
+        return statistics.median(r[key] for r in rows)
+
+    print(f"latency model: ttft {args.ttft}s, {args.tps:g} tokens/s; {args.runs} runs; medians")
+    print(
+        f"genpost time to a post      {med('wall'):7.2f} s  (plan {med('plan_s'):.2f} s, "
+        f"drafting {med('draft_s'):.2f} s, {med('calls'):.0f} calls)"
+    )
+    print(f"origin plan (title, body)   {med('origin'):7.2f} s  (same {med('draft_tokens'):.0f} tokens of body)")
+    print(f"ratio genpost / origin      {med('ratio'):7.3f}    (target <= 0.35)")
+    print(f"LLM-span parallelism        {med('parallelism'):7.2f}    (target >= 3)")
+    print(f"idle share of LLM span      {med('idle') * 100:6.1f} %   (target <= 10 %)")
+    print(f"longest drafting call       {med('longest_call'):7.2f} s")
+
+
+if __name__ == "__main__":
+    main()
