@@ -196,19 +196,20 @@ def test_plan_breaking_the_rules_twice_fails_cleanly(llm, genpost, tmp_path):
 
 
 def test_title_rules_are_enforced_through_the_reask(llm, genpost, tmp_path):
-    plan = json.loads(llm.writer.answer(_plan_request(llm, genpost, tmp_path)))
-    plan["title"] = "タイトルに数字もキーワードもない"
-    llm.reset()
-    llm.inject(Fault(content=json.dumps(plan, ensure_ascii=False)))
-    run = write(genpost, tmp_path / "out")
+    run = _with_planned_title(llm, genpost, tmp_path, "タイトルに数字もキーワードもない")
     assert run.code == 0
     problems = llm.chat_bodies()[1]["messages"][-1]["content"]
     assert "半角数字" in problems and "AI" in problems
 
 
-def _plan_request(llm, genpost, tmp_path) -> dict:
+def _with_planned_title(llm, genpost, tmp_path, title: str):
+    """A run whose first plan answer carries `title` (the rest of the plan is valid)."""
     assert write(genpost, tmp_path / "first").code == 0
-    return llm.chat_bodies()[0]
+    plan = json.loads(llm.writer.answer(llm.chat_bodies()[0]))
+    plan["title"] = title
+    llm.reset()
+    llm.inject(Fault(content=json.dumps(plan, ensure_ascii=False)))
+    return write(genpost, tmp_path / "out")
 
 
 def test_json_summary(llm, genpost, tmp_path):
@@ -226,16 +227,13 @@ def test_same_run_twice_never_overwrites(llm, genpost, tmp_path):
 
 
 def test_front_matter_is_valid_yaml_for_any_title(llm, genpost, tmp_path):
-    plan = json.loads(llm.writer.answer(_plan_request(llm, genpost, tmp_path)))
-    plan["title"] = "AI マーケティング 最新トレンド5選: \"引用\" #1 'quote' {{ site.x }}"
-    llm.reset()
-    llm.inject(Fault(content=json.dumps(plan, ensure_ascii=False)))
-    run = write(genpost, tmp_path / "out")
+    title = "AI マーケティング 最新トレンド5選: \"引用\" #1 'quote' {{ site.x }}"
+    run = _with_planned_title(llm, genpost, tmp_path, title)
     assert run.code == 0, run.stderr
     post = parse_post(Path(run.last_line))
-    assert post.front["title"] == plan["title"]
-    assert yaml.safe_load(post.front_text)["title"] == plan["title"]
-    assert post.json_ld["headline"] == plan["title"]
+    assert post.front["title"] == title
+    assert yaml.safe_load(post.front_text)["title"] == title
+    assert post.json_ld["headline"] == title
     assert "{{" not in post.body.split('<script type="application/ld+json">')[1]
 
 
