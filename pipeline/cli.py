@@ -14,10 +14,10 @@ from pipeline.config import STRUCTURES, Settings, load_settings
 from pipeline.errors import GenpostError, UsageError
 from pipeline.instincts import load_instincts
 from pipeline.llm import Gateway
-from pipeline.llm.openai_provider import OpenAIProvider
+from pipeline.llm.choice import make_provider
 from pipeline.prompts import PromptBook
 from pipeline.run import Result, generate
-from pipeline.types import Brief
+from pipeline.types import Brief, CallRecord
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,7 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--site", type=Path, help="Jekyll site root, for related posts")
     parser.add_argument("--date", help="publication time, ISO 8601 (default: now)")
     parser.add_argument("--model", help="model for every stage (default: per stage from genpost.yml)")
-    parser.add_argument("--provider", choices=("openai",), default="openai", help="model provider")
+    parser.add_argument(
+        "--provider",
+        choices=("openai", "local"),
+        help="openai: any OpenAI-compatible API; local: the embedded model "
+        "(default: openai when OPENAI_API_KEY or OPENAI_BASE_URL is set, else local)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log each stage and call to stderr")
     parser.add_argument("--json", action="store_true", help="print a JSON summary instead of the path")
     return parser
@@ -86,11 +91,30 @@ async def _write(args: argparse.Namespace) -> Result:
     settings = load_settings()
     instincts = load_instincts()
     brief = make_brief(args, settings, list(instincts))
-    gateway = Gateway(OpenAIProvider(settings.llm.timeout), settings.llm, PromptBook(), model_override=args.model)
+    gateway = Gateway(
+        make_provider(settings.llm, args.provider),
+        settings.llm,
+        PromptBook(),
+        model_override=args.model,
+        progress=_progress_printer() if sys.stderr.isatty() and not args.verbose else None,
+    )
     try:
         return await generate(brief, instincts[brief.instinct], settings, gateway, args.out)
     finally:
         await gateway.close()
+
+
+def _progress_printer():
+    """One line per finished model call, for a person watching a terminal."""
+
+    def show(call: CallRecord) -> None:
+        print(
+            f"genpost: {call.stage} {call.part} ({call.completion_tokens} tokens, {call.duration_s:.1f}s)",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return show
 
 
 def _summary(result: Result) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -94,13 +95,31 @@ class Price(_Strict):
     output: float = 0.0
 
 
+class LocalSettings(_Strict):
+    """The embedded model (llama.cpp in-process)."""
+
+    model_path: str | None = None  # GENPOST_LOCAL_MODEL overrides; None: the packaged default
+    sha256: str | None = None  # checked before loading a model of your own, if given
+    n_ctx: int = Field(4096, ge=512)
+    threads: int = Field(0, ge=0)  # 0: every core
+    temperature: float = 0.5
+    repeat_penalty: float = Field(1.3, ge=1.0)  # tuned for Japanese on a 0.5B model
+    repeat_last_n: int = Field(256, ge=0)  # tokens the repeat penalty looks back over
+    frequency_penalty: float = 0.5
+    top_p: float = 0.9
+    max_tokens: int = Field(1000, ge=16)  # cap per call, whatever the section asks
+    seed: int = 7
+
+
 class LLMSettings(_Strict):
+    provider: Literal["auto", "openai", "local"] = "auto"
     models: dict[str, str] = Field(default_factory=lambda: {"plan": "gpt-4o-mini", "draft": "gpt-4o-mini"})
     temperature: float = 0.7
     stream: bool = True
     concurrency: int = Field(20, ge=1, le=64)
     timeout: float = Field(120.0, gt=0)
     prices: dict[str, Price] = Field(default_factory=dict)
+    local: LocalSettings = Field(default_factory=LocalSettings)
 
     def model_for(self, stage: str) -> str:
         return self.models.get(stage) or self.models.get("draft") or "gpt-4o-mini"
@@ -118,6 +137,13 @@ def load_settings(path: Path | None = None) -> Settings:
     """Load `genpost.yml` (or `path`) and apply environment overrides."""
     path = path or Path(os.environ.get("GENPOST_CONFIG") or resource("genpost.yml"))
     settings = validate(Settings, load_yaml(path), path) if path.exists() else Settings()
+    provider = os.environ.get("GENPOST_PROVIDER")
+    if provider:
+        if provider not in ("auto", "openai", "local"):
+            raise UsageError(f"GENPOST_PROVIDER must be auto, openai or local, not {provider!r}")
+        settings.llm.provider = provider  # type: ignore[assignment]
+    if os.environ.get("GENPOST_LOCAL_MODEL"):
+        settings.llm.local.model_path = os.environ["GENPOST_LOCAL_MODEL"]
     timeout = os.environ.get("GENPOST_LLM_TIMEOUT")
     if timeout:
         try:

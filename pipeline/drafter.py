@@ -9,14 +9,28 @@ from typing import Any
 from pipeline.config import Settings
 from pipeline.instincts import Instinct
 from pipeline.llm import Gateway
+from pipeline.llm.schema import JSON_CHAR
 from pipeline.outline import Outline
 from pipeline.text import clean_line, clean_prose
 from pipeline.types import Brief, Plan, Sections, StepText, SummaryText
 
 
 def max_tokens_for(chars: int) -> int:
-    """A token cap with room for Japanese (about one token a character) and JSON."""
-    return int(chars * 2) + 200
+    """A token cap: Japanese runs about one token a character; room for overshoot and JSON keys."""
+    return int(chars * 1.6) + 80
+
+
+# A grammar-constrained model must open these fields with a Japanese character.
+JAPANESE_TEXT = f"^[ぁ-んァ-ヶ一-龯「]{JSON_CHAR}{{3,160}}$"
+
+
+def japanese_fields(*paths: str) -> dict[str, str]:
+    return dict.fromkeys(paths, JAPANESE_TEXT)
+
+
+def _bullets(items: list[str]) -> list[str]:
+    """Bullets cleaned to one line each; empty ones dropped."""
+    return [line for line in (clean_line(i) for i in items) if line]
 
 
 class Drafter:
@@ -79,13 +93,18 @@ class Drafter:
         chars = self.lengths.step
         prompt = self.gateway.prompts.render("step.j2", **self._context(current, chars, False, step=step))
         answer = await self.gateway.structured(
-            stage="draft", part=f"step{index + 1}", prompt=prompt, model=StepText, max_tokens=max_tokens_for(chars)
+            stage="draft",
+            part=f"step{index + 1}",
+            prompt=prompt,
+            model=StepText,
+            max_tokens=max_tokens_for(chars),
+            patterns=japanese_fields("summary", "actions", "metrics", "cautions"),
         )
         return StepText(
             summary=clean_prose(answer.summary),
-            actions=[clean_line(a) for a in answer.actions],
-            metrics=[clean_line(m) for m in answer.metrics],
-            cautions=[clean_line(c) for c in answer.cautions],
+            actions=_bullets(answer.actions),
+            metrics=_bullets(answer.metrics),
+            cautions=_bullets(answer.cautions),
         )
 
     async def _summary(self) -> SummaryText:
@@ -93,7 +112,12 @@ class Drafter:
         chars = self.lengths.summary
         prompt = self.gateway.prompts.render("summary.j2", **self._context(current, chars, True))
         answer = await self.gateway.structured(
-            stage="draft", part="summary", prompt=prompt, model=SummaryText, max_tokens=max_tokens_for(chars)
+            stage="draft",
+            part="summary",
+            prompt=prompt,
+            model=SummaryText,
+            max_tokens=max_tokens_for(chars),
+            patterns=japanese_fields("intro", "points.label", "points.text", "closing"),
         )
         points = [
             p.model_copy(update={"label": clean_line(p.label), "text": clean_line(p.text)}) for p in answer.points

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from pipeline.config import Settings
 from pipeline.instincts import Instinct
 from pipeline.llm import Gateway
-from pipeline.llm.schema import strict_schema
+from pipeline.llm.schema import JSON_CHAR, strict_schema
 from pipeline.outline import TREND_PARTS
-from pipeline.text import keyword_words
+from pipeline.text import clean_line, keyword_words
 from pipeline.types import Brief, Plan
 
 PLAN_MAX_TOKENS = 1200
@@ -51,6 +52,23 @@ def plan_problems(plan: Plan, brief: Brief, settings: Settings) -> list[str]:
     return problems
 
 
+def _literal(text: str) -> str:
+    """Text as a literal in a grammar regex."""
+    return re.sub(r"([\\^$.|?*+()\[\]{}\"/])", r"\\\1", text)
+
+
+def plan_patterns(brief: Brief, settings: Settings) -> dict[str, str]:
+    """Regexes a grammar-constrained model must follow: they make the title rules hold by construction."""
+    year = brief.date.astimezone(settings.site.zone).year
+    prefix = f"{year}年版" + " ?".join(_literal(w) for w in keyword_words(brief.primary_keyword))
+    room = max(settings.lengths.title_max - len(f"{year}年版{brief.primary_keyword}"), 0)
+    english = "^[a-z][a-z ]{2,38}[a-z]$"
+    patterns = {f"image_queries.{slot}": english for slot in ("hero", "background", "trend", "cases")}
+    patterns["title"] = f"^{prefix}{JSON_CHAR}{{0,{room}}}$"
+    patterns["steps.title"] = f"^[ぁ-んァ-ヶ一-龯]{JSON_CHAR}{{1,19}}$"
+    return patterns
+
+
 async def make_plan(brief: Brief, instinct: Instinct, settings: Settings, gateway: Gateway) -> Plan:
     """Ask the planning model for a Plan that meets every rule."""
     categories = categories_for(brief, settings)
@@ -76,8 +94,10 @@ async def make_plan(brief: Brief, instinct: Instinct, settings: Settings, gatewa
         schema=plan_schema(categories),
         max_tokens=PLAN_MAX_TOKENS,
         check=lambda p: plan_problems(p, brief, settings),
+        patterns=plan_patterns(brief, settings),
     )
-    return plan.model_copy(update={"tags": _tags_with_primary(plan.tags, brief.primary_keyword)})
+    steps = [s.model_copy(update={"title": clean_line(s.title)}) for s in plan.steps]
+    return plan.model_copy(update={"tags": _tags_with_primary(plan.tags, brief.primary_keyword), "steps": steps})
 
 
 def _tags_with_primary(tags: list[str], primary: str) -> list[str]:

@@ -22,17 +22,33 @@ def neutralise_liquid(text: str) -> str:
 def clean_prose(text: str) -> str:
     """Model prose made safe to place under a heading the assembler owns.
 
-    Drops headings, image lines and code fences, escapes HTML tags and Liquid,
-    and trims blank runs.
+    A heading the model wrote after some prose starts another section's text, so the
+    answer is cut there; image lines and code fences are dropped, HTML tags and Liquid
+    made inert, repeated paragraphs kept once, blank runs trimmed.
     """
     kept: list[str] = []
     for line in text.replace("\r\n", "\n").split("\n"):
-        if _HEADING.match(line) or _IMAGE_LINE.match(line) or _FENCE.match(line):
+        if _HEADING.match(line):
+            if any(k.strip() for k in kept):
+                break
+            continue
+        if _IMAGE_LINE.match(line) or _FENCE.match(line):
             continue
         line = _TAG.sub(lambda m: html.escape(m.group(0)), line)
         kept.append(neutralise_liquid(line.rstrip()))
-    cleaned = "\n".join(kept).strip()
-    return re.sub(r"\n{3,}", "\n\n", cleaned)
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", "\n".join(kept)) if p.strip()]
+    return "\n\n".join(dict.fromkeys(paragraphs))
+
+
+_SENTENCE_END = re.compile(r"[。！？!?]")
+
+
+def trim_to_sentence(text: str) -> str:
+    """A cut-off answer ends at its last full sentence (if that keeps at least half of it)."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    if ends and ends[-1] >= len(text) // 2:
+        return text[: ends[-1]]
+    return text
 
 
 def clean_line(text: str) -> str:

@@ -122,8 +122,14 @@ def test_every_call_asks_for_japanese_and_sees_the_outline(llm, genpost, tmp_pat
     for body in drafts:
         user = body["messages"][1]["content"]
         assert "## 学習本能の心理学的背景" in user and "## まとめと次のアクション" in user
-    marked = [b["messages"][1]["content"].count("\n★ #") for b in drafts]
-    assert marked.count(1) == len(drafts) - 1, "every section but the lead marks its own heading"
+    owned = [b["messages"][1]["content"].split("【担当】")[1].split("\n")[0] for b in drafts]
+    assert (
+        "（導入文）" in owned
+        and "## まとめと次のアクション" in owned
+        and "### ステップ3: 顧客理解を深める準備" in owned
+    )
+    headings = drafts[0]["messages"][1]["content"].split("【担当】")[0]
+    assert all(h.startswith("（") or h in headings for h in owned), "every owned heading is in the outline"
     pieces = [b["messages"][1]["content"] for b in drafts if "【分担】" in b["messages"][1]["content"]]
     assert len(pieces) == 4 and sum("1つ目の段落" in p for p in pieces) == 2
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -24,6 +25,7 @@ from pipeline.llm.pricing import call_cost
 from pipeline.llm.provider import ChatRequest, ChatResult, Provider, TransientError
 from pipeline.llm.schema import strict_schema
 from pipeline.prompts import PromptBook, RenderedPrompt
+from pipeline.text import trim_to_sentence
 from pipeline.types import CallRecord
 
 log = logging.getLogger("genpost.llm")
@@ -46,6 +48,7 @@ class Gateway:
         model_override: str | None = None,
         max_attempts: int = 4,
         retry_budget_s: float = 300.0,
+        progress: Callable[[CallRecord], None] | None = None,
     ) -> None:
         self.provider = provider
         self.settings = settings
@@ -54,18 +57,27 @@ class Gateway:
         self.max_attempts = max_attempts
         self.retry_budget_s = retry_budget_s
         self.calls: list[CallRecord] = []
-        self._gate = asyncio.Semaphore(settings.concurrency)
+        self.progress = progress
+        # A provider that runs one call at a time (the embedded model) says so; queueing here
+        # keeps each call's recorded duration its own.
+        limit = min(settings.concurrency, getattr(provider, "max_concurrency", settings.concurrency))
+        self._gate = asyncio.Semaphore(limit)
         self._origin = time.perf_counter()
 
     def model_for(self, stage: str) -> str:
-        return self.model_override or self.settings.model_for(stage)
+        """A provider with one fixed model (the embedded one) names it; others follow the config."""
+        fixed = getattr(self.provider, "model_name", None)
+        return fixed or self.model_override or self.settings.model_for(stage)
 
     async def close(self) -> None:
         await self.provider.close()
 
     async def text(self, *, stage: str, part: str, prompt: RenderedPrompt, max_tokens: int) -> str:
         """A free-text answer."""
-        result = await self._call(stage, part, prompt, max_tokens, None, "answer")
+        result = await self._call(stage, part, prompt, max_tokens, None, "answer", {})
+        if result.finish_reason == "length":
+            log.info("%s/%s: answer cut at %d tokens; trimmed to its last sentence", stage, part, max_tokens)
+            return trim_to_sentence(result.text)
         return result.text
 
     async def structured(
@@ -78,12 +90,13 @@ class Gateway:
         max_tokens: int,
         schema: dict | None = None,
         check: Callable[[M], list[str]] | None = None,
+        patterns: dict[str, str] | None = None,
     ) -> M:
         """A JSON answer validated against `model` (and `check`), re-asked once if invalid."""
         schema = schema or strict_schema(model)
         name = model.__name__.lower()
         for attempt in (1, 2):
-            result = await self._call(stage, part, prompt, max_tokens, schema, name)
+            result = await self._call(stage, part, prompt, max_tokens, schema, name, patterns or {})
             value, problems = _parse(result.text, model, check)
             if value is not None:
                 return value
@@ -104,6 +117,7 @@ class Gateway:
         max_tokens: int,
         schema: dict | None,
         schema_name: str,
+        patterns: dict[str, str],
     ) -> ChatResult:
         request = ChatRequest(
             model=self.model_for(stage),
@@ -114,36 +128,38 @@ class Gateway:
             stream=self.settings.stream,
             schema=schema,
             schema_name=schema_name,
+            patterns=patterns,
         )
         async with self._gate:
             started = time.perf_counter()
             result, attempts = await self._with_retries(request)
             ended = time.perf_counter()
-        self.calls.append(
-            CallRecord(
-                stage=stage,
-                part=part,
-                model=request.model,
-                provider=self.provider.name,
-                template=prompt.template,
-                template_hash=prompt.template_hash,
-                prompt_tokens=result.prompt_tokens,
-                completion_tokens=result.completion_tokens,
-                cached_tokens=result.cached_tokens,
-                cost_usd=call_cost(
-                    self.settings.prices,
-                    request.model,
-                    result.prompt_tokens,
-                    result.cached_tokens,
-                    result.completion_tokens,
-                ),
-                started_s=round(started - self._origin, 4),
-                duration_s=round(ended - started, 4),
-                ttft_s=round(result.ttft_s, 4) if result.ttft_s is not None else None,
-                finish_reason=result.finish_reason,
-                attempts=attempts,
-            )
+        record = CallRecord(
+            stage=stage,
+            part=part,
+            model=request.model,
+            provider=self.provider.name,
+            template=prompt.template,
+            template_hash=prompt.template_hash,
+            prompt_tokens=result.prompt_tokens,
+            completion_tokens=result.completion_tokens,
+            cached_tokens=result.cached_tokens,
+            cost_usd=call_cost(
+                self.settings.prices,
+                request.model,
+                result.prompt_tokens,
+                result.cached_tokens,
+                result.completion_tokens,
+            ),
+            started_s=round(started - self._origin, 4),
+            duration_s=round(ended - started, 4),
+            ttft_s=round(result.ttft_s, 4) if result.ttft_s is not None else None,
+            finish_reason=result.finish_reason,
+            attempts=attempts,
         )
+        self.calls.append(record)
+        if self.progress:
+            self.progress(record)
         log.info(
             "%s/%s: %s, %d+%d tokens, %.2fs",
             stage,
@@ -189,7 +205,10 @@ class Gateway:
 def _parse(text: str, model: type[M], check: Callable[[M], list[str]] | None) -> tuple[M | None, list[str]]:
     """The parsed answer and no problems, or None and what is wrong with it."""
     try:
-        value = model.model_validate_json(_strip_fence(text))
+        # strict=False: a raw newline inside a string is tolerated, as most servers emit it.
+        value = model.model_validate(json.loads(_strip_fence(text), strict=False))
+    except json.JSONDecodeError as exc:
+        return None, [f"JSON として読めません（{exc.msg}）"]
     except ValidationError as exc:
         return None, [f"{'.'.join(map(str, e['loc'])) or 'JSON'}: {e['msg']}" for e in exc.errors()[:5]]
     problems = check(value) if check else []

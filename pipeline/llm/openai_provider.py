@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -18,11 +19,13 @@ class OpenAIProvider:
     name = "openai"
 
     def __init__(self, timeout: float) -> None:
+        # A local OpenAI-compatible server (Ollama, vLLM, llama.cpp) needs no key.
+        key = os.environ.get("OPENAI_API_KEY") or ("unused" if os.environ.get("OPENAI_BASE_URL") else None)
         try:
             # The SDK's own retries are off: the gateway owns retrying.
-            self.client = AsyncOpenAI(max_retries=0, timeout=timeout)
+            self.client = AsyncOpenAI(api_key=key, max_retries=0, timeout=timeout)
         except openai.OpenAIError:
-            raise UsageError("OPENAI_API_KEY is not set (or pass --provider local)") from None
+            raise UsageError("OPENAI_API_KEY is not set (leave --provider out to use the embedded model)") from None
 
     async def close(self) -> None:
         await self.client.close()

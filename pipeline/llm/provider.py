@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 
@@ -16,6 +16,9 @@ class ChatRequest:
     stream: bool = True
     schema: dict[str, Any] | None = None
     schema_name: str = "answer"
+    # Regexes for string fields by dotted path ("title", "image_queries.hero"), enforced by
+    # providers that constrain decoding with a grammar (the embedded one); others ignore them.
+    patterns: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

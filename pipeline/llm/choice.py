@@ -1,0 +1,28 @@
+"""Which provider a run uses: OpenAI-compatible when a key or server is set, else the embedded model."""
+
+from __future__ import annotations
+
+import os
+
+from pipeline.config import LLMSettings
+from pipeline.llm.provider import Provider
+
+
+def provider_name(settings: LLMSettings, requested: str | None = None) -> str:
+    """`openai` or `local`: --provider, then GENPOST_PROVIDER / config, then auto."""
+    name = requested or settings.provider
+    if name == "auto":
+        has_server = os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL")
+        name = "openai" if has_server else "local"
+    return name
+
+
+def make_provider(settings: LLMSettings, requested: str | None = None) -> Provider:
+    """Build the provider; the embedded one is imported only when used."""
+    if provider_name(settings, requested) == "local":
+        from pipeline.llm.local_provider import LocalProvider
+
+        return LocalProvider(settings.local)
+    from pipeline.llm.openai_provider import OpenAIProvider
+
+    return OpenAIProvider(settings.timeout)

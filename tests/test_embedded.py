@@ -1,0 +1,148 @@
+"""The embedded model's plumbing: assembling, verifying, choosing, grammar schemas (no model run)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+import pytest
+
+from pipeline.config import LLMSettings, load_settings
+from pipeline.drafter import JAPANESE_TEXT
+from pipeline.errors import UsageError
+from pipeline.llm import embedded
+from pipeline.llm.choice import provider_name
+from pipeline.llm.local_provider import grammar_schema
+from pipeline.llm.schema import JSON_CHAR, strict_schema
+from pipeline.planner import plan_patterns, plan_schema
+from pipeline.types import StepText
+from tests import factories as f
+
+
+def parts(tmp_path, chunks: list[bytes]):
+    paths = []
+    for i, chunk in enumerate(chunks, 1):
+        path = tmp_path / f"part{i:02d}.bin"
+        path.write_bytes(chunk)
+        paths.append(path)
+    return paths
+
+
+def test_assemble_concatenates_in_order_and_verifies(tmp_path):
+    chunks = [b"GGUF", b"-weights-", b"end"]
+    whole = b"".join(chunks)
+    target = tmp_path / "cache" / "model.gguf"
+    sha = hashlib.sha256(whole).hexdigest()
+    assert embedded.assemble(parts(tmp_path, chunks), target, len(whole), sha) == target
+    assert target.read_bytes() == whole
+    assert not list(target.parent.glob(".assemble-*")), "no temp file left behind"
+
+
+def test_assemble_refuses_a_wrong_checksum(tmp_path):
+    target = tmp_path / "cache" / "model.gguf"
+    with pytest.raises(UsageError, match="sha256"):
+        embedded.assemble(parts(tmp_path, [b"a", b"b"]), target, 2, "0" * 64)
+    assert not target.exists() and not list(target.parent.glob("*"))
+
+
+def test_assemble_refuses_a_wrong_size(tmp_path):
+    whole = b"ab"
+    with pytest.raises(UsageError, match="bytes"):
+        embedded.assemble(parts(tmp_path, [b"a", b"b"]), tmp_path / "m.gguf", 3, hashlib.sha256(whole).hexdigest())
+
+
+def test_resolve_a_model_of_your_own(tmp_path):
+    model = tmp_path / "big-japanese.gguf"
+    with pytest.raises(UsageError, match="does not exist"):
+        embedded.resolve(str(model), None)
+    model.write_bytes(b"weights")
+    assert embedded.resolve(str(model), None) == model
+    assert embedded.resolve(str(model), hashlib.sha256(b"weights").hexdigest()) == model
+    with pytest.raises(UsageError, match="sha256"):
+        embedded.resolve(str(model), "1" * 64)
+
+
+def test_a_damaged_cached_default_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("GENPOST_CACHE", str(tmp_path))
+    (tmp_path / embedded.DEFAULT_MODEL.name).write_bytes(b"truncated")
+    with pytest.raises(UsageError, match="delete it"):
+        embedded.resolve(None, None)
+
+
+def test_default_model_parts_are_installed():
+    files = embedded.part_files(embedded.DEFAULT_MODEL)
+    assert [p.name for p in files] == [f"part{i:02d}.bin" for i in range(1, 7)]
+    assert sum(p.stat().st_size for p in files) == embedded.DEFAULT_MODEL.size
+
+
+@pytest.mark.parametrize(
+    ("env", "requested", "expected"),
+    [
+        ({"OPENAI_API_KEY": "k"}, None, "openai"),
+        ({"OPENAI_BASE_URL": "http://127.0.0.1:11434/v1"}, None, "openai"),
+        ({}, None, "local"),
+        ({"OPENAI_API_KEY": "k"}, "local", "local"),
+        ({}, "openai", "openai"),
+    ],
+)
+def test_provider_choice(monkeypatch, env, requested, expected):
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert provider_name(LLMSettings(), requested) == expected
+
+
+def test_provider_and_model_from_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv("GENPOST_PROVIDER", "local")
+    monkeypatch.setenv("GENPOST_LOCAL_MODEL", "/models/x.gguf")
+    settings = load_settings(tmp_path / "none.yml")
+    assert settings.llm.provider == "local" and settings.llm.local.model_path == "/models/x.gguf"
+    monkeypatch.setenv("GENPOST_PROVIDER", "cloud")
+    with pytest.raises(UsageError, match="GENPOST_PROVIDER"):
+        load_settings(tmp_path / "none.yml")
+
+
+def test_grammar_schema_bounds_every_string():
+    schema = grammar_schema(plan_schema(["AIマーケティング"]), {"title": "^x$"})
+    props = schema["properties"]
+    assert props["title"]["pattern"] == "^x$"
+    assert props["description"]["pattern"] == f"^{JSON_CHAR}{{2,120}}$"
+    assert props["lead"]["pattern"].endswith("{2,40}$")
+    assert props["trend_points"]["items"]["pattern"].endswith("{2,40}$")
+    assert "pattern" not in props["category"] and props["category"]["enum"] == ["AIマーケティング"]
+    assert props["steps"]["items"]["properties"]["title"]["pattern"].endswith("{2,20}$"), "$ref resolved"
+    assert "$defs" not in json.dumps(schema)
+    plain = re.compile(props["description"]["pattern"])
+    assert plain.match("普通の文です。") and not plain.match("改行\nあり") and not plain.match("x")
+
+
+def test_plan_patterns_force_the_title_rules():
+    brief, settings = f.brief(), f.settings()
+    title = re.compile(plan_patterns(brief, settings)["title"])
+    assert title.match("2025年版AIマーケティング最新トレンド5選：学ぶ")
+    assert title.match("2025年版AI マーケティング 最新トレンド")
+    assert not title.match("AIマーケティング最新トレンド")
+    assert not title.match("2025年版AIマーケティング" + "あ" * 60)
+    english = re.compile(plan_patterns(brief, settings)["image_queries.hero"])
+    assert english.match("team meeting strategy") and not english.match("会議")
+    assert re.match(JAPANESE_TEXT, "データを集めます") and not re.match(JAPANESE_TEXT, "How to learn")
+
+
+def test_grammars_compile_in_llama_cpp():
+    """llama-cpp-python falls back to free JSON when a schema fails to compile; ours must compile."""
+    grammar = pytest.importorskip("llama_cpp.llama_grammar")
+    from pipeline.drafter import japanese_fields
+    from pipeline.types import SummaryText
+
+    brief, settings = f.brief(), f.settings()
+    schemas = [
+        grammar_schema(plan_schema(settings.site.categories), plan_patterns(brief, settings)),
+        grammar_schema(strict_schema(StepText), japanese_fields("summary", "actions", "metrics", "cautions")),
+        grammar_schema(strict_schema(SummaryText), japanese_fields("intro", "points.label", "points.text", "closing")),
+    ]
+    for schema in schemas:
+        converter = grammar.SchemaConverter(prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False)
+        converter.visit(schema, "")
+        assert "root" in converter.format_grammar()

@@ -1,0 +1,91 @@
+"""The real embedded model (Qwen2.5-Coder-0.5B, llama.cpp), no network: slow, and run in CI."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import load_settings
+from pipeline.drafter import Drafter
+from pipeline.instincts import load_instincts
+from pipeline.llm import Gateway
+from pipeline.outline import TREND_PARTS, build_outline
+from pipeline.planner import make_plan, plan_problems
+from pipeline.prompts import PromptBook
+from pipeline.types import Plan
+from tests import factories as f
+from tests.postparse import FRONT_MATTER_KEYS, parse_post
+
+pytest.importorskip("llama_cpp")
+pytestmark = pytest.mark.slow
+KANA = re.compile(r"[ぁ-んァ-ヶ]")
+
+
+@pytest.fixture(scope="module")
+def model_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture
+def no_api(monkeypatch, model_cache):
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "GENPOST_PROVIDER", "GENPOST_LOCAL_MODEL", "GENPOST_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("GENPOST_CACHE", str(model_cache))
+
+
+def test_real_model_writes_a_valid_plan_and_a_section(no_api):
+    from pipeline.llm.local_provider import LocalProvider
+
+    settings = load_settings()
+    brief = f.brief()
+
+    async def run() -> tuple[Plan, str, Gateway]:
+        gateway = Gateway(LocalProvider(settings.llm.local), settings.llm, PromptBook())
+        try:
+            instinct = load_instincts()["learning"]
+            plan = await make_plan(brief, instinct, settings, gateway)
+            outline = build_outline(instinct.name, plan.category, brief.structure, [s.title for s in plan.steps])
+            drafter = Drafter(brief, plan, outline, instinct, settings, gateway)
+            text = await drafter._piece("lead", "lead.j2", "（導入文）", 60, True)
+            return plan, text, gateway
+        finally:
+            await gateway.close()
+
+    plan, text, gateway = asyncio.run(run())
+    assert plan_problems(plan, brief, settings) == []
+    assert plan.title.startswith("2025年版") and len(plan.steps) == 3 and len(plan.trend_points) == 5
+    assert all(q.isascii() for q in plan.image_queries.model_dump().values())
+    assert KANA.search(text), text
+    first = gateway.calls[0]
+    assert first.provider == "local" and first.model.endswith(".gguf") and first.cost_usd == 0
+    assert first.prompt_tokens > 0 and first.completion_tokens > 0
+
+
+def test_no_key_writes_a_whole_post_with_the_embedded_model(no_api, genpost, tmp_path):
+    run = genpost(
+        "--instinct",
+        "nurturing",
+        "--keywords",
+        "社員教育 AI活用",
+        "--structure",
+        "problemSolution",
+        "--theme",
+        "業界別ガイド",
+        "--out",
+        str(tmp_path),
+        "--date",
+        "2025-12-20T00:30:00Z",
+    )
+    assert run.code == 0, run.stderr
+    post = parse_post(Path(run.last_line))
+    assert list(post.front) == FRONT_MATTER_KEYS and post.front["instinct"] == "nurturing"
+    assert post.h2[0] == "養育本能の心理学的背景"
+    assert post.h3_under("業界別ガイドの最新トレンド分析") == list(TREND_PARTS["problemSolution"])
+    assert post.body.count("- **指標:**") == 3 and post.json_ld["headline"] == post.front["title"]
+    assert len(KANA.findall(post.body)) > 500, "the prose is Japanese"
+    record = json.loads(Path(run.last_line).with_suffix(".json").read_text(encoding="utf-8"))
+    assert {c["provider"] for c in record["calls"]} == {"local"} and record["totals"]["cost_usd"] == 0
