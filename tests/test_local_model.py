@@ -89,3 +89,24 @@ def test_no_key_writes_a_whole_post_with_the_embedded_model(no_api, genpost, tmp
     assert len(KANA.findall(post.body)) > 500, "the prose is Japanese"
     record = json.loads(Path(run.last_line).with_suffix(".json").read_text(encoding="utf-8"))
     assert {c["provider"] for c in record["calls"]} == {"local"} and record["totals"]["cost_usd"] == 0
+
+
+def test_prompt_and_answer_are_kept_within_the_context_window(no_api):
+    from pipeline.config import LocalSettings
+    from pipeline.errors import ProviderError
+    from pipeline.llm.local_provider import LocalProvider
+    from pipeline.llm.provider import ChatRequest
+
+    provider = LocalProvider(LocalSettings(n_ctx=512))
+    try:
+
+        def request(chars: int) -> ChatRequest:
+            messages = [{"role": "user", "content": "あ" * chars}]
+            return ChatRequest(model="local", messages=messages, max_tokens=400, temperature=0.5, timeout=60)
+
+        assert provider.room_for_answer(request(10)) == 400
+        assert 32 <= provider.room_for_answer(request(300)) < 400
+        with pytest.raises(ProviderError, match="n_ctx"):
+            provider.room_for_answer(request(2000))
+    finally:
+        asyncio.run(provider.close())

@@ -251,3 +251,16 @@ def test_process_exit_codes_and_last_line(llm, tmp_path):
     assert ok.code == 0 and Path(ok.last_line).is_file()
     bad = run_process("--instinct", "sleep", "--keywords", "x", "--out", str(tmp_path), env=env)
     assert bad.code == 2 and bad.stderr.count("\n") == 1 and "learning" in bad.stderr
+
+
+def test_progress_lines_on_a_terminal(llm, genpost, tmp_path, monkeypatch):
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    run = write(genpost, tmp_path)
+    assert run.code == 0
+    lines = [line for line in run.stderr.splitlines() if line.startswith("genpost: ")]
+    assert len(lines) == len(llm.chat_bodies()) == 17
+    assert lines[0].startswith("genpost: plan plan (") and any(" summary (" in line for line in lines)
+
+
+def test_no_progress_lines_in_a_pipe(llm, genpost, tmp_path):
+    assert write(genpost, tmp_path).stderr == ""

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from pipeline.config import LocalSettings
-from pipeline.errors import UsageError
+from pipeline.errors import ProviderError, UsageError
 from pipeline.llm import embedded
 from pipeline.llm.provider import ChatRequest, ChatResult
 from pipeline.llm.schema import JSON_CHAR
@@ -87,10 +87,21 @@ class LocalProvider:
         async with self._turn:
             return await asyncio.to_thread(self._chat, request)
 
+    def room_for_answer(self, request: ChatRequest) -> int:
+        """Tokens the answer may use so that prompt and answer fit the context window."""
+        prompt = sum(len(self.llm.tokenize(m["content"].encode(), add_bos=False)) + 8 for m in request.messages)
+        room = self.settings.n_ctx - prompt - 16
+        if room < 32:
+            raise ProviderError(
+                f"the prompt ({prompt} tokens) does not fit the local model's context of {self.settings.n_ctx} "
+                "tokens; raise llm.local.n_ctx"
+            )
+        return min(request.max_tokens, self.settings.max_tokens, room)
+
     def _chat(self, request: ChatRequest) -> ChatResult:
         params: dict[str, Any] = {
             "messages": request.messages,
-            "max_tokens": min(request.max_tokens, self.settings.max_tokens),
+            "max_tokens": self.room_for_answer(request),
             "temperature": self.settings.temperature,
             "repeat_penalty": self.settings.repeat_penalty,
             "frequency_penalty": self.settings.frequency_penalty,
