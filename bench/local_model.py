@@ -61,23 +61,37 @@ def main() -> None:
             out = Path(tmp) / f"post{n}"
             started = time.perf_counter()
             with contextlib.redirect_stdout(io.StringIO()):
-                code = genpost(["--provider", "local", "--instinct", instinct, "--keywords", keyword,
-                                "--structure", structure, "--out", str(out)])
+                code = genpost(
+                    [
+                        "--provider",
+                        "local",
+                        "--instinct",
+                        instinct,
+                        "--keywords",
+                        keyword,
+                        "--structure",
+                        structure,
+                        "--out",
+                        str(out),
+                    ]
+                )
             wall = time.perf_counter() - started
             if code != 0:
                 raise SystemExit(f"genpost failed with exit {code}")
             record = json.loads(next(out.glob("*.json")).read_text(encoding="utf-8"))
             calls = record["calls"]
             busy = sum(c["duration_s"] for c in calls)
-            rows.append({
-                "wall": wall,
-                "calls": len(calls),
-                "prompt": sum(c["prompt_tokens"] for c in calls),
-                "completion": sum(c["completion_tokens"] for c in calls),
-                "busy": busy,
-                "chars": record["body_chars"],
-                "plan_s": record["stage_seconds"]["plan"],
-            })
+            rows.append(
+                {
+                    "wall": wall,
+                    "calls": len(calls),
+                    "prompt": sum(c["prompt_tokens"] for c in calls),
+                    "completion": sum(c["completion_tokens"] for c in calls),
+                    "busy": busy,
+                    "chars": record["body_chars"],
+                    "plan_s": record["stage_seconds"]["plan"],
+                }
+            )
 
     decode = raw_decode_speed()
 

@@ -76,21 +76,22 @@ class Assembler:
         }
 
     def body(self, outline: Outline, sections: Sections, images: dict[str, Image]) -> list[str]:
+        h = _md_text
         lines = [sections.lead, ""]
-        lines += [f"## {outline.background}", *_image_line(images.get("background")), "", sections.background, ""]
-        lines += [f"## {outline.trend}", *_image_line(images.get("trend")), "", sections.trend_intro, ""]
+        lines += [f"## {h(outline.background)}", *_image_line(images.get("background")), "", sections.background, ""]
+        lines += [f"## {h(outline.trend)}", *_image_line(images.get("trend")), "", sections.trend_intro, ""]
         for title, text in zip(outline.trend_parts, sections.trend_parts, strict=True):
-            lines += [f"### {title}", text, ""]
-        lines += [f"## {outline.steps}", sections.steps_intro, ""]
+            lines += [f"### {h(title)}", text, ""]
+        lines += [f"## {h(outline.steps)}", sections.steps_intro, ""]
         for number, (title, step) in enumerate(zip(outline.step_titles, sections.steps, strict=True), 1):
             lines += [f"### ステップ{number}: {_md_text(title)}", step.summary]
             for label, items in zip(STEP_LABELS, (step.actions, step.metrics, step.cautions), strict=True):
                 lines.append(f"- **{label}:**")
                 lines += [f"    - {item}" for item in items]
             lines.append("")
-        lines += [f"## {outline.cases}", *_image_line(images.get("cases")), "", sections.cases, ""]
+        lines += [f"## {h(outline.cases)}", *_image_line(images.get("cases")), "", sections.cases, ""]
         summary = sections.summary
-        lines += [f"## {outline.summary}", summary.intro, ""]
+        lines += [f"## {h(outline.summary)}", summary.intro, ""]
         lines += [f"- **{p.label}:** {p.text}" for p in summary.points]
         lines += ["", summary.closing, ""]
         return lines

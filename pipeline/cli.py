@@ -7,16 +7,19 @@ import asyncio
 import json
 import logging
 import sys
+import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipeline import __version__
 from pipeline.config import STRUCTURES, Settings, load_settings
 from pipeline.errors import GenpostError, UsageError
 from pipeline.instincts import load_instincts
 from pipeline.llm import Gateway
-from pipeline.llm.choice import make_provider
+from pipeline.llm.choice import make_provider, provider_name
 from pipeline.prompts import PromptBook
 from pipeline.run import Result, generate
+from pipeline.store import Checkpoint, run_key
 from pipeline.types import Brief, CallRecord
 
 
@@ -48,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log each stage and call to stderr")
     parser.add_argument("--json", action="store_true", help="print a JSON summary instead of the path")
+    parser.add_argument("--fresh", action="store_true", help="ignore the checkpoint of an earlier, unfinished run")
     return parser
 
 
@@ -98,10 +102,27 @@ async def _write(args: argparse.Namespace) -> Result:
         model_override=args.model,
         progress=_progress_printer() if sys.stderr.isatty() and not args.verbose else None,
     )
+    checkpoint = Checkpoint(args.out, _run_key(args, settings), enabled=not args.fresh)
     try:
-        return await generate(brief, instincts[brief.instinct], settings, gateway, args.out)
+        return await generate(brief, instincts[brief.instinct], settings, gateway, args.out, checkpoint)
     finally:
         await gateway.close()
+
+
+def _run_key(args: argparse.Namespace, settings: Settings) -> str:
+    """The same command (on the same site-local day, when no --date is given) gets the same key."""
+    day = datetime.now(settings.site.zone).strftime("%Y-%m-%d")
+    return run_key(
+        version=__version__,
+        instinct=args.instinct,
+        keywords=[k.strip() for k in args.keywords],
+        theme=args.theme,
+        structure=args.structure or settings.site.default_structure,
+        date=args.date or day,
+        site=str(args.site) if args.site else None,
+        model=args.model,
+        provider=provider_name(settings.llm, args.provider),
+    )
 
 
 def _progress_printer():
@@ -149,8 +170,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"genpost: error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        print("genpost: interrupted", file=sys.stderr)
+        print("genpost: interrupted; finished stages are checkpointed, run the same command to resume", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: still one line; the traceback only with -v
+        if verbose:
+            traceback.print_exc()
+        print(f"genpost: error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
     print(_summary(result) if args.json else result.path)
     return 0
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from pipeline.errors import UsageError
 from pipeline.paths import resource
-from pipeline.yamlfile import load_yaml, validate
+from pipeline.yamlfile import load_validated
 
 STRUCTURES = ("howTo", "problemSolution", "caseStudy", "comparison")
 
@@ -111,6 +111,15 @@ class LocalSettings(_Strict):
     seed: int = 7
 
 
+class RetrySettings(_Strict):
+    """How long a failing provider is retried before the run gives up."""
+
+    attempts: int = Field(4, ge=1, le=20)  # tries per call, the first included
+    budget_s: float = Field(180.0, gt=0)  # no retry starts once this much time has passed
+    backoff_initial_s: float = Field(1.0, ge=0)
+    backoff_max_s: float = Field(30.0, ge=0)
+
+
 class LLMSettings(_Strict):
     provider: Literal["auto", "openai", "local"] = "auto"
     models: dict[str, str] = Field(default_factory=lambda: {"plan": "gpt-4o-mini", "draft": "gpt-4o-mini"})
@@ -120,6 +129,7 @@ class LLMSettings(_Strict):
     timeout: float = Field(120.0, gt=0)
     prices: dict[str, Price] = Field(default_factory=dict)
     local: LocalSettings = Field(default_factory=LocalSettings)
+    retry: RetrySettings = Field(default_factory=RetrySettings)
 
     def model_for(self, stage: str) -> str:
         return self.models.get(stage) or self.models.get("draft") or "gpt-4o-mini"
@@ -136,7 +146,7 @@ class Settings(_Strict):
 def load_settings(path: Path | None = None) -> Settings:
     """Load `genpost.yml` (or `path`) and apply environment overrides."""
     path = path or Path(os.environ.get("GENPOST_CONFIG") or resource("genpost.yml"))
-    settings = validate(Settings, load_yaml(path), path) if path.exists() else Settings()
+    settings = load_validated(Settings, path) if path.exists() else Settings()
     provider = os.environ.get("GENPOST_PROVIDER")
     if provider:
         if provider not in ("auto", "openai", "local"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pipeline.config import Settings
@@ -11,6 +12,7 @@ from pipeline.instincts import Instinct
 from pipeline.llm import Gateway
 from pipeline.llm.schema import JSON_CHAR
 from pipeline.outline import Outline
+from pipeline.store import Checkpoint
 from pipeline.text import clean_line, clean_prose
 from pipeline.types import Brief, Plan, Sections, StepText, SummaryText
 
@@ -44,10 +46,18 @@ class Drafter:
         instinct: Instinct,
         settings: Settings,
         gateway: Gateway,
+        checkpoint: Checkpoint | None = None,
     ) -> None:
         self.brief, self.plan, self.outline = brief, plan, outline
         self.instinct, self.settings, self.gateway = instinct, settings, gateway
         self.lengths = settings.lengths.sections
+        self.checkpoint = checkpoint
+
+    async def _kept(self, part: str, kind: Any, make: Callable[[], Awaitable[Any]]) -> Any:
+        """A part from the checkpoint when a crashed run already wrote it."""
+        if self.checkpoint is None:
+            return await make()
+        return await self.checkpoint.reuse(part, kind, make)
 
     def _context(self, current: str, target_chars: int, use_keyword: bool, **extra: Any) -> dict:
         return {
@@ -84,10 +94,17 @@ class Drafter:
 
     async def _piece(self, part: str, template: str, current: str, chars: int, keyword: bool, **extra: Any) -> str:
         prompt = self.gateway.prompts.render(template, **self._context(current, chars, keyword, **extra))
-        text = await self.gateway.text(stage="draft", part=part, prompt=prompt, max_tokens=max_tokens_for(chars))
-        return clean_prose(text)
+
+        async def write() -> str:
+            text = await self.gateway.text(stage="draft", part=part, prompt=prompt, max_tokens=max_tokens_for(chars))
+            return clean_prose(text)
+
+        return await self._kept(part, str, write)
 
     async def _step(self, index: int) -> StepText:
+        return await self._kept(f"step{index + 1}", StepText, lambda: self._write_step(index))
+
+    async def _write_step(self, index: int) -> StepText:
         step = self.plan.steps[index]
         current = f"### ステップ{index + 1}: {step.title}"
         chars = self.lengths.step
@@ -108,6 +125,9 @@ class Drafter:
         )
 
     async def _summary(self) -> SummaryText:
+        return await self._kept("summary", SummaryText, self._write_summary)
+
+    async def _write_summary(self) -> SummaryText:
         current = f"## {self.outline.summary}"
         chars = self.lengths.summary
         prompt = self.gateway.prompts.render("summary.j2", **self._context(current, chars, True))

@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.paths import resource
-from pipeline.yamlfile import load_yaml, validate
+from pipeline.yamlfile import load_validated
 
 
 class CataloguePhoto(BaseModel):
@@ -39,7 +39,7 @@ class _InstinctsFile(BaseModel):
 def load_instincts(path: Path | None = None) -> dict[str, Instinct]:
     """All instincts by key, in file order."""
     path = path or resource("instincts.yml")
-    data = validate(_InstinctsFile, load_yaml(path), path)
+    data = load_validated(_InstinctsFile, path)
     for key, instinct in data.instincts.items():
         instinct.key = key
     return data.instincts

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from pipeline import __version__
 from pipeline.assembler import Assembler
@@ -18,8 +19,8 @@ from pipeline.llm import Gateway
 from pipeline.outline import build_outline
 from pipeline.planner import make_plan
 from pipeline.site import load_posts, related_posts
-from pipeline.store import ensure_dir, write_draft
-from pipeline.types import Brief, Post, RunRecord
+from pipeline.store import Checkpoint, ensure_dir, write_draft
+from pipeline.types import Brief, Image, Plan, Post, RunRecord
 
 log = logging.getLogger("genpost")
 
@@ -33,24 +34,37 @@ class Result:
     record: RunRecord
 
 
-async def generate(brief: Brief, instinct: Instinct, settings: Settings, gateway: Gateway, out_dir: Path) -> Result:
-    """Write one draft and its run record into `out_dir`."""
+async def _same(value: Any) -> Any:
+    return value
+
+
+async def generate(
+    brief: Brief,
+    instinct: Instinct,
+    settings: Settings,
+    gateway: Gateway,
+    out_dir: Path,
+    checkpoint: Checkpoint,
+) -> Result:
+    """Write one draft and its run record into `out_dir`, resuming from `checkpoint`."""
     ensure_dir(out_dir)
     seconds: dict[str, float] = {}
     started = time.perf_counter()
+    # A resumed run keeps the first run's brief (its date, when none was given).
+    brief = await checkpoint.reuse("brief", Brief, lambda: _same(brief))
 
     mark = time.perf_counter()
-    plan = await make_plan(brief, instinct, settings, gateway)
+    plan = await checkpoint.reuse("plan", Plan, lambda: make_plan(brief, instinct, settings, gateway))
     seconds["plan"] = time.perf_counter() - mark
     log.info("plan: %s", plan.title)
 
     outline = build_outline(instinct.name, plan.category, brief.structure, [s.title for s in plan.steps])
     mark = time.perf_counter()
-    sections = await Drafter(brief, plan, outline, instinct, settings, gateway).draft()
+    sections = await Drafter(brief, plan, outline, instinct, settings, gateway, checkpoint).draft()
     seconds["draft"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    images = catalogue_images(instinct, plan, outline)
+    images = await checkpoint.reuse("images", list[Image], lambda: _same(catalogue_images(instinct, plan, outline)))
     related = []
     if brief.site is not None:
         related = related_posts(
@@ -77,11 +91,13 @@ async def generate(brief: Brief, instinct: Instinct, settings: Settings, gateway
         stage_seconds={k: round(v, 4) for k, v in seconds.items()},
         reading_time=post.reading_time,
         body_chars=post.body_chars,
+        resumed=[name for name in checkpoint.reused if name != "brief"],
     )
 
     def record_json(name: str) -> str:
         return record.model_copy(update={"draft": name}).model_dump_json(indent=2)
 
     path = write_draft(out_dir, post.filename, post.markdown, record_json)
+    checkpoint.clear()
     record.draft = path.name
     return Result(path=path, post=post, record=record)

@@ -1,13 +1,22 @@
-"""Drafts and run records in `out/`: written atomically, never clobbering another."""
+"""Drafts, run records and checkpoints in `out/`: written atomically, never clobbering another."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import os
+import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
 
 from pipeline.errors import UsageError
+
+log = logging.getLogger("genpost")
 
 
 def ensure_dir(path: Path) -> Path:
@@ -72,3 +81,56 @@ def write_draft(out_dir: Path, filename: str, markdown: str, record: Callable[[s
         draft.unlink(missing_ok=True)
         raise
     return draft
+
+
+class Checkpoint:
+    """Finished stages of one run under `out/.genpost/checkpoints/<key>/`, reused after a crash.
+
+    The key is a hash of the run's inputs, so re-running the same command finds them.
+    Saving is best-effort: a checkpoint that cannot be written costs tokens later, never the run.
+    """
+
+    def __init__(self, out_dir: Path, key: str, enabled: bool = True) -> None:
+        self.dir = out_dir / ".genpost" / "checkpoints" / key
+        self.enabled = enabled
+        self.reused: list[str] = []
+
+    def _path(self, name: str) -> Path:
+        return self.dir / f"{name}.json"
+
+    def load(self, name: str, kind: Any) -> Any | None:
+        """The saved value of `kind` (a pydantic model or a plain type), or None."""
+        if not self.enabled:
+            return None
+        try:
+            value = TypeAdapter(kind).validate_json(self._path(name).read_bytes())
+        except (OSError, ValidationError):
+            return None
+        self.reused.append(name)
+        return value
+
+    def save(self, name: str, kind: Any, value: Any) -> None:
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+            replace_write(self._path(name), TypeAdapter(kind).dump_json(value, indent=2).decode())
+        except OSError as exc:
+            log.warning("checkpoint %s not saved: %s", name, exc.strerror)
+
+    async def reuse(self, name: str, kind: Any, make: Callable[[], Awaitable[Any]]) -> Any:
+        """The saved value of stage `name`, or `make()`'s, saved for next time."""
+        found = self.load(name, kind)
+        if found is not None:
+            return found
+        value = await make()
+        self.save(name, kind, value)
+        return value
+
+    def clear(self) -> None:
+        """Forget this run's stages (after its draft is written)."""
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def run_key(**inputs: Any) -> str:
+    """A stable key for a run's inputs."""
+    canonical = json.dumps(inputs, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:20]

@@ -9,7 +9,8 @@ import unicodedata
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
 _IMAGE_LINE = re.compile(r"^\s*!\[[^\]]*\]\([^)]*\)\s*$")
 _FENCE = re.compile(r"^\s*```")
-_TAG = re.compile(r"</?[A-Za-z][^>]*>")
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_AUTOLINK = re.compile(r"<((?:https?|javascript|data):[^>]*)>", re.IGNORECASE)
 _LIQUID = re.compile(r"\{(?=[{%])")
 _SPACES = re.compile(r"\s+")
 
@@ -23,8 +24,8 @@ def clean_prose(text: str) -> str:
     """Model prose made safe to place under a heading the assembler owns.
 
     A heading the model wrote after some prose starts another section's text, so the
-    answer is cut there; image lines and code fences are dropped, HTML tags and Liquid
-    made inert, repeated paragraphs kept once, blank runs trimmed.
+    answer is cut there; image lines and code fences are dropped, links reduced to their
+    text, HTML and Liquid made inert, repeated paragraphs kept once, blank runs trimmed.
     """
     kept: list[str] = []
     for line in text.replace("\r\n", "\n").split("\n"):
@@ -34,8 +35,8 @@ def clean_prose(text: str) -> str:
             continue
         if _IMAGE_LINE.match(line) or _FENCE.match(line):
             continue
-        line = _TAG.sub(lambda m: html.escape(m.group(0)), line)
-        kept.append(neutralise_liquid(line.rstrip()))
+        line = _AUTOLINK.sub(r"\1", _LINK.sub(r"\1", line))
+        kept.append(neutralise_liquid(html.escape(line.rstrip(), quote=False)))
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", "\n".join(kept)) if p.strip()]
     return "\n\n".join(dict.fromkeys(paragraphs))
 

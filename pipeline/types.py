@@ -156,4 +156,5 @@ class RunRecord(BaseModel):
     stage_seconds: dict[str, float]
     reading_time: int
     body_chars: int
+    resumed: list[str] = Field(default_factory=list)  # stages taken from a crashed run's checkpoint
     draft: str = ""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from pipeline.config import load_settings
@@ -28,10 +30,13 @@ def test_yaml_syntax_error_names_file_and_line(tmp_path):
 def test_unknown_key_and_bad_value_are_named(tmp_path):
     bad = tmp_path / "genpost.yml"
     bad.write_text("site:\n  autor: typo\n", encoding="utf-8")
-    with pytest.raises(UsageError, match=r"site\.autor"):
+    with pytest.raises(UsageError, match=r"genpost\.yml:2: site\.autor"):
         load_settings(bad)
-    bad.write_text("site:\n  timezone: Mars/Olympus\n", encoding="utf-8")
-    with pytest.raises(UsageError, match="timezone"):
+    bad.write_text("# comment\nllm:\n  models: {}\nsite:\n  layout: x\n  timezone: Mars/Olympus\n", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"genpost\.yml:6: site\.timezone"):
+        load_settings(bad)
+    bad.write_text("llm:\n  retry:\n    attempts: 0\n", encoding="utf-8")
+    with pytest.raises(UsageError, match=r"genpost\.yml:3: llm\.retry\.attempts"):
         load_settings(bad)
 
 
@@ -46,7 +51,7 @@ def test_timeout_from_environment(tmp_path, monkeypatch):
 def test_broken_instincts_file_is_named(tmp_path):
     bad = tmp_path / "instincts.yml"
     bad.write_text("instincts:\n  learning:\n    name: 学習本能\n", encoding="utf-8")
-    with pytest.raises(UsageError, match=r"instincts\.yml: instincts\.learning\.triggers"):
+    with pytest.raises(UsageError, match=r"instincts\.yml:2: instincts\.learning\.triggers"):
         load_instincts(bad)
 
 
@@ -74,3 +79,22 @@ def test_bad_input_is_one_line_and_exit_2(llm, genpost, args, needle):
     assert run.code == 2
     assert run.stderr.count("\n") == 1 and needle in run.stderr and "Traceback" not in run.stderr
     assert not llm.chat_bodies(), "nothing reaches the model on bad input"
+
+
+def test_out_that_cannot_be_a_directory_exits_2(llm, genpost, tmp_path):
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x", encoding="utf-8")
+    for out in (blocker, blocker / "sub"):
+        run = genpost("--instinct", "learning", "--keywords", "x", "--out", str(out))
+        assert run.code == 2 and "--out" in run.stderr and run.stderr.count("\n") == 1
+    assert not llm.chat_bodies()
+
+
+def test_broken_instincts_file_exits_2_with_file_and_line(llm, genpost, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "instincts.yml").write_text("instincts:\n  learning:\n    name: [\n", encoding="utf-8")
+    monkeypatch.setenv("GENPOST_HOME", str(home))
+    run = genpost("--instinct", "learning", "--keywords", "x", "--out", str(tmp_path / "out"))
+    assert run.code == 2 and f"{home / 'instincts.yml'}:" in run.stderr and run.stderr.count("\n") == 1
+    assert re.search(r"instincts\.yml:\d+:", run.stderr)

@@ -5,18 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 from tenacity import (
     AsyncRetrying,
+    RetryCallState,
     RetryError,
     retry_if_exception_type,
     stop_after_attempt,
-    stop_after_delay,
-    wait_exponential_jitter,
+    stop_before_delay,
 )
 
 from pipeline.config import LLMSettings
@@ -36,6 +38,14 @@ class InvalidAnswer(ProviderError):
     """A structured answer that stayed invalid after the re-ask."""
 
 
+class EmptyAnswer(TransientError):
+    """The model answered nothing."""
+
+
+class CutOff(TransientError):
+    """A text answer stopped at its token cap; retried with more room."""
+
+
 class Gateway:
     """The one door to the models. Every call is capped, timed, retried and recorded."""
 
@@ -46,18 +56,14 @@ class Gateway:
         prompts: PromptBook,
         *,
         model_override: str | None = None,
-        max_attempts: int = 4,
-        retry_budget_s: float = 300.0,
         progress: Callable[[CallRecord], None] | None = None,
     ) -> None:
         self.provider = provider
         self.settings = settings
         self.prompts = prompts
         self.model_override = model_override
-        self.max_attempts = max_attempts
-        self.retry_budget_s = retry_budget_s
-        self.calls: list[CallRecord] = []
         self.progress = progress
+        self.calls: list[CallRecord] = []
         # A provider that runs one call at a time (the embedded model) says so; queueing here
         # keeps each call's recorded duration its own.
         limit = min(settings.concurrency, getattr(provider, "max_concurrency", settings.concurrency))
@@ -73,10 +79,10 @@ class Gateway:
         await self.provider.close()
 
     async def text(self, *, stage: str, part: str, prompt: RenderedPrompt, max_tokens: int) -> str:
-        """A free-text answer."""
+        """A free-text answer; one still cut off after its retry ends at its last full sentence."""
         result = await self._call(stage, part, prompt, max_tokens, None, "answer", {})
         if result.finish_reason == "length":
-            log.info("%s/%s: answer cut at %d tokens; trimmed to its last sentence", stage, part, max_tokens)
+            log.info("%s/%s: answer cut off; trimmed to its last sentence", stage, part)
             return trim_to_sentence(result.text)
         return result.text
 
@@ -103,6 +109,8 @@ class Gateway:
             log.info("%s/%s: invalid answer (%s)", stage, part, "; ".join(problems))
             if attempt == 2:
                 raise InvalidAnswer(f"{stage}: the model's answer stayed invalid: {'; '.join(problems)}")
+            if result.finish_reason == "length":
+                max_tokens = int(max_tokens * 1.5)
             reask = self.prompts.text("reask.j2", problems=problems)
             prompt = prompt.followed_by(
                 {"role": "assistant", "content": result.text}, {"role": "user", "content": reask}
@@ -132,7 +140,7 @@ class Gateway:
         )
         async with self._gate:
             started = time.perf_counter()
-            result, attempts = await self._with_retries(request)
+            result, attempts = await self._with_retries(request, f"{stage}/{part}")
             ended = time.perf_counter()
         record = CallRecord(
             stage=stage,
@@ -161,34 +169,51 @@ class Gateway:
         if self.progress:
             self.progress(record)
         log.info(
-            "%s/%s: %s, %d+%d tokens, %.2fs",
+            "%s/%s: %s, %d+%d tokens, %.2fs, %d attempt(s)",
             stage,
             part,
             request.model,
             result.prompt_tokens,
             result.completion_tokens,
             ended - started,
+            attempts,
         )
         return result
 
-    async def _with_retries(self, request: ChatRequest) -> tuple[ChatResult, int]:
+    async def _attempt(self, request: ChatRequest, retry_cutoff: bool) -> ChatResult:
+        """One try. An empty answer is retried; so is a cut-off text answer, once."""
+        result = await self.provider.chat(request)
+        if not result.text.strip():
+            raise EmptyAnswer("the model answered nothing")
+        if retry_cutoff and result.finish_reason == "length" and request.schema is None:
+            raise CutOff(f"answer cut off at {request.max_tokens} tokens")
+        return result
+
+    async def _with_retries(self, request: ChatRequest, label: str) -> tuple[ChatResult, int]:
+        policy = self.settings.retry
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(TransientError),
-            stop=stop_after_attempt(self.max_attempts) | stop_after_delay(self.retry_budget_s),
-            wait=wait_exponential_jitter(initial=1, max=30),
+            stop=stop_after_attempt(policy.attempts) | stop_before_delay(policy.budget_s),
+            wait=_wait(policy.backoff_initial_s, policy.backoff_max_s),
+            before_sleep=lambda state: log.info(
+                "%s: %s; retrying in %.1fs", label, state.outcome.exception(), state.upcoming_sleep
+            ),
             reraise=False,
         )
-        attempts = 0
+        attempts, cut_off = 0, False
         try:
             async for attempt in retrying:
                 with attempt:
                     attempts = attempt.retry_state.attempt_number
-                    if attempts > 1:
-                        log.info("retrying %s (attempt %d)", request.model, attempts)
-                    result = await self.provider.chat(request)
+                    sized = replace(request, max_tokens=int(request.max_tokens * 1.5)) if cut_off else request
+                    try:
+                        result = await self._attempt(sized, retry_cutoff=not cut_off)
+                    except CutOff:
+                        cut_off = True
+                        raise
         except RetryError as exc:
             cause = exc.last_attempt.exception()
-            raise ProviderError(f"model provider unavailable after {attempts} attempts: {cause}") from None
+            raise ProviderError(f"model provider failed after {attempts} attempt(s): {cause}") from None
         return result, attempts
 
     def totals(self) -> dict[str, int | float]:
@@ -200,6 +225,22 @@ class Gateway:
             "cached_tokens": sum(c.cached_tokens for c in self.calls),
             "cost_usd": round(sum(c.cost_usd for c in self.calls), 8),
         }
+
+
+def _wait(initial: float, longest: float) -> Callable[[RetryCallState], float]:
+    """Exponential backoff with full jitter; a server's Retry-After wins when it asks for longer.
+
+    The time budget (stop_before_delay) stops a wait that would pass it.
+    """
+
+    def wait(state: RetryCallState) -> float:
+        backoff = min(initial * 2 ** (state.attempt_number - 1), longest)
+        backoff = random.uniform(backoff / 2, backoff)
+        error = state.outcome.exception() if state.outcome else None
+        asked = getattr(error, "retry_after", None)
+        return max(backoff, asked) if asked else backoff
+
+    return wait
 
 
 def _parse(text: str, model: type[M], check: Callable[[M], list[str]] | None) -> tuple[M | None, list[str]]:

@@ -10,7 +10,7 @@ import openai
 from openai import AsyncOpenAI
 
 from pipeline.errors import ProviderError, UsageError
-from pipeline.llm.provider import ChatRequest, ChatResult, TransientError
+from pipeline.llm.provider import ChatRequest, ChatResult, Refusal, TransientError
 
 
 class OpenAIProvider:
@@ -50,16 +50,18 @@ class OpenAIProvider:
             if request.stream:
                 return await self._streamed(request)
             return await self._plain(request)
-        except (openai.APIConnectionError, openai.RateLimitError, openai.InternalServerError) as exc:
+        except openai.APIConnectionError as exc:  # includes timeouts
             raise TransientError(_describe(exc)) from None
         except openai.APIStatusError as exc:
-            if exc.status_code in (408, 409) or exc.status_code >= 500:
-                raise TransientError(_describe(exc)) from None
-            raise ProviderError(f"model provider refused the call: {_describe(exc)}") from None
+            if exc.status_code in (408, 409, 429) or exc.status_code >= 500:
+                raise TransientError(_describe(exc), retry_after=_retry_after(exc)) from None
+            raise ProviderError(f"model provider rejected the call: {_describe(exc)}") from None
 
     async def _plain(self, request: ChatRequest) -> ChatResult:
         response = await self.client.chat.completions.create(**self._params(request))
         choice = response.choices[0]
+        if getattr(choice.message, "refusal", None):
+            raise Refusal("the model refused to answer")
         result = ChatResult(text=choice.message.content or "", finish_reason=choice.finish_reason)
         _take_usage(result, response.usage)
         return result
@@ -75,6 +77,8 @@ class OpenAIProvider:
             if chunk.usage is not None:
                 _take_usage(result, chunk.usage)
             for choice in chunk.choices:
+                if getattr(choice.delta, "refusal", None):
+                    raise Refusal("the model refused to answer")
                 if choice.delta.content:
                     if result.ttft_s is None:
                         result.ttft_s = time.perf_counter() - started
@@ -94,8 +98,17 @@ def _take_usage(result: ChatResult, usage: Any) -> None:
     result.cached_tokens = (getattr(details, "cached_tokens", 0) or 0) if details else 0
 
 
+def _retry_after(exc: openai.APIStatusError) -> float | None:
+    """Seconds from a Retry-After header given in seconds, if any."""
+    value = exc.response.headers.get("retry-after") if exc.response is not None else None
+    try:
+        return max(float(value), 0.0) if value else None
+    except ValueError:
+        return None
+
+
 def _describe(exc: openai.OpenAIError) -> str:
-    """A short cause, never the request (which could carry headers)."""
+    """A short cause: the error's kind and status, never its message or request (they can echo a key)."""
     status = getattr(exc, "status_code", None)
     kind = type(exc).__name__
     return f"{kind} (HTTP {status})" if status else kind

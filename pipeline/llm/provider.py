@@ -32,7 +32,18 @@ class ChatResult:
 
 
 class TransientError(Exception):
-    """A failure worth retrying (rate limit, 5xx, dropped connection, timeout)."""
+    """A failure worth retrying (rate limit, 5xx, dropped connection, timeout, refusal…).
+
+    `retry_after` is the wait in seconds the server asked for, if it did.
+    """
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Refusal(TransientError):
+    """The model refused to answer."""
 
 
 class Provider(Protocol):

@@ -98,3 +98,24 @@ class FakeWriter:
         if name.endswith("label"):
             return "目的を明確にする"
         return SENTENCES[n % len(SENTENCES)].format(topic="この取り組み")
+
+
+HOSTILE = (
+    '{% include secret.html %} {{ site.github }} <script>alert("x")</script> '
+    '[click](javascript:alert(1)) ---\nlayout: evil\n--- "quote": #tag ../../etc/passwd'
+)
+
+
+class HostileWriter(FakeWriter):
+    """A model that echoes hostile text into every answer, while keeping JSON valid."""
+
+    def prose(self, prompt: str, keyword: str) -> str:
+        return f"## 見出し\n{HOSTILE}\n\n" + super().prose(prompt, keyword) + f"\n{HOSTILE}"
+
+    def _string(self, name: str, keyword: str, prompt: str) -> str:
+        text = super()._string(name, keyword, prompt)
+        if name.startswith("image_queries."):
+            return text
+        if name in ("title", "description", "steps.title"):
+            return text + ' {{ x }} "q": #1 </script>'
+        return text + HOSTILE

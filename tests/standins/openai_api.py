@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import socket
 import threading
 import time
 from collections import deque
@@ -47,6 +48,10 @@ class Fault:
     content: str | None = None  # answer with this content instead
     finish_reason: str | None = None
     reset: bool = False  # drop the connection without an answer
+    refusal: str | None = None  # refuse instead of answering
+    cut_at: int | None = None  # stop the answer after this many characters, finish_reason "length"
+    message: str = "injected"  # the error message of a status fault
+    when: str | None = None  # only for a request whose last message contains this text
 
 
 @dataclass
@@ -81,18 +86,24 @@ class _Handler(JSONHandler):
             self._answer(api, body)
 
     def _answer(self, api: OpenAIStandIn, body: dict) -> None:
-        fault = api.next_fault()
+        fault = api.next_fault(body)
         if fault and fault.hang_s:
             time.sleep(fault.hang_s)
         if fault and fault.reset:
-            self.connection.close()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
             return
         if fault and fault.status:
             headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-            self.send_json(fault.status, {"error": {"message": "injected", "type": "server_error"}}, headers)
+            self.send_json(fault.status, {"error": {"message": fault.message, "type": "server_error"}}, headers)
+            return
+        if fault and fault.refusal:
+            self._refuse(body, fault.refusal)
             return
         content = fault.content if fault and fault.content is not None else api.writer.answer(body)
         finish = fault.finish_reason if fault and fault.finish_reason else "stop"
+        if fault and fault.cut_at is not None:
+            content, finish = content[: fault.cut_at], "length"
         usage = {
             "prompt_tokens": sum(approx_tokens(m.get("content") or "") for m in body["messages"]),
             "completion_tokens": approx_tokens(content),
@@ -119,6 +130,19 @@ class _Handler(JSONHandler):
         self._event(_chunk(model, [{"index": 0, "delta": {}, "finish_reason": finish}]))
         if (body.get("stream_options") or {}).get("include_usage"):
             self._event({**_chunk(model, []), "usage": usage})
+        self.write_chunk(b"data: [DONE]\n\n")
+        self.end_chunked()
+
+    def _refuse(self, body: dict, refusal: str) -> None:
+        model = body["model"]
+        if not body.get("stream"):
+            answer = _completion(model, "", "stop", {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2})
+            answer["choices"][0]["message"].update(content=None, refusal=refusal)
+            self.send_json(200, answer)
+            return
+        self.start_chunked("text/event-stream")
+        self._event(_chunk(model, [{"index": 0, "delta": {"role": "assistant", "refusal": refusal}}]))
+        self._event(_chunk(model, [{"index": 0, "delta": {}, "finish_reason": "stop"}]))
         self.write_chunk(b"data: [DONE]\n\n")
         self.end_chunked()
 
@@ -164,6 +188,9 @@ class OpenAIStandIn(LoopbackServer):
         self.requests: list[Seen] = []
         self.faults: deque[Fault] = deque()
         self.max_in_flight = 0
+        self.down: Fault | None = None  # every request gets this fault while it is set
+        self.hang_after: int | None = None  # requests after this many hang
+        self._answered = 0
         self._in_flight = 0
         self._lock = threading.Lock()
 
@@ -187,9 +214,21 @@ class OpenAIStandIn(LoopbackServer):
         with self._lock:
             self.requests.append(seen)
 
-    def next_fault(self) -> Fault | None:
+    def next_fault(self, body: dict) -> Fault | None:
+        """The next queued fault that fits the request; else the standing one (`down`);
+        else, past `hang_after` answered requests, a long hang."""
+        last = (body.get("messages") or [{}])[-1].get("content") or ""
         with self._lock:
-            return self.faults.popleft() if self.faults else None
+            for fault in self.faults:
+                if fault.when is None or fault.when in last:
+                    self.faults.remove(fault)
+                    return fault
+            if self.down is not None:
+                return self.down
+            self._answered += 1
+            if self.hang_after is not None and self._answered > self.hang_after:
+                return Fault(hang_s=60)
+            return None
 
     def inject(self, *faults: Fault) -> None:
         with self._lock:
@@ -200,6 +239,9 @@ class OpenAIStandIn(LoopbackServer):
             self.requests.clear()
             self.faults.clear()
             self.max_in_flight = 0
+            self.down = None
+            self.hang_after = None
+            self._answered = 0
         self.latency = Latency()
         self.writer = FakeWriter()
 

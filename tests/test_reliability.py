@@ -1,0 +1,235 @@
+"""Model faults, retries, resume after a crash, concurrency: every fault injected for real."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PLANTED_KEY, ROOT
+from tests.standins.openai_api import Fault, Latency
+
+KEYWORDS = ["AI マーケティング 最新トレンド"]
+FAST_RETRIES = (
+    "llm:\n  timeout: {timeout}\n  retry:\n    attempts: {attempts}\n    budget_s: {budget}\n"
+    "    backoff_initial_s: 0.01\n    backoff_max_s: 0.05\n"
+)
+
+
+@pytest.fixture
+def fast_retries(tmp_path, monkeypatch):
+    """Retries that back off for milliseconds, not seconds."""
+
+    def configure(attempts: int = 4, budget: float = 60, timeout: float = 1.0) -> Path:
+        config = tmp_path / "genpost.yml"
+        config.write_text(FAST_RETRIES.format(attempts=attempts, budget=budget, timeout=timeout), encoding="utf-8")
+        monkeypatch.setenv("GENPOST_CONFIG", str(config))
+        return config
+
+    configure()
+    return configure
+
+
+def write(genpost, out: Path, *extra: str):
+    return genpost("--instinct", "learning", "--keywords", *KEYWORDS, "--out", str(out), *extra)
+
+
+def record_of(run) -> dict:
+    return json.loads(Path(run.last_line).with_suffix(".json").read_text(encoding="utf-8"))
+
+
+PLAN_FAULTS = {
+    "429 rate limit": Fault(status=429),
+    "500": Fault(status=500),
+    "503": Fault(status=503),
+    "reset connection": Fault(reset=True),
+    "hang past the timeout": Fault(hang_s=3),
+    "empty answer": Fault(content=""),
+    "refusal": Fault(refusal="I can't help with that."),
+}
+
+
+@pytest.mark.parametrize("fault", PLAN_FAULTS.values(), ids=PLAN_FAULTS.keys())
+def test_transient_fault_is_retried(llm, genpost, tmp_path, fast_retries, fault):
+    llm.inject(fault)
+    run = write(genpost, tmp_path)
+    assert run.code == 0, run.stderr
+    plan_call = record_of(run)["calls"][0]
+    assert plan_call["part"] == "plan" and plan_call["attempts"] == 2
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_refusal_and_empty_answers_in_both_wire_formats(llm, genpost, tmp_path, fast_retries, stream):
+    fast_retries().write_text(
+        fast_retries().read_text(encoding="utf-8").replace("llm:\n", f"llm:\n  stream: {str(stream).lower()}\n"),
+        encoding="utf-8",
+    )
+    llm.inject(Fault(refusal="no", when="導入文"), Fault(content="", when="成功事例と期待できる効果」"))
+    run = write(genpost, tmp_path)
+    assert run.code == 0, run.stderr
+    attempts = {c["part"]: c["attempts"] for c in record_of(run)["calls"]}
+    assert attempts["lead"] == 2 and attempts["cases.1"] + attempts["cases.2"] == 3
+
+
+def test_invalid_json_is_reasked(llm, genpost, tmp_path, fast_retries):
+    llm.inject(Fault(content="これはJSONではありません"))
+    run = write(genpost, tmp_path)
+    assert run.code == 0
+    assert [c["part"] for c in record_of(run)["calls"]].count("plan") == 2
+    assert "JSON として読めません" in llm.chat_bodies()[1]["messages"][-1]["content"]
+
+
+def test_cut_off_text_is_retried_with_more_room(llm, genpost, tmp_path, fast_retries):
+    llm.inject(Fault(cut_at=40, when="導入文"))
+    run = write(genpost, tmp_path)
+    assert run.code == 0
+    lead_bodies = [b for b in llm.chat_bodies() if "導入文" in b["messages"][-1]["content"]]
+    assert len(lead_bodies) == 2 and lead_bodies[1]["max_tokens"] > lead_bodies[0]["max_tokens"]
+    assert record_of(run)["sections"]["lead"].endswith("。")
+
+
+def test_cut_off_twice_is_trimmed_to_a_sentence(llm, genpost, tmp_path, fast_retries):
+    llm.inject(Fault(cut_at=70, when="導入文"), Fault(cut_at=70, when="導入文"))
+    run = write(genpost, tmp_path)
+    assert run.code == 0
+    lead = record_of(run)["sections"]["lead"]
+    assert lead.endswith("。") and len(lead) < 70
+
+
+def test_cut_off_json_is_reasked_with_more_room(llm, genpost, tmp_path, fast_retries):
+    llm.inject(Fault(cut_at=50))
+    run = write(genpost, tmp_path)
+    assert run.code == 0
+    first, second = llm.chat_bodies()[:2]
+    assert second["max_tokens"] > first["max_tokens"]
+
+
+def test_retry_after_is_honoured(llm, genpost, tmp_path, fast_retries):
+    llm.inject(Fault(status=429, retry_after="0.4"))
+    assert write(genpost, tmp_path).code == 0
+    first, second = llm.requests[:2]
+    assert second.received - first.received >= 0.4
+
+
+def test_a_provider_that_stays_down_ends_the_run(llm, genpost, tmp_path, fast_retries):
+    llm.down = Fault(status=503)
+    run = write(genpost, tmp_path / "out")
+    assert run.code == 1
+    assert run.stderr.count("\n") == 1 and "503" in run.stderr and "4 attempt" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert len(llm.chat_bodies()) == 4, "the attempt budget holds"
+    assert not list((tmp_path / "out").glob("*.md"))
+
+
+def test_the_time_budget_stops_retrying(llm, genpost, tmp_path, fast_retries):
+    fast_retries(attempts=20, budget=0.5)
+    llm.down = Fault(status=429, retry_after="0.2")
+    run = write(genpost, tmp_path / "out")
+    assert run.code == 1 and "429" in run.stderr
+    assert 2 <= len(llm.chat_bodies()) <= 4, "no retry starts once the budget is spent"
+
+
+def test_a_hanging_provider_times_out(llm, genpost, tmp_path, fast_retries):
+    fast_retries(attempts=2, timeout=0.3)
+    llm.down = Fault(hang_s=2)
+    run = write(genpost, tmp_path / "out")
+    assert run.code == 1 and "Timeout" in run.stderr and len(llm.chat_bodies()) == 2
+
+
+def test_a_rejected_call_is_not_retried(llm, genpost, tmp_path, fast_retries):
+    llm.inject(Fault(status=400, message=f"bad request with key {PLANTED_KEY}"))
+    run = write(genpost, tmp_path / "out")
+    assert run.code == 1 and "400" in run.stderr and len(llm.chat_bodies()) == 1
+    assert PLANTED_KEY not in run.stderr
+
+
+# --- resume -------------------------------------------------------------------------------
+
+
+def _process(args: list[str], env: dict[str, str]) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_a_killed_run_resumes_without_spending_tokens_twice(llm, tmp_path):
+    out = tmp_path / "out"
+    args = ["--instinct", "learning", "--keywords", *KEYWORDS, "--out", str(out)]
+    env = {"OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": PLANTED_KEY}
+    llm.hang_after = 7  # the plan and six sections are answered; every later call hangs
+    proc = _process(args, env)
+    checkpoints = out / ".genpost" / "checkpoints"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and len(list(checkpoints.glob("*/*.json"))) < 1 + 1 + 6:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    saved = {p.stem for p in checkpoints.glob("*/*.json")}
+    assert {"brief", "plan"} <= saved and len(saved) == 8
+    assert not list(out.glob("*.md")), "a killed run leaves no draft"
+
+    llm.reset()
+    rerun = _process(args, env)
+    stdout, stderr = rerun.communicate(timeout=60)
+    assert rerun.returncode == 0, stderr
+    requests = llm.chat_bodies()
+    assert len(requests) == 17 - 7, "only the unfinished parts are asked again"
+    assert all("response_format" not in b or b["response_format"]["json_schema"]["name"] != "plan" for b in requests)
+    record = json.loads(Path(stdout.strip().splitlines()[-1]).with_suffix(".json").read_text(encoding="utf-8"))
+    assert len(record["resumed"]) == 7 and "plan" in record["resumed"]
+    assert not list(checkpoints.glob("*/*.json")), "a finished run clears its checkpoint"
+
+
+def test_fresh_ignores_the_checkpoint(llm, genpost, tmp_path, fast_retries):
+    out = tmp_path / "out"
+    # An earlier run planned, then died on its first section (a rejected call is not retried).
+    llm.inject(Fault(status=400, when="主キーワード「"))
+    assert write(genpost, out).code == 1
+    assert (next((out / ".genpost" / "checkpoints").iterdir()) / "plan.json").exists()
+    llm.reset()
+    assert write(genpost, out, "--fresh").code == 0
+    assert len(llm.chat_bodies()) == 17, "--fresh plans and drafts everything again"
+
+
+# --- concurrency ----------------------------------------------------------------------------
+
+
+def test_two_processes_writing_the_same_slug_keep_both_drafts(llm, tmp_path):
+    llm.latency = Latency(ttft_s=0.02, tokens_per_s=20000)
+    env = {"OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": PLANTED_KEY}
+    out = tmp_path / "out"
+    procs = [
+        _process(
+            [
+                "--instinct",
+                "learning",
+                "--keywords",
+                *KEYWORDS,
+                "--out",
+                str(out),
+                "--fresh",
+                "--date",
+                "2025-12-15T01:00:00Z",
+            ],
+            env,
+        )
+        for _ in range(2)
+    ]
+    results = [p.communicate(timeout=60) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [r[1] for r in results]
+    paths = {Path(r[0].strip().splitlines()[-1]) for r in results}
+    assert len(paths) == 2 and all(p.exists() and p.with_suffix(".json").exists() for p in paths)
+    assert {p.name.endswith("-2.md") for p in paths} == {True, False}
+    for path in paths:
+        assert json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["draft"] == path.name
