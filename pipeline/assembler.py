@@ -43,7 +43,13 @@ def json_ld(data: dict) -> str:
 
 
 def _image_line(image: Image | None) -> list[str]:
-    return [f"![{_md_text(image.alt)}]({image.url})"] if image else []
+    """The image, and under it the photographer's credit as Unsplash asks."""
+    if image is None:
+        return []
+    lines = [f"![{_md_text(image.alt)}]({image.url})"]
+    if image.credit:
+        lines.append(f'<small class="photo-credit">{neutralise_liquid(image.credit)}</small>')
+    return lines
 
 
 def _md_text(text: str) -> str:
@@ -95,6 +101,12 @@ class Assembler:
         lines += [f"- **{p.label}:** {p.text}" for p in summary.points]
         lines += ["", summary.closing, ""]
         return lines
+
+    def hero_credit(self, hero: Image) -> list[str]:
+        """The front-matter image has no line in the body; its credit closes the article."""
+        if not hero.credit:
+            return []
+        return [f'<p class="photo-credit">アイキャッチ画像: {neutralise_liquid(hero.credit)}</p>', ""]
 
     def related_block(self, related: list[RelatedPost]) -> list[str]:
         if not related:
@@ -161,6 +173,7 @@ class Assembler:
         minutes = reading_minutes(chars, self.settings.lengths.reading_chars_per_minute)
         fields = self.front_matter(brief, plan, by_slot["hero"], minutes)
         lines = self.body(outline, sections, by_slot)
+        lines += self.hero_credit(by_slot["hero"])
         lines += self.related_block(related) + self.cta_block() + self.json_ld_block(fields)
         markdown = frontmatter.dump(fields) + "\n" + "\n".join(lines) + "\n"
         local_day = brief.date.astimezone(self.settings.site.zone).strftime("%Y-%m-%d")

@@ -18,6 +18,7 @@ from pipeline.instincts import load_instincts
 from pipeline.llm import Gateway
 from pipeline.llm.choice import make_provider, provider_name
 from pipeline.prompts import PromptBook
+from pipeline.publish import publish
 from pipeline.run import Result, generate
 from pipeline.store import Checkpoint, run_key
 from pipeline.types import Brief, CallRecord
@@ -154,18 +155,49 @@ def _summary(result: Result) -> str:
     )
 
 
+def build_publish_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="genpost publish", description="Copy a draft into a Jekyll site's _posts/.")
+    parser.add_argument("file", type=Path, help="the draft (.md) in out/")
+    parser.add_argument("--site", type=Path, required=True, help="Jekyll site root")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    return parser
+
+
+def _run_generate(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    result = asyncio.run(_write(args))
+    print(_summary(result) if args.json else result.path)
+    return 0
+
+
+def _run_publish(argv: list[str]) -> int:
+    args = build_publish_parser().parse_args(argv)
+    done = asyncio.run(publish(args.file, args.site, load_settings()))
+    state = "published" if done.copied else "already published"
+    pending = f", {done.pending} pending" if done.pending else ""
+    print(f"genpost: {state}; {done.pinged} Unsplash download ping(s){pending}", file=sys.stderr)
+    print(done.path)
+    return 0
+
+
+COMMANDS = {"publish": _run_publish}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run genpost; returns the exit code."""
     argv = sys.argv[1:] if argv is None else argv
     verbose = "-v" in argv or "--verbose" in argv
     logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING, format="genpost: %(message)s", stream=sys.stderr
+        level=logging.INFO if verbose else logging.WARNING,
+        format="genpost: %(message)s",
+        stream=sys.stderr,
+        force=True,
     )
     for noisy in ("httpx", "openai"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    command = COMMANDS.get(argv[0]) if argv else None
     try:
-        args = build_parser().parse_args(argv)
-        result = asyncio.run(_write(args))
+        return command(argv[1:]) if command else _run_generate(argv)
     except GenpostError as exc:
         print(f"genpost: error: {exc}", file=sys.stderr)
         return exc.exit_code
@@ -177,8 +209,6 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         print(f"genpost: error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
-    print(_summary(result) if args.json else result.path)
-    return 0
 
 
 if __name__ == "__main__":

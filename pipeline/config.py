@@ -135,12 +135,27 @@ class LLMSettings(_Strict):
         return self.models.get(stage) or self.models.get("draft") or "gpt-4o-mini"
 
 
+class ImageSettings(_Strict):
+    """Unsplash search, as its API guidelines ask."""
+
+    app_name: str = "genpost"  # utm_source in photo credits
+    per_page: int = Field(30, ge=1, le=30)
+    min_likes: int = Field(10, ge=0)  # photos with fewer likes are used only when nothing else fits
+    avoid_days: int = Field(30, ge=0)  # skip photos used on the site (or in out/) this recently
+    cache_hours: float = Field(24, ge=0)  # search results are cached on disk this long
+    timeout: float = Field(10, gt=0)
+    attempts: int = Field(3, ge=1)
+    budget_s: float = Field(20, gt=0)
+    backoff_initial_s: float = Field(1.0, ge=0)
+
+
 class Settings(_Strict):
     site: SiteSettings = Field(default_factory=SiteSettings)
     related: RelatedSettings = Field(default_factory=RelatedSettings)
     cta: CtaSettings = Field(default_factory=CtaSettings)
     lengths: LengthSettings = Field(default_factory=LengthSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    images: ImageSettings = Field(default_factory=ImageSettings)
 
 
 def load_settings(path: Path | None = None) -> Settings:

@@ -15,10 +15,10 @@ class CataloguePhoto(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     url: str
-    page: str | None = None
+    page: str
     description: str = ""
-    photographer: str | None = None
-    profile: str | None = None
+    photographer: str
+    profile: str
 
 
 class Instinct(BaseModel):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +15,7 @@ from pipeline import __version__
 from pipeline.assembler import Assembler
 from pipeline.config import Settings
 from pipeline.drafter import Drafter
-from pipeline.images import catalogue_images
+from pipeline.images import choose_images, recently_used, unsplash_client
 from pipeline.instincts import Instinct
 from pipeline.llm import Gateway
 from pipeline.outline import build_outline
@@ -59,12 +61,30 @@ async def generate(
     log.info("plan: %s", plan.title)
 
     outline = build_outline(instinct.name, plan.category, brief.structure, [s.title for s in plan.steps])
-    mark = time.perf_counter()
-    sections = await Drafter(brief, plan, outline, instinct, settings, gateway, checkpoint).draft()
-    seconds["draft"] = time.perf_counter() - mark
+    drafter = Drafter(brief, plan, outline, instinct, settings, gateway, checkpoint)
 
-    mark = time.perf_counter()
-    images = await checkpoint.reuse("images", list[Image], lambda: _same(catalogue_images(instinct, plan, outline)))
+    async def timed(name: str, work: Awaitable[Any]) -> Any:
+        mark = time.perf_counter()
+        value = await work
+        seconds[name] = time.perf_counter() - mark
+        return value
+
+    async def find_images() -> list[Image]:
+        # Photos used on the site, or in drafts, recently are skipped.
+        places = [out_dir, *([brief.site / "_posts"] if brief.site else [])]
+        avoid = recently_used(places, settings.images.avoid_days, brief.date)
+        client = unsplash_client(settings.images, out_dir / ".genpost" / "unsplash-cache")
+        try:
+            return await choose_images(plan, outline, instinct, settings.images, client, avoid)
+        finally:
+            if client is not None:
+                await client.close()
+
+    # Images need only the plan, so they are searched while the sections are drafted.
+    sections, images = await asyncio.gather(
+        timed("draft", drafter.draft()),
+        timed("images", checkpoint.reuse("images", list[Image], find_images)),
+    )
     related = []
     if brief.site is not None:
         related = related_posts(
@@ -74,7 +94,6 @@ async def generate(
             settings.related.count,
             settings.related.min_score,
         )
-    seconds["images_related"] = time.perf_counter() - mark
 
     post = Assembler(settings, instinct).assemble(brief, plan, outline, sections, images, related)
     seconds["total"] = time.perf_counter() - started

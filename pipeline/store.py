@@ -62,6 +62,7 @@ def claim_write(directory: Path, filename: str, text: str) -> Path:
 
 def replace_write(path: Path, text: str) -> Path:
     """Write `path` whole, replacing what was there (temp file + rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_file(path.parent, text)
     os.replace(tmp, path)
     return path

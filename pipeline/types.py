@@ -91,17 +91,20 @@ class Sections(BaseModel):
 
 
 class Image(BaseModel):
-    """A photo placed in the post, with what its credit needs."""
+    """A photo placed in the post, with what its credit and download tracking need."""
 
     slot: str
     url: str
     alt: str = ""
     query: str = ""
-    source: str = "catalogue"
+    source: str = "catalogue"  # "unsplash" (searched) or "catalogue"
     page: str | None = None
     photographer: str | None = None
     profile: str | None = None
-    download_location: str | None = None
+    credit: str = ""  # the HTML credit line placed under the image
+    likes: int | None = None
+    download_location: str | None = None  # pinged once, when the post is published
+    downloaded_at: datetime | None = None
 
 
 class RelatedPost(BaseModel):

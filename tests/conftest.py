@@ -14,6 +14,7 @@ import pytest
 
 from pipeline.cli import main
 from tests.standins.openai_api import OpenAIStandIn
+from tests.standins.unsplash_api import UnsplashStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE_POST = ROOT.parent / "shared" / "reference" / "sample-post.md"
@@ -27,14 +28,44 @@ def openai_server() -> Iterator[OpenAIStandIn]:
         yield server
 
 
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's keys, servers or settings."""
+    for name in (
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+        "UNSPLASH_ACCESS_KEY",
+        "UNSPLASH_API_URL",
+        "GENPOST_CONFIG",
+        "GENPOST_HOME",
+        "GENPOST_PROVIDER",
+        "GENPOST_LOCAL_MODEL",
+        "GENPOST_LLM_TIMEOUT",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="session")
+def unsplash_server() -> Iterator[UnsplashStandIn]:
+    with UnsplashStandIn() as server:
+        yield server
+
+
+@pytest.fixture
+def unsplash(unsplash_server: UnsplashStandIn, monkeypatch: pytest.MonkeyPatch) -> UnsplashStandIn:
+    """The Unsplash stand-in, reset, with genpost's environment pointing at it."""
+    unsplash_server.reset()
+    monkeypatch.setenv("UNSPLASH_ACCESS_KEY", unsplash_server.key)
+    monkeypatch.setenv("UNSPLASH_API_URL", unsplash_server.root)
+    return unsplash_server
+
+
 @pytest.fixture
 def llm(openai_server: OpenAIStandIn, monkeypatch: pytest.MonkeyPatch) -> OpenAIStandIn:
     """The stand-in, reset, with the SDK's environment pointing at it."""
     openai_server.reset()
     monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", PLANTED_KEY)
-    monkeypatch.delenv("GENPOST_CONFIG", raising=False)
-    monkeypatch.delenv("GENPOST_LLM_TIMEOUT", raising=False)
     return openai_server
 
 

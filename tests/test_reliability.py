@@ -171,12 +171,13 @@ def test_a_killed_run_resumes_without_spending_tokens_twice(llm, tmp_path):
     proc = _process(args, env)
     checkpoints = out / ".genpost" / "checkpoints"
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and len(list(checkpoints.glob("*/*.json"))) < 1 + 1 + 6:
+    # brief, plan, images (found while drafting) and six sections
+    while time.monotonic() < deadline and len(list(checkpoints.glob("*/*.json"))) < 3 + 6:
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     saved = {p.stem for p in checkpoints.glob("*/*.json")}
-    assert {"brief", "plan"} <= saved and len(saved) == 8
+    assert {"brief", "plan", "images"} <= saved and len(saved) == 9
     assert not list(out.glob("*.md")), "a killed run leaves no draft"
 
     llm.reset()
@@ -187,7 +188,7 @@ def test_a_killed_run_resumes_without_spending_tokens_twice(llm, tmp_path):
     assert len(requests) == 17 - 7, "only the unfinished parts are asked again"
     assert all("response_format" not in b or b["response_format"]["json_schema"]["name"] != "plan" for b in requests)
     record = json.loads(Path(stdout.strip().splitlines()[-1]).with_suffix(".json").read_text(encoding="utf-8"))
-    assert len(record["resumed"]) == 7 and "plan" in record["resumed"]
+    assert len(record["resumed"]) == 8 and {"plan", "images"} <= set(record["resumed"])
     assert not list(checkpoints.glob("*/*.json")), "a finished run clears its checkpoint"
 
 

@@ -1,0 +1,96 @@
+"""Publishing a draft: copy it into the site's `_posts/` and tell Unsplash which photos are used."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipeline.config import Settings
+from pipeline.errors import GenpostError, UsageError
+from pipeline.images import UnsplashUnavailable, photo_key, unsplash_client
+from pipeline.site import POST_NAME
+from pipeline.store import replace_write
+from pipeline.types import RunRecord
+
+log = logging.getLogger("genpost")
+
+
+@dataclass
+class Published:
+    path: Path
+    copied: bool
+    pinged: int
+    pending: int
+
+
+def _ledger_path(site: Path) -> Path:
+    # A dot-folder: Jekyll neither builds nor serves it.
+    return site / ".genpost" / "downloads.json"
+
+
+def _read_ledger(site: Path) -> dict[str, list[str]]:
+    try:
+        return json.loads(_ledger_path(site).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _copy(draft: Path, target: Path) -> bool:
+    """Copy the draft whole; publishing the same draft again is a no-op, a different one an error."""
+    text = draft.read_text(encoding="utf-8")
+    if target.exists():
+        if target.read_text(encoding="utf-8") == text:
+            return False
+        raise GenpostError(f"{target} already exists with other content; remove it or rename the draft")
+    replace_write(target, text)
+    return True
+
+
+async def publish(draft: Path, site: Path, settings: Settings) -> Published:
+    """Copy `draft` into `site/_posts/` under its Jekyll name, then ping each Unsplash photo once."""
+    if not draft.is_file() or draft.suffix != ".md":
+        raise UsageError(f"{draft} is not a draft (.md file)")
+    if not POST_NAME.match(draft.name):
+        raise UsageError(f"{draft.name} is not a Jekyll post name (YYYY-MM-DD-slug.md)")
+    if not (site / "_posts").is_dir():
+        raise UsageError(f"--site {site} has no _posts/ directory")
+    target = site / "_posts" / draft.name
+    copied = _copy(draft, target)
+
+    record_path = draft.with_suffix(".json")
+    if not record_path.is_file():
+        log.warning("%s has no run record: no Unsplash download pings", draft.name)
+        return Published(target, copied, 0, 0)
+    record = RunRecord.model_validate_json(record_path.read_text(encoding="utf-8"))
+    ledger = _read_ledger(site)
+    done = set(ledger.get(draft.name, []))
+    due = [
+        image
+        for image in record.images
+        if image.source == "unsplash"
+        and image.download_location
+        and image.downloaded_at is None
+        and photo_key(image.url) not in done
+    ]
+    pinged = 0
+    client = unsplash_client(settings.images, draft.parent / ".genpost" / "unsplash-cache") if due else None
+    if client is not None:
+        try:
+            for image in due:
+                try:
+                    await client.ping_download(image.download_location or "")
+                except UnsplashUnavailable as exc:
+                    log.warning("unsplash download ping for %s failed (%s); publish again to retry", image.slot, exc)
+                    continue
+                image.downloaded_at = datetime.now(UTC)
+                done.add(photo_key(image.url) or image.url)
+                pinged += 1
+        finally:
+            await client.close()
+            ledger[draft.name] = sorted(done)
+            replace_write(_ledger_path(site), json.dumps(ledger, ensure_ascii=False, indent=2))
+            replace_write(record_path, record.model_dump_json(indent=2))
+    return Published(target, copied, pinged, len(due) - pinged)
