@@ -11,7 +11,7 @@ import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline import __version__
+from pipeline import __version__, quality
 from pipeline.config import STRUCTURES, Settings, load_settings
 from pipeline.errors import GenpostError, UsageError
 from pipeline.instincts import load_instincts
@@ -19,6 +19,7 @@ from pipeline.llm import Gateway
 from pipeline.llm.choice import make_provider, provider_name
 from pipeline.prompts import PromptBook
 from pipeline.publish import publish
+from pipeline.quality.report import report_json, report_text
 from pipeline.run import Result, generate
 from pipeline.store import Checkpoint, run_key
 from pipeline.types import Brief, CallRecord
@@ -180,7 +181,35 @@ def _run_publish(argv: list[str]) -> int:
     return 0
 
 
-COMMANDS = {"publish": _run_publish}
+def build_check_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="genpost check", description="Check posts against genpost's quality rules.")
+    parser.add_argument("files", type=Path, nargs="+", metavar="FILE", help="posts (.md) to check")
+    parser.add_argument("--site", type=Path, help="Jekyll site root: resolve related links, compare with its posts")
+    parser.add_argument("--json", action="store_true", help="print findings as JSON")
+    return parser
+
+
+def _run_check(argv: list[str]) -> int:
+    args = build_check_parser().parse_args(argv)
+    if args.site is not None and not (args.site / "_posts").is_dir():
+        raise UsageError(f"--site {args.site} has no _posts/ directory")
+    settings, instincts = load_settings(), load_instincts()
+    reports = []
+    for path in args.files:
+        if not path.is_file():
+            raise UsageError(f"{path}: no such file")
+        text = path.read_text(encoding="utf-8", errors="replace")
+        findings = quality.check_text(text, settings, instincts, args.site, path.name)
+        reports.append((path, findings))
+    if args.json:
+        print(json.dumps([report_json(path, findings) for path, findings in reports], ensure_ascii=False, indent=2))
+    else:
+        for path, findings in reports:
+            print(report_text(path, findings))
+    return 1 if any(quality.errors(findings) for _, findings in reports) else 0
+
+
+COMMANDS = {"publish": _run_publish, "check": _run_check}
 
 
 def main(argv: list[str] | None = None) -> int:

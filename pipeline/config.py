@@ -149,6 +149,18 @@ class ImageSettings(_Strict):
     backoff_initial_s: float = Field(1.0, ge=0)
 
 
+class QualitySettings(_Strict):
+    """The quality gate's thresholds (`genpost check`)."""
+
+    keyword_uses: tuple[int, int] = (3, 5)  # times the primary keyword appears in the body
+    sentence_max: int = Field(100, ge=10)  # characters
+    max_ten: int = Field(3, ge=0)  # 読点 a sentence
+    reading_tolerance: int = Field(1, ge=0)  # minutes reading_time may be off
+    description_min: int = Field(50, ge=0)
+    duplicate_threshold: float = Field(0.5, gt=0, le=1)  # 3-gram Jaccard similarity to a site post
+    max_rewrites: int = Field(2, ge=0)  # gate rounds that redraft failing sections
+
+
 class Settings(_Strict):
     site: SiteSettings = Field(default_factory=SiteSettings)
     related: RelatedSettings = Field(default_factory=RelatedSettings)
@@ -156,6 +168,7 @@ class Settings(_Strict):
     lengths: LengthSettings = Field(default_factory=LengthSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     images: ImageSettings = Field(default_factory=ImageSettings)
+    quality: QualitySettings = Field(default_factory=QualitySettings)
 
 
 def load_settings(path: Path | None = None) -> Settings:

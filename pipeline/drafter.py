@@ -14,7 +14,7 @@ from pipeline.llm.schema import JSON_CHAR
 from pipeline.outline import Outline
 from pipeline.store import Checkpoint
 from pipeline.text import clean_line, clean_prose
-from pipeline.types import Brief, Plan, Sections, StepText, SummaryText
+from pipeline.types import Brief, Finding, Plan, Sections, StepText, SummaryText
 
 
 def max_tokens_for(chars: int) -> int:
@@ -52,15 +52,27 @@ class Drafter:
         self.instinct, self.settings, self.gateway = instinct, settings, gateway
         self.lengths = settings.lengths.sections
         self.checkpoint = checkpoint
+        self.fixes: dict[str, list[Finding]] = {}  # part → what the quality gate found, while redrafting
 
     async def _kept(self, part: str, kind: Any, make: Callable[[], Awaitable[Any]]) -> Any:
-        """A part from the checkpoint when a crashed run already wrote it."""
+        """A part from the checkpoint when a crashed run already wrote it; a part being fixed is new."""
         if self.checkpoint is None:
             return await make()
+        if self._fixes_for(part):
+            value = await make()
+            self.checkpoint.save(part, kind, value)
+            return value
         return await self.checkpoint.reuse(part, kind, make)
 
-    def _context(self, current: str, target_chars: int, use_keyword: bool, **extra: Any) -> dict:
+    def _fixes_for(self, part: str) -> list[Finding]:
+        """Fix notes for a part or a piece of it (`background.2` belongs to `background`)."""
+        return self.fixes.get(part.split(".")[0], [])
+
+    def _context(self, current: str, target_chars: int, use_keyword: bool, part: str = "", **extra: Any) -> dict:
         return {
+            "fixes": self._fixes_for(part),
+            "sentence_max": self.settings.quality.sentence_max,
+            "max_ten": self.settings.quality.max_ten,
             "piece": 0,
             "pieces": 1,
             "site_name": self.settings.site.name,
@@ -93,7 +105,7 @@ class Drafter:
         return "\n\n".join(t for t in texts if t)
 
     async def _piece(self, part: str, template: str, current: str, chars: int, keyword: bool, **extra: Any) -> str:
-        prompt = self.gateway.prompts.render(template, **self._context(current, chars, keyword, **extra))
+        prompt = self.gateway.prompts.render(template, **self._context(current, chars, keyword, part, **extra))
 
         async def write() -> str:
             text = await self.gateway.text(stage="draft", part=part, prompt=prompt, max_tokens=max_tokens_for(chars))
@@ -108,7 +120,8 @@ class Drafter:
         step = self.plan.steps[index]
         current = f"### ステップ{index + 1}: {step.title}"
         chars = self.lengths.step
-        prompt = self.gateway.prompts.render("step.j2", **self._context(current, chars, False, step=step))
+        context = self._context(current, chars, False, f"step{index + 1}", step=step)
+        prompt = self.gateway.prompts.render("step.j2", **context)
         answer = await self.gateway.structured(
             stage="draft",
             part=f"step{index + 1}",
@@ -130,7 +143,7 @@ class Drafter:
     async def _write_summary(self) -> SummaryText:
         current = f"## {self.outline.summary}"
         chars = self.lengths.summary
-        prompt = self.gateway.prompts.render("summary.j2", **self._context(current, chars, True))
+        prompt = self.gateway.prompts.render("summary.j2", **self._context(current, chars, True, "summary"))
         answer = await self.gateway.structured(
             stage="draft",
             part="summary",
@@ -144,15 +157,17 @@ class Drafter:
         ]
         return SummaryText(intro=clean_line(answer.intro), points=points, closing=clean_line(answer.closing))
 
-    async def draft(self) -> Sections:
-        """Every section at once; the gateway caps how many calls are in flight."""
+    def _jobs(self) -> dict[str, Callable[[], Awaitable[Any]]]:
+        """Every part of the post by name, each a call (or pieces) that writes it."""
         o, n = self.outline, self.lengths
         trend_template = f"trend_{self.brief.structure}.j2"
-        lead = self._prose("lead", "lead.j2", "（導入文）", n.lead, True)
-        background = self._prose("background", "background.j2", f"## {o.background}", n.background, True)
-        trend_intro = self._prose("trend_intro", "trend_intro.j2", f"## {o.trend}", n.trend_intro, False)
-        trend_parts = [
-            self._prose(
+        jobs: dict[str, Callable[[], Awaitable[Any]]] = {
+            "lead": lambda: self._prose("lead", "lead.j2", "（導入文）", n.lead, True),
+            "background": lambda: self._prose("background", "background.j2", f"## {o.background}", n.background, True),
+            "trend_intro": lambda: self._prose("trend_intro", "trend_intro.j2", f"## {o.trend}", n.trend_intro, False),
+        }
+        for i, title in enumerate(o.trend_parts):
+            jobs[f"trend{i + 1}"] = lambda i=i, title=title: self._prose(
                 f"trend{i + 1}",
                 trend_template,
                 f"### {title}",
@@ -161,23 +176,59 @@ class Drafter:
                 index=i,
                 point=self.plan.trend_points[i],
             )
-            for i, title in enumerate(o.trend_parts)
-        ]
-        steps_intro = self._prose("steps_intro", "steps_intro.j2", f"## {o.steps}", n.steps_intro, False)
-        steps = [self._step(i) for i in range(len(self.plan.steps))]
-        cases = self._prose("cases", "cases.j2", f"## {o.cases}", n.cases, True)
-        results = await asyncio.gather(
-            lead, background, trend_intro, *trend_parts, steps_intro, *steps, cases, self._summary()
+        jobs["steps_intro"] = lambda: self._prose(
+            "steps_intro", "steps_intro.j2", f"## {o.steps}", n.steps_intro, False
         )
-        k = len(trend_parts)
-        s = len(steps)
-        return Sections(
-            lead=results[0],
-            background=results[1],
-            trend_intro=results[2],
-            trend_parts=list(results[3 : 3 + k]),
-            steps_intro=results[3 + k],
-            steps=list(results[4 + k : 4 + k + s]),
-            cases=results[4 + k + s],
-            summary=results[5 + k + s],
-        )
+        for i in range(len(self.plan.steps)):
+            jobs[f"step{i + 1}"] = lambda i=i: self._step(i)
+        jobs["cases"] = lambda: self._prose("cases", "cases.j2", f"## {o.cases}", n.cases, True)
+        jobs["summary"] = self._summary
+        return jobs
+
+    async def draft(self) -> Sections:
+        """Every section at once; the gateway caps how many calls are in flight."""
+        jobs = self._jobs()
+        results = await asyncio.gather(*(job() for job in jobs.values()))
+        return _assemble_sections(dict(zip(jobs, results, strict=True)))
+
+    async def redraft(self, sections: Sections, fixes: dict[str, list[Finding]]) -> Sections:
+        """The same sections with the parts named in `fixes` written again, told what to fix."""
+        self.fixes = fixes
+        try:
+            jobs = self._jobs()
+            wanted = [part for part in fixes if part in jobs]
+            results = await asyncio.gather(*(jobs[part]() for part in wanted))
+        finally:
+            self.fixes = {}
+        current = _parts_of(sections)
+        current.update(zip(wanted, results, strict=True))
+        return _assemble_sections(current)
+
+
+def _parts_of(sections: Sections) -> dict[str, Any]:
+    parts: dict[str, Any] = {"lead": sections.lead, "background": sections.background}
+    parts["trend_intro"] = sections.trend_intro
+    parts.update({f"trend{i + 1}": text for i, text in enumerate(sections.trend_parts)})
+    parts["steps_intro"] = sections.steps_intro
+    parts.update({f"step{i + 1}": step for i, step in enumerate(sections.steps)})
+    parts.update(cases=sections.cases, summary=sections.summary)
+    return parts
+
+
+def _assemble_sections(parts: dict[str, Any]) -> Sections:
+    return Sections(
+        lead=parts["lead"],
+        background=parts["background"],
+        trend_intro=parts["trend_intro"],
+        trend_parts=[
+            parts[k]
+            for k in sorted((k for k in parts if k.startswith("trend") and k[5:].isdigit()), key=lambda k: int(k[5:]))
+        ],
+        steps_intro=parts["steps_intro"],
+        steps=[
+            parts[k]
+            for k in sorted((k for k in parts if k.startswith("step") and k[4:].isdigit()), key=lambda k: int(k[4:]))
+        ],
+        cases=parts["cases"],
+        summary=parts["summary"],
+    )

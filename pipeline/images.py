@@ -158,7 +158,9 @@ class UnsplashClient:
         except httpx.TransportError as exc:  # timeouts and dropped connections
             raise _Retryable(type(exc).__name__) from None
         if response.headers.get("X-Ratelimit-Remaining", "").isdigit():
-            self.remaining = int(response.headers["X-Ratelimit-Remaining"])
+            # Concurrent answers may arrive out of order: within a run the lowest count is the latest.
+            seen = int(response.headers["X-Ratelimit-Remaining"])
+            self.remaining = seen if self.remaining is None else min(self.remaining, seen)
         if response.status_code in (403, 429) or response.status_code >= 500:
             if self.remaining == 0:
                 raise UnsplashUnavailable(f"rate limit reached (HTTP {response.status_code})")

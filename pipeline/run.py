@@ -20,6 +20,8 @@ from pipeline.instincts import Instinct
 from pipeline.llm import Gateway
 from pipeline.outline import build_outline
 from pipeline.planner import make_plan
+from pipeline.quality import errors
+from pipeline.quality.gate import fixes_by_part, gate
 from pipeline.site import load_posts, related_posts
 from pipeline.store import Checkpoint, ensure_dir, write_draft
 from pipeline.types import Brief, Image, Plan, Post, RunRecord
@@ -95,7 +97,24 @@ async def generate(
             settings.related.min_score,
         )
 
-    post = Assembler(settings, instinct).assemble(brief, plan, outline, sections, images, related)
+    # The quality gate: failing parts are redrafted with what was found, a bounded number of times.
+    assembler = Assembler(settings, instinct)
+    mark = time.perf_counter()
+    post = assembler.assemble(brief, plan, outline, sections, images, related)
+    findings = gate(post, settings, instinct, brief.site)
+    rewrites: list[dict] = []
+    for round_number in range(1, settings.quality.max_rewrites + 1):
+        fixes = fixes_by_part(findings, outline)
+        if not fixes:
+            break
+        log.info("quality gate, round %d: redrafting %s", round_number, ", ".join(sorted(fixes)))
+        rewrites.append({"round": round_number, "parts": sorted(fixes), "errors": sum(map(len, fixes.values()))})
+        sections = await drafter.redraft(sections, fixes)
+        post = assembler.assemble(brief, plan, outline, sections, images, related)
+        findings = gate(post, settings, instinct, brief.site)
+    seconds["gate"] = time.perf_counter() - mark
+    if any(f.severity == "error" for f in findings):
+        log.warning("%d quality error(s) remain; see the run record or `genpost check`", len(errors(findings)))
     seconds["total"] = time.perf_counter() - started
     record = RunRecord(
         genpost_version=__version__,
@@ -111,6 +130,8 @@ async def generate(
         reading_time=post.reading_time,
         body_chars=post.body_chars,
         resumed=[name for name in checkpoint.reused if name != "brief"],
+        findings=findings,
+        rewrites=rewrites,
     )
 
     def record_json(name: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -133,6 +134,18 @@ class CallRecord(BaseModel):
     attempts: int = 1
 
 
+class Finding(BaseModel):
+    """One thing the quality gate found, and where."""
+
+    rule: str
+    severity: Literal["error", "warning"]
+    message: str
+    line: int | None = None
+    section: str | None = None  # the H2 it sits under ("lead" before the first H2)
+    subsection: str | None = None  # the H3, if any
+    excerpt: str | None = None
+
+
 class Post(BaseModel):
     """The assembled post."""
 
@@ -160,4 +173,6 @@ class RunRecord(BaseModel):
     reading_time: int
     body_chars: int
     resumed: list[str] = Field(default_factory=list)  # stages taken from a crashed run's checkpoint
+    findings: list[Finding] = Field(default_factory=list)  # what the quality gate still found
+    rewrites: list[dict] = Field(default_factory=list)  # each gate round: the parts redrafted and why
     draft: str = ""

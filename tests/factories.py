@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pipeline.config import Settings
+from pipeline.images import credit_html
 from pipeline.instincts import load_instincts
 from pipeline.outline import build_outline
 from pipeline.types import (
@@ -49,8 +50,11 @@ def plan(**changes) -> Plan:
     return Plan.model_construct(**{**values, **changes})
 
 
+SENTENCE = "顧客の関心を丁寧に確かめることが大切です。"
+
+
 def sections(chars: int = 100) -> Sections:
-    text = "あ" * chars
+    text = (SENTENCE * (chars // len(SENTENCE) + 1))[:chars]
     step = StepText(summary=text, actions=["行動1", "行動2"], metrics=["指標"], cautions=["注意"])
     points = [SummaryPoint(label=f"要点{i}", text="説明です。") for i in range(3)]
     return Sections(
@@ -66,8 +70,9 @@ def sections(chars: int = 100) -> Sections:
 
 
 def images() -> list[Image]:
+    credit = credit_html("Jane Doe", "https://unsplash.com/@jane", "genpost_test")
     return [
-        Image(slot=slot, url=f"https://images.unsplash.com/photo-{n}?w=1200", alt=f"{slot}の画像")
+        Image(slot=slot, url=f"https://images.unsplash.com/photo-{n}?w=1200", alt=f"{slot}の画像", credit=credit)
         for n, slot in enumerate(("hero", "background", "trend", "cases"))
     ]
 

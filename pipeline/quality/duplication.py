@@ -1,0 +1,44 @@
+"""Duplication: a post too close to one already on the site."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+from pipeline.quality.context import Check
+from pipeline.quality.parse import parse
+from pipeline.site import POST_NAME
+from pipeline.types import Finding
+
+
+def shingles(text: str, n: int = 3) -> frozenset[str]:
+    squashed = re.sub(r"\s+", "", text)
+    return frozenset(squashed[i : i + n] for i in range(max(len(squashed) - n + 1, 0)))
+
+
+def similarity(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+@cache
+def _post_shingles(path: Path, mtime: float) -> frozenset[str]:
+    return shingles(parse(path.read_text(encoding="utf-8", errors="replace")).prose())
+
+
+def similar_posts(c: Check) -> list[Finding]:
+    if c.site is None:
+        return []
+    mine = shingles(c.doc.prose())
+    out = []
+    for path in sorted((c.site / "_posts").glob("*")):
+        if not POST_NAME.match(path.name) or path.name == c.name:
+            continue
+        score = similarity(mine, _post_shingles(path, path.stat().st_mtime))
+        if score >= c.settings.quality.duplicate_threshold:
+            message = f"{score:.0%} similar to {path.name} (threshold {c.settings.quality.duplicate_threshold:.0%})"
+            out.append(c.finding("duplicate.similar", "error", message))
+    return out
+
+
+RULES = (similar_posts,)

@@ -1,0 +1,80 @@
+"""Number rules: reading time, title, description, body length, keyword use."""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+
+from pipeline.quality.context import Check
+from pipeline.text import char_count
+from pipeline.types import Finding
+
+
+def body_chars(c: Check) -> int:
+    """Characters of prose a reader reads (headings, images and HTML blocks excluded)."""
+    return char_count(c.doc.prose())
+
+
+def reading_time(c: Check) -> list[Finding]:
+    stated = (c.doc.front or {}).get("reading_time")
+    if not isinstance(stated, int) or isinstance(stated, bool):
+        return []
+    per_minute = c.settings.lengths.reading_chars_per_minute
+    expected = max(1, math.ceil(body_chars(c) / per_minute))
+    if abs(stated - expected) > c.settings.quality.reading_tolerance:
+        message = f"reading_time is {stated} but the body reads in about {expected} min ({per_minute} chars/min)"
+        return [c.finding("numbers.reading-time", "error", message, line=1)]
+    return []
+
+
+def title(c: Check) -> list[Finding]:
+    value = (c.doc.front or {}).get("title")
+    if not isinstance(value, str):
+        return []
+    out = []
+    limit = c.settings.lengths.title_max
+    if len(value) > limit:
+        out.append(c.finding("numbers.title-length", "error", f"title has {len(value)} characters (max {limit})", 1))
+    if not any(ch.isdigit() for ch in unicodedata.normalize("NFKC", value)):
+        out.append(c.finding("numbers.title-number", "error", "title has no number", line=1))
+    return out
+
+
+def description(c: Check) -> list[Finding]:
+    value = (c.doc.front or {}).get("description")
+    if not isinstance(value, str):
+        return []
+    longest, shortest = c.settings.lengths.description_max, c.settings.quality.description_min
+    if len(value) > longest:
+        return [c.finding("numbers.description", "error", f"description has {len(value)} chars (max {longest})", 1)]
+    if len(value) < shortest:
+        return [c.finding("numbers.description", "warning", f"description has {len(value)} chars (min {shortest})", 1)]
+    return []
+
+
+def body_length(c: Check) -> list[Finding]:
+    low, high = c.settings.lengths.body
+    chars = body_chars(c)
+    if low <= chars <= high:
+        return []
+    return [c.finding("numbers.body-length", "warning", f"the body has {chars} characters (target {low}–{high})")]
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
+
+
+def keyword_uses(c: Check) -> list[Finding]:
+    keywords = (c.doc.front or {}).get("seo_keywords")
+    if not isinstance(keywords, list) or not keywords or not isinstance(keywords[0], str):
+        return []
+    uses = _squash(c.doc.prose()).count(_squash(keywords[0]))
+    low, high = c.settings.quality.keyword_uses
+    if low <= uses <= high:
+        return []
+    message = f"the primary keyword 「{keywords[0]}」 appears {uses} times in the body (target {low}–{high})"
+    return [c.finding("numbers.keyword", "warning", message)]
+
+
+RULES = (reading_time, title, description, body_length, keyword_uses)

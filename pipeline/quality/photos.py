@@ -1,0 +1,47 @@
+"""Image rules: alt text, an Unsplash credit on each photo, URLs that set each parameter once."""
+
+from __future__ import annotations
+
+from collections import Counter
+from urllib.parse import parse_qsl, urlsplit
+
+from pipeline.quality.context import Check
+from pipeline.types import Finding
+
+
+def alt_and_credit(c: Check) -> list[Finding]:
+    out = []
+    for image in c.doc.images:
+        if not image.alt.strip():
+            out.append(c.finding("images.alt", "error", "an image without alt text", image.line))
+        if "Unsplash" not in image.credit or "<a " not in image.credit:
+            out.append(c.finding("images.credit", "error", f"no Unsplash credit under `{image.alt}`", image.line))
+    hero_credited = any('class="photo-credit"' in html and "Unsplash" in html for html, _ in c.doc.html_blocks)
+    if (c.doc.front or {}).get("image") and not hero_credited:
+        out.append(c.finding("images.credit", "error", "no Unsplash credit for the front-matter image", line=1))
+    return out
+
+
+def repeated_parameters(c: Check) -> list[Finding]:
+    urls: list[tuple[str, int | None]] = [(i.url, i.line) for i in c.doc.images]
+    front_image = (c.doc.front or {}).get("image")
+    if isinstance(front_image, str):
+        urls.append((front_image, 1))
+    try:
+        data = c.doc.json_ld()
+    except ValueError:
+        data = None
+    if isinstance(data, dict) and isinstance(data.get("image"), str):
+        line = next((ln for html, ln in c.doc.html_blocks if "application/ld+json" in html), None)
+        urls.append((data["image"], line))
+    out = []
+    for url, line in urls:
+        counts = Counter(k for k, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True))
+        repeated = sorted(k for k, n in counts.items() if n > 1)
+        if repeated:
+            names = ", ".join(f"{k}= ×{counts[k]}" for k in repeated)
+            out.append(c.finding("images.url-params", "error", f"an image URL repeats {names}", line, excerpt=url))
+    return out
+
+
+RULES = (alt_and_credit, repeated_parameters)

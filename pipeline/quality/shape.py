@@ -1,0 +1,187 @@
+"""Shape rules: front matter, headings, steps, image placement, related links, JSON-LD, CTA."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pipeline.outline import STEP_LABELS, TREND_PARTS
+from pipeline.quality.context import Check
+from pipeline.types import Finding
+
+FRONT_MATTER = {
+    "layout": str,
+    "title": str,
+    "date": datetime,
+    "categories": list,
+    "tags": list,
+    "author": str,
+    "description": str,
+    "image": str,
+    "featured": bool,
+    "instinct": str,
+    "reading_time": int,
+    "seo_keywords": list,
+}
+FIXED_H2 = ("実践ステップ", "成功事例と期待できる効果", "まとめと次のアクション")
+
+
+def front_matter(c: Check) -> list[Finding]:
+    doc = c.doc
+    if doc.front is None:
+        return [c.finding("frontmatter.invalid", "error", doc.front_error or "no front matter", line=1)]
+    out = []
+    for key, kind in FRONT_MATTER.items():
+        if key not in doc.front:
+            out.append(c.finding("frontmatter.missing", "error", f"front matter has no `{key}`", line=1))
+            continue
+        value = doc.front[key]
+        wrong = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
+        if kind is list and not wrong:
+            wrong = not value or not all(isinstance(v, str) and v.strip() for v in value)
+        if kind is str and not wrong:
+            wrong = not value.strip()
+        if wrong:
+            out.append(c.finding("frontmatter.type", "error", f"`{key}` should be a non-empty {kind.__name__}", 1))
+    extra = [k for k in doc.front_keys if k not in FRONT_MATTER]
+    if extra:
+        out.append(c.finding("frontmatter.extra", "warning", f"unexpected keys: {', '.join(extra)}", line=1))
+    known = [k for k in doc.front_keys if k in FRONT_MATTER]
+    if known != [k for k in FRONT_MATTER if k in known]:
+        out.append(c.finding("frontmatter.order", "warning", "keys are not in the reference order", line=1))
+    if isinstance(doc.front.get("categories"), list) and len(doc.front["categories"]) != 1:
+        out.append(c.finding("frontmatter.type", "error", "`categories` should hold exactly one theme", line=1))
+    instinct = doc.front.get("instinct")
+    if isinstance(instinct, str) and instinct not in c.instincts:
+        out.append(c.finding("frontmatter.instinct", "error", f"unknown instinct `{instinct}`", line=1))
+    return out
+
+
+def expected_h2(c: Check) -> list[str] | None:
+    front = c.doc.front or {}
+    instinct = c.instincts.get(str(front.get("instinct")))
+    categories = front.get("categories")
+    if instinct is None or not isinstance(categories, list) or not categories:
+        return None
+    theme = str(categories[0])
+    return [f"{instinct.name}の心理学的背景", f"{theme}の最新トレンド分析", *FIXED_H2]
+
+
+def headings(c: Check) -> list[Finding]:
+    expected = expected_h2(c)
+    if expected is None:
+        return []
+    actual = [h for h in c.doc.h2 if h.text != "関連記事"]
+    out = []
+    key = str((c.doc.front or {}).get("instinct"))
+    for n, want in enumerate(expected):
+        got = actual[n] if n < len(actual) else None
+        if got is None:
+            out.append(c.finding("structure.h2", "error", f"missing H2 `{want}`", line=None))
+        elif got.text != want:
+            rule = "structure.instinct-name" if n == 0 and got.text.startswith(key) else "structure.h2"
+            hint = " (use the instinct's Japanese name)" if rule == "structure.instinct-name" else ""
+            out.append(c.finding(rule, "error", f"H2 {n + 1} is `{got.text}`, expected `{want}`{hint}", got.line))
+    for extra in actual[len(expected) :]:
+        out.append(c.finding("structure.h2", "error", f"unexpected H2 `{extra.text}`", extra.line))
+    trend = c.doc.h3_under(expected[1])
+    if any(h.text == expected[1] for h in actual):
+        titles = [h.text for h in trend]
+        if titles not in [list(parts) for parts in TREND_PARTS.values()]:
+            line = trend[0].line if trend else None
+            out.append(c.finding("structure.h3", "error", f"the H3s under `{expected[1]}` match no structure", line))
+    return out
+
+
+def steps(c: Check) -> list[Finding]:
+    h3s = c.doc.h3_under("実践ステップ")
+    if not any(h.text == "実践ステップ" for h in c.doc.h2):
+        return []
+    out = []
+    if [h.text.split(":")[0] for h in h3s] != ["ステップ1", "ステップ2", "ステップ3"]:
+        line = h3s[0].line if h3s else None
+        out.append(c.finding("structure.steps", "error", "実践ステップ needs ステップ1..3 as H3s", line))
+    for h in h3s:
+        blocks = [b for b in c.doc.blocks if b.h3 == h.text and b.h2 == "実践ステップ"]
+        labels = {b.text[:-1] for b in blocks if b.text.endswith((":", "："))}
+        missing = [label for label in STEP_LABELS if label not in labels]
+        if missing:
+            out.append(c.finding("structure.step-labels", "error", f"`{h.text}` lacks {', '.join(missing)}", h.line))
+    return out
+
+
+def image_placement(c: Check) -> list[Finding]:
+    expected = expected_h2(c)
+    if expected is None:
+        return []
+    out = []
+    for title in (expected[0], expected[1], "成功事例と期待できる効果"):
+        heading = next((h for h in c.doc.h2 if h.text == title), None)
+        if heading and not any(i.line == heading.line + 1 for i in c.doc.images):
+            out.append(c.finding("images.placement", "error", f"no image line right after `{title}`", heading.line))
+    return out
+
+
+def related_links(c: Check) -> list[Finding]:
+    if c.site is None:
+        return []
+    posts = c.site / "_posts"
+    out = []
+    for name, line in c.doc.post_urls:
+        if not any((posts / f"{name}.{ext}").exists() for ext in ("md", "markdown", "html")):
+            out.append(c.finding("links.related", "error", f"post_url `{name}` names no post in {posts}", line))
+    return out
+
+
+def _iso(value: object) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+def json_ld(c: Check) -> list[Finding]:
+    blocks = c.doc.json_ld_blocks
+    line = next((ln for html, ln in c.doc.html_blocks if "application/ld+json" in html), None)
+    if len(blocks) != 1:
+        return [c.finding("jsonld.count", "error", f"{len(blocks)} JSON-LD blocks; expected one", line)]
+    try:
+        data = c.doc.json_ld()
+    except ValueError as exc:
+        return [c.finding("jsonld.invalid", "error", f"JSON-LD is not valid JSON ({exc})", line)]
+    front = c.doc.front or {}
+    out = []
+    if not isinstance(data, dict) or data.get("@type") not in ("BlogPosting", "Article", "NewsArticle"):
+        return [c.finding("jsonld.type", "error", "JSON-LD is not a BlogPosting/Article", line)]
+    author = data.get("author") or {}
+    names = [a.get("name") for a in (author if isinstance(author, list) else [author]) if isinstance(a, dict)]
+    for key, ok in (
+        ("headline", bool(data.get("headline"))),
+        ("image", bool(data.get("image"))),
+        ("datePublished", _iso(data.get("datePublished")) is not None),
+        ("author.name", any(names)),
+    ):
+        if not ok:
+            out.append(c.finding("jsonld.google", "error", f"JSON-LD lacks a valid `{key}` (Google Article)", line))
+    if data.get("headline") and data.get("headline") != front.get("title"):
+        out.append(c.finding("jsonld.agree", "error", "JSON-LD headline differs from the title", line))
+    if data.get("image") and data.get("image") != front.get("image"):
+        out.append(c.finding("jsonld.agree", "error", "JSON-LD image differs from the front-matter image", line))
+    published, dated = _iso(data.get("datePublished")), _iso(front.get("date"))
+    if published and dated and published.replace(tzinfo=None) != dated.replace(tzinfo=None):
+        out.append(c.finding("jsonld.agree", "error", "JSON-LD datePublished differs from `date`", line))
+    if any(names) and front.get("author") not in names:
+        out.append(c.finding("jsonld.agree", "warning", f"JSON-LD author {names} differs from `author`", line))
+    return out
+
+
+def cta(c: Check) -> list[Finding]:
+    if any('class="cta-section"' in html for html, _ in c.doc.html_blocks):
+        return []
+    return [c.finding("cta.missing", "error", 'no CTA block (`<div class="cta-section">`)')]
+
+
+RULES = (front_matter, headings, steps, image_placement, related_links, json_ld, cta)
