@@ -12,16 +12,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline import __version__, quality
+from pipeline.auto import AutoOutcome, auto_post
+from pipeline.batch import BatchOutcome, briefs_for_days, briefs_from_file, progress_bar, run_batch
 from pipeline.config import STRUCTURES, Settings, load_settings
 from pipeline.errors import GenpostError, UsageError
 from pipeline.instincts import load_instincts
 from pipeline.llm import Gateway
 from pipeline.llm.choice import make_provider, provider_name
+from pipeline.memory import TopicMemory
 from pipeline.prompts import PromptBook
 from pipeline.publish import publish
 from pipeline.quality.report import report_json, report_text
 from pipeline.run import Result, generate
-from pipeline.store import Checkpoint, run_key
+from pipeline.schedule import load_calendar
+from pipeline.store import Checkpoint, ensure_dir, run_key
 from pipeline.types import Brief, CallRecord
 
 
@@ -37,8 +41,10 @@ def build_parser() -> argparse.ArgumentParser:
         prog="genpost",
         description="Write a Japanese psychology-marketing blog post as a Jekyll draft.",
     )
-    parser.add_argument("--instinct", required=True, metavar="KEY", help="instinct key, e.g. learning")
-    parser.add_argument("--keywords", required=True, nargs="+", metavar="KW", help="primary keyword first")
+    parser.add_argument("--instinct", metavar="KEY", help="instinct key, e.g. learning")
+    parser.add_argument("--keywords", nargs="+", metavar="KW", help="primary keyword first")
+    parser.add_argument("--auto", action="store_true", help="the day's post from calendar.yml (for cron)")
+    parser.add_argument("--force", action="store_true", help="with --auto: write even if the day has a post")
     parser.add_argument("--theme", help="category / theme (default: the planner picks from genpost.yml)")
     parser.add_argument("--structure", help=f"one of {', '.join(STRUCTURES)}")
     parser.add_argument("--out", default="out", type=Path, help="draft directory (default: out/)")
@@ -72,6 +78,8 @@ def parse_date(text: str | None, settings: Settings) -> datetime:
 
 def make_brief(args: argparse.Namespace, settings: Settings, instinct_keys: list[str]) -> Brief:
     """Validate the arguments into a Brief."""
+    if args.instinct is None or args.keywords is None:
+        raise UsageError("the following arguments are required: --instinct, --keywords (or use --auto)")
     if args.instinct not in instinct_keys:
         raise UsageError(f"unknown instinct {args.instinct!r}; choose one of: {', '.join(instinct_keys)}")
     structure = args.structure or settings.site.default_structure
@@ -93,22 +101,50 @@ def make_brief(args: argparse.Namespace, settings: Settings, instinct_keys: list
     )
 
 
-async def _write(args: argparse.Namespace) -> Result:
-    settings = load_settings()
-    instincts = load_instincts()
-    brief = make_brief(args, settings, list(instincts))
-    gateway = Gateway(
+def _gateway(args: argparse.Namespace, settings: Settings) -> Gateway:
+    return Gateway(
         make_provider(settings.llm, args.provider),
         settings.llm,
         PromptBook(),
         model_override=args.model,
         progress=_progress_printer() if sys.stderr.isatty() and not args.verbose else None,
     )
+
+
+def _memory(out: Path, site: Path | None) -> TopicMemory:
+    ensure_dir(out)
+    return TopicMemory(out / ".genpost" / "memory.sqlite", site)
+
+
+async def _write(args: argparse.Namespace) -> Result:
+    settings = load_settings()
+    instincts = load_instincts()
+    brief = make_brief(args, settings, list(instincts))
+    memory = _memory(args.out, args.site)
+    gateway = _gateway(args, settings)
     checkpoint = Checkpoint(args.out, _run_key(args, settings), enabled=not args.fresh)
     try:
-        return await generate(brief, instincts[brief.instinct], settings, gateway, args.out, checkpoint)
+        return await generate(brief, instincts[brief.instinct], settings, gateway, args.out, checkpoint, memory)
     finally:
         await gateway.close()
+        memory.close()
+
+
+async def _auto(args: argparse.Namespace) -> AutoOutcome:
+    settings = load_settings()
+    instincts = load_instincts()
+    if args.instinct or args.keywords:
+        raise UsageError("--auto takes the instinct and keywords from calendar.yml; leave them out")
+    if args.site is not None and not (args.site / "_posts").is_dir():
+        raise UsageError(f"--site {args.site} has no _posts/ directory")
+    moment = parse_date(args.date, settings)
+    memory = _memory(args.out, args.site)
+    gateway = _gateway(args, settings)
+    try:
+        return await auto_post(moment, settings, instincts, gateway, args.out, memory, args.site, args.force)
+    finally:
+        await gateway.close()
+        memory.close()
 
 
 def _run_key(args: argparse.Namespace, settings: Settings) -> str:
@@ -166,9 +202,30 @@ def build_publish_parser() -> argparse.ArgumentParser:
 
 def _run_generate(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
-    result = asyncio.run(_write(args))
+    if args.auto:
+        outcome = asyncio.run(_auto(args))
+        if outcome.result is None:
+            print(f"genpost: {outcome.day}: a post exists ({outcome.existing}); nothing to do (--force writes another)")
+            return 0
+        result = outcome.result
+        print(f"genpost: {outcome.day}: {_line(result)}", file=sys.stderr)
+    else:
+        result = asyncio.run(_write(args))
     print(_summary(result) if args.json else result.path)
     return 0
+
+
+def _line(result: Result) -> str:
+    """One line for cron mail or a journal."""
+    record = result.record
+    totals = record.totals
+    tokens = int(totals["prompt_tokens"] + totals["completion_tokens"])
+    errors = sum(f.severity == "error" for f in record.findings)
+    return (
+        f"wrote 「{record.plan.title}」 ({record.brief.instinct}, {record.brief.primary_keyword}); "
+        f"{int(totals['calls'])} calls, {tokens:,} tokens, ${float(totals['cost_usd']):.4f}, "
+        f"{record.stage_seconds.get('total', 0):.1f} s; {errors} quality error(s)"
+    )
 
 
 def _run_publish(argv: list[str]) -> int:
@@ -209,7 +266,78 @@ def _run_check(argv: list[str]) -> int:
     return 1 if any(quality.errors(findings) for _, findings in reports) else 0
 
 
-COMMANDS = {"publish": _run_publish, "check": _run_check}
+def build_batch_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="genpost batch", description="Write many posts in one run.")
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument("--count", type=int, help="posts for this many days from --date, from calendar.yml")
+    what.add_argument("--file", type=Path, help="a YAML list of keyword sets (instinct, keywords, theme, ...)")
+    what.add_argument("--collect", metavar="ID", help="assemble the posts of a finished Batch API batch")
+    parser.add_argument(
+        "--via",
+        choices=("direct", "batch-api"),
+        default="direct",
+        help="batch-api: submit the section calls through the OpenAI Batch API (half price, 24h)",
+    )
+    parser.add_argument("--date", help="the first day (--count), ISO 8601 (default: today)")
+    parser.add_argument("--out", default="out", type=Path)
+    parser.add_argument("--site", type=Path)
+    parser.add_argument("--model")
+    parser.add_argument("--provider", choices=("openai", "local"))
+    parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print a JSON summary")
+    return parser
+
+
+async def _batch(args: argparse.Namespace) -> BatchOutcome:
+    settings = load_settings()
+    instincts = load_instincts()
+    if args.count is not None and args.count < 1:
+        raise UsageError("--count must be at least 1")
+    if args.site is not None and not (args.site / "_posts").is_dir():
+        raise UsageError(f"--site {args.site} has no _posts/ directory")
+    memory = _memory(args.out, args.site)
+    try:
+        if args.file is not None:
+            briefs = briefs_from_file(args.file, settings, instincts, args.site)
+        else:
+            first = parse_date(args.date, settings).astimezone(settings.site.zone).date()
+            briefs = briefs_for_days(first, args.count, load_calendar(), memory.written(), settings, args.site)
+        args.verbose = True  # no per-call lines: the batch shows its own bar
+        gateway = _gateway(args, settings)
+        bar = progress_bar if sys.stderr.isatty() else None
+        try:
+            return await run_batch(briefs, settings, instincts, gateway, args.out, memory, bar)
+        finally:
+            await gateway.close()
+    finally:
+        memory.close()
+
+
+def _run_batch(argv: list[str]) -> int:
+    args = build_batch_parser().parse_args(argv)
+    outcome = asyncio.run(_batch(args))
+    print(outcome.summary(), file=sys.stderr)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "written": [str(r.path) for r in outcome.written],
+                    "failed": [{"keyword": b.primary_keyword, "error": e} for b, e in outcome.failed],
+                    "skipped": [b.primary_keyword for b in outcome.skipped],
+                    "tokens": outcome.tokens,
+                    "cost_usd": round(outcome.cost, 6),
+                    "seconds": round(outcome.seconds, 3),
+                },
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for result in outcome.written:
+            print(result.path)
+    return 1 if outcome.failed else 0
+
+
+COMMANDS = {"publish": _run_publish, "check": _run_check, "batch": _run_batch}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -161,6 +161,27 @@ class QualitySettings(_Strict):
     max_rewrites: int = Field(2, ge=0)  # gate rounds that redraft failing sections
 
 
+class MemorySettings(_Strict):
+    """Topic memory: what genpost will not repeat."""
+
+    keyword_gap_days: int = Field(30, ge=0)  # a primary keyword is not reused within this many days
+    title_similarity: float = Field(0.6, gt=0, le=1)  # re-plan a title this similar (bigram Dice) to another
+
+
+class BudgetSettings(_Strict):
+    """Limits for one `genpost batch` run; a post that would pass them is not started."""
+
+    max_tokens: int | None = Field(None, ge=1)
+    max_cost_usd: float | None = Field(None, gt=0)
+    tokens_per_post_estimate: int = Field(30_000, ge=1)  # until a post of this run has finished
+
+
+class AutoSettings(_Strict):
+    """`genpost --auto`."""
+
+    lock_timeout_s: float = Field(3600, ge=0)  # how long an overlapping run waits for the one before it
+
+
 class Settings(_Strict):
     site: SiteSettings = Field(default_factory=SiteSettings)
     related: RelatedSettings = Field(default_factory=RelatedSettings)
@@ -169,6 +190,9 @@ class Settings(_Strict):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     images: ImageSettings = Field(default_factory=ImageSettings)
     quality: QualitySettings = Field(default_factory=QualitySettings)
+    memory: MemorySettings = Field(default_factory=MemorySettings)
+    budget: BudgetSettings = Field(default_factory=BudgetSettings)
+    auto: AutoSettings = Field(default_factory=AutoSettings)
 
 
 def load_settings(path: Path | None = None) -> Settings:

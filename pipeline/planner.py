@@ -28,7 +28,25 @@ def plan_schema(categories: list[str]) -> dict:
     return schema
 
 
-def plan_problems(plan: Plan, brief: Brief, settings: Settings) -> list[str]:
+def title_similarity(a: str, b: str, ignore: list[str] = ()) -> float:
+    """Dice coefficient of the two titles' character bigrams.
+
+    Whitespace, case, digits and the words in `ignore` (the primary keyword, which every
+    title on the topic carries) are left out, so what is compared is the title's angle.
+    """
+
+    def grams(text: str) -> set[str]:
+        squashed = "".join(unicodedata.normalize("NFKC", text).lower().split())
+        for word in ignore:
+            squashed = squashed.replace(unicodedata.normalize("NFKC", word).lower(), "")
+        squashed = re.sub(r"\d+", "", squashed)
+        return {squashed[i : i + 2] for i in range(len(squashed) - 1)}
+
+    x, y = grams(a), grams(b)
+    return 2 * len(x & y) / (len(x) + len(y)) if x and y else 0.0
+
+
+def plan_problems(plan: Plan, brief: Brief, settings: Settings, existing: list[str] = ()) -> list[str]:
     """What a valid-JSON plan still gets wrong, in words the model can act on."""
     problems = []
     lengths = settings.lengths
@@ -47,6 +65,11 @@ def plan_problems(plan: Plan, brief: Brief, settings: Settings) -> list[str]:
     queries = plan.image_queries.model_dump().values()
     if any(not q.strip() or not q.isascii() for q in queries):
         problems.append("image_queries は英語（ASCII）で、空にしないでください")
+    limit = settings.memory.title_similarity
+    words = keyword_words(brief.primary_keyword)
+    close = [t for t in existing if title_similarity(plan.title, t, words) >= limit]
+    if close:
+        problems.append(f"title が既存の記事「{close[0]}」と似すぎています。別の切り口のタイトルにしてください")
     if any(not t.strip() for t in plan.tags) or any(not s.title.strip() for s in plan.steps):
         problems.append("tags と steps.title は空にしないでください")
     return problems
@@ -69,8 +92,10 @@ def plan_patterns(brief: Brief, settings: Settings) -> dict[str, str]:
     return patterns
 
 
-async def make_plan(brief: Brief, instinct: Instinct, settings: Settings, gateway: Gateway) -> Plan:
-    """Ask the planning model for a Plan that meets every rule."""
+async def make_plan(
+    brief: Brief, instinct: Instinct, settings: Settings, gateway: Gateway, existing: list[str] = ()
+) -> Plan:
+    """Ask the planning model for a Plan that meets every rule; `existing` titles are not to be echoed."""
     categories = categories_for(brief, settings)
     prompt = gateway.prompts.render(
         "plan.j2",
@@ -85,6 +110,7 @@ async def make_plan(brief: Brief, instinct: Instinct, settings: Settings, gatewa
         title_max=settings.lengths.title_max,
         description_max=settings.lengths.description_max,
         date_label=brief.date.astimezone(settings.site.zone).strftime("%Y年%m月%d日"),
+        recent_titles=list(existing)[-10:],
     )
     plan = await gateway.structured(
         stage="plan",
@@ -93,7 +119,7 @@ async def make_plan(brief: Brief, instinct: Instinct, settings: Settings, gatewa
         model=Plan,
         schema=plan_schema(categories),
         max_tokens=PLAN_MAX_TOKENS,
-        check=lambda p: plan_problems(p, brief, settings),
+        check=lambda p: plan_problems(p, brief, settings, existing),
         patterns=plan_patterns(brief, settings),
     )
     steps = [s.model_copy(update={"title": clean_line(s.title)}) for s in plan.steps]

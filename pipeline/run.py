@@ -18,6 +18,7 @@ from pipeline.drafter import Drafter
 from pipeline.images import choose_images, recently_used, unsplash_client
 from pipeline.instincts import Instinct
 from pipeline.llm import Gateway
+from pipeline.memory import TopicMemory
 from pipeline.outline import build_outline
 from pipeline.planner import make_plan
 from pipeline.quality import errors
@@ -49,8 +50,13 @@ async def generate(
     gateway: Gateway,
     out_dir: Path,
     checkpoint: Checkpoint,
+    memory: TopicMemory | None = None,
+    source: str = "cli",
 ) -> Result:
-    """Write one draft and its run record into `out_dir`, resuming from `checkpoint`."""
+    """Write one draft and its run record into `out_dir`, resuming from `checkpoint`.
+
+    With a topic memory, the plan avoids titles already written, and the post is remembered.
+    """
     ensure_dir(out_dir)
     seconds: dict[str, float] = {}
     started = time.perf_counter()
@@ -58,7 +64,8 @@ async def generate(
     brief = await checkpoint.reuse("brief", Brief, lambda: _same(brief))
 
     mark = time.perf_counter()
-    plan = await checkpoint.reuse("plan", Plan, lambda: make_plan(brief, instinct, settings, gateway))
+    existing = [w.title for w in memory.written()] if memory else []
+    plan = await checkpoint.reuse("plan", Plan, lambda: make_plan(brief, instinct, settings, gateway, existing))
     seconds["plan"] = time.perf_counter() - mark
     log.info("plan: %s", plan.title)
 
@@ -139,5 +146,9 @@ async def generate(
 
     path = write_draft(out_dir, post.filename, post.markdown, record_json)
     checkpoint.clear()
+    if memory is not None:
+        day = brief.date.astimezone(settings.site.zone).date()
+        urls = [image.url for image in images]
+        memory.remember(day, brief.primary_keyword, plan.title, instinct.key, plan.category, source, path.name, urls)
     record.draft = path.name
     return Result(path=path, post=post, record=record)

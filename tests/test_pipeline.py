@@ -225,11 +225,14 @@ def test_json_summary(llm, genpost, tmp_path):
     assert summary["totals"]["calls"] == len(llm.chat_bodies()) and summary["reading_time"] >= 1
 
 
-def test_same_run_twice_never_overwrites(llm, genpost, tmp_path):
+def test_same_run_twice_never_overwrites_and_replans_the_title(llm, genpost, tmp_path):
     first = Path(write(genpost, tmp_path).last_line)
     second = Path(write(genpost, tmp_path).last_line)
-    assert first != second and first.exists() and second.exists()
-    assert second.name.endswith("-2.md") and second.with_suffix(".json").exists()
+    assert first != second and first.exists() and second.exists() and second.with_suffix(".json").exists()
+    titles = [parse_post(p).front["title"] for p in (first, second)]
+    assert titles[0] != titles[1], "the second plan was too close to the first and was re-planned"
+    reasks = [b for b in llm.chat_bodies() if "似すぎています" in b["messages"][-1]["content"]]
+    assert len(reasks) == 1 and titles[0] in reasks[0]["messages"][-1]["content"]
 
 
 def test_front_matter_is_valid_yaml_for_any_title(llm, genpost, tmp_path):

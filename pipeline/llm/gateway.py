@@ -57,7 +57,9 @@ class Gateway:
         *,
         model_override: str | None = None,
         progress: Callable[[CallRecord], None] | None = None,
+        gate: asyncio.Semaphore | None = None,
     ) -> None:
+        """`gate` shares one concurrency cap between the gateways of a batch's posts."""
         self.provider = provider
         self.settings = settings
         self.prompts = prompts
@@ -66,9 +68,12 @@ class Gateway:
         self.calls: list[CallRecord] = []
         # A provider that runs one call at a time (the embedded model) says so; queueing here
         # keeps each call's recorded duration its own.
-        limit = min(settings.concurrency, getattr(provider, "max_concurrency", settings.concurrency))
-        self._gate = asyncio.Semaphore(limit)
+        self._gate = gate or asyncio.Semaphore(call_cap(provider, settings))
         self._origin = time.perf_counter()
+
+    def session(self) -> Gateway:
+        """A gateway for one more post: same provider and concurrency cap, its own call records."""
+        return Gateway(self.provider, self.settings, self.prompts, model_override=self.model_override, gate=self._gate)
 
     def model_for(self, stage: str) -> str:
         """A provider with one fixed model (the embedded one) names it; others follow the config."""
@@ -225,6 +230,11 @@ class Gateway:
             "cached_tokens": sum(c.cached_tokens for c in self.calls),
             "cost_usd": round(sum(c.cost_usd for c in self.calls), 8),
         }
+
+
+def call_cap(provider: Provider, settings: LLMSettings) -> int:
+    """Calls in flight at once: the configured cap, or fewer if the provider takes one at a time."""
+    return min(settings.concurrency, getattr(provider, "max_concurrency", settings.concurrency))
 
 
 def _wait(initial: float, longest: float) -> Callable[[RetryCallState], float]:

@@ -87,6 +87,8 @@ class FakeWriter:
     def _string(self, name: str, keyword: str, prompt: str) -> str:
         compact = "".join(keyword.split())
         n = next(self._counter)
+        if name == "title" and "似すぎています" in prompt:
+            return f"2026年版{compact}を深掘りする3つの視点"
         if name == "title":
             return f"2026年版{compact}の実践ガイド5選"
         if name == "steps.title":

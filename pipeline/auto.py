@@ -1,0 +1,66 @@
+"""`genpost --auto`: the day's post from the calendar, once per site-local day, under a file lock."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from pipeline.config import Settings
+from pipeline.errors import GenpostError
+from pipeline.instincts import Instinct
+from pipeline.llm import Gateway
+from pipeline.memory import TopicMemory
+from pipeline.run import Result, generate
+from pipeline.schedule import day_brief, load_calendar, local_day
+from pipeline.store import Checkpoint, run_key
+
+log = logging.getLogger("genpost")
+
+
+@dataclass
+class AutoOutcome:
+    day: date
+    result: Result | None = None  # None: the day's post already existed
+    existing: Path | None = None
+
+
+async def auto_post(
+    moment: datetime,
+    settings: Settings,
+    instincts: dict[str, Instinct],
+    gateway: Gateway,
+    out_dir: Path,
+    memory: TopicMemory,
+    site: Path | None,
+    force: bool = False,
+) -> AutoOutcome:
+    """Write the day's post unless an earlier `--auto` run did.
+
+    Overlapping runs take turns on `out/.genpost/auto.lock`: the second waits, then finds
+    the first one's post and writes nothing (or, if the first failed, resumes its work).
+    """
+    day = local_day(moment, settings)
+    lock = FileLock(str(out_dir / ".genpost" / "auto.lock"))
+    try:
+        lock.acquire(timeout=settings.auto.lock_timeout_s)
+    except Timeout:
+        raise GenpostError(
+            f"another genpost --auto run held {lock.lock_file} for {settings.auto.lock_timeout_s:.0f} s"
+        ) from None
+    try:
+        existing = memory.auto_post_on(day)
+        if existing and not force:
+            return AutoOutcome(day, existing=out_dir / existing)
+        brief = day_brief(moment, load_calendar(), memory.written(), settings, site)
+        instinct = instincts.get(brief.instinct)
+        if instinct is None:
+            raise GenpostError(f"calendar.yml names unknown instinct {brief.instinct!r}")
+        key = run_key(kind="auto", day=day.isoformat(), force=force, site=str(site) if site else None)
+        result = await generate(brief, instinct, settings, gateway, out_dir, Checkpoint(out_dir, key), memory, "auto")
+        return AutoOutcome(day, result=result)
+    finally:
+        lock.release()

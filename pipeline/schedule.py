@@ -1,0 +1,119 @@
+"""The content calendar and topic memory → the day's Brief."""
+
+from __future__ import annotations
+
+import logging
+import unicodedata
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from pipeline.config import STRUCTURES, Settings
+from pipeline.errors import GenpostError
+from pipeline.memory import Written
+from pipeline.paths import resource
+from pipeline.types import Brief
+from pipeline.yamlfile import load_validated
+
+log = logging.getLogger("genpost")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class DayPlan(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    theme: str
+    instinct: str
+    structure: str
+    keywords: list[str] = Field(min_length=1)
+
+    @field_validator("structure")
+    @classmethod
+    def _known(cls, value: str) -> str:
+        if value not in STRUCTURES:
+            raise ValueError(f"must be one of {', '.join(STRUCTURES)}")
+        return value
+
+
+class Campaign(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    keywords: list[str] = Field(default_factory=list)
+
+
+class Calendar(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    days: dict[str, DayPlan]
+    campaigns: dict[int, Campaign] = Field(default_factory=dict)
+
+    @field_validator("days")
+    @classmethod
+    def _every_weekday(cls, value: dict[str, DayPlan]) -> dict[str, DayPlan]:
+        missing = [d for d in WEEKDAYS if d not in value]
+        unknown = [d for d in value if d not in WEEKDAYS]
+        if missing or unknown:
+            raise ValueError(f"needs exactly the seven weekdays (missing {missing}, unknown {unknown})")
+        return value
+
+
+def load_calendar(path: Path | None = None) -> Calendar:
+    path = path or resource("calendar.yml")
+    return load_validated(Calendar, path)
+
+
+def local_day(moment: datetime, settings: Settings) -> date:
+    """The date in the site's timezone: 23:30 UTC on a Sunday is Monday in Tokyo."""
+    return moment.astimezone(settings.site.zone).date()
+
+
+def _squash(keyword: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", keyword).split()).lower()
+
+
+def choose_keyword(day: date, calendar: Calendar, written: list[Written], gap_days: int) -> tuple[str, str]:
+    """The day's primary keyword: never one used within the gap; the longest-unused first.
+
+    Looks at the weekday's theme keywords, then the month's campaign, then the other
+    themes. Returns (keyword, where it came from).
+    """
+    gap = timedelta(days=gap_days)
+    last_used: dict[str, date] = {}
+    for post in written:
+        key = _squash(post.primary_keyword)
+        if key and (key not in last_used or post.day > last_used[key]):
+            last_used[key] = post.day
+    weekday = WEEKDAYS[day.weekday()]
+    campaign = calendar.campaigns.get(day.month)
+    pools = [("theme", calendar.days[weekday].keywords), ("campaign", campaign.keywords if campaign else [])]
+    pools.append(("other themes", [k for d in WEEKDAYS if d != weekday for k in calendar.days[d].keywords]))
+    for source, pool in pools:
+        fresh = [k for k in pool if _squash(k) not in last_used or abs(day - last_used[_squash(k)]) >= gap]
+        if fresh:
+            # The longest-unused keyword first; never used counts as oldest.
+            return min(fresh, key=lambda k: last_used.get(_squash(k), date.min)), source
+    raise GenpostError(f"every calendar keyword was used within {gap_days} days of {day}; add keywords to calendar.yml")
+
+
+def day_brief(
+    moment: datetime, calendar: Calendar, written: list[Written], settings: Settings, site: Path | None
+) -> Brief:
+    """The Brief for the site-local day of `moment`."""
+    day = local_day(moment, settings)
+    plan = calendar.days[WEEKDAYS[day.weekday()]]
+    keyword, source = choose_keyword(day, calendar, written, settings.memory.keyword_gap_days)
+    if source != "theme":
+        log.info("%s: the %s keyword 「%s」 (the theme's are used within the gap)", day, source, keyword)
+    others = [k for k in plan.keywords if k != keyword]
+    return Brief(
+        instinct=plan.instinct,
+        keywords=[keyword, *others],
+        theme=plan.theme,
+        structure=plan.structure,
+        date=moment,
+        site=site,
+    )
+
+
+def morning_of(day: date, settings: Settings) -> datetime:
+    """09:00 in the site's timezone on `day` (when a scheduled post goes out)."""
+    return datetime.combine(day, time(9, 0), tzinfo=settings.site.zone)
