@@ -145,6 +145,38 @@ async def run_batch(
     progress: Callable[[BatchOutcome, int], None] | None = None,
 ) -> BatchOutcome:
     """Write every brief's post; all share `gateway`'s call cap; stop starting posts at the budget."""
+    once = _Once()
+    log.addFilter(once)
+    try:
+        return await _run(briefs, settings, instincts, gateway, out_dir, memory, progress)
+    finally:
+        log.removeFilter(once)
+
+
+class _Once(logging.Filter):
+    """A notice that every post of a batch would repeat (no Unsplash key…) is shown once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message in self.seen:
+            return False
+        self.seen.add(message)
+        return True
+
+
+async def _run(
+    briefs: list[Brief],
+    settings: Settings,
+    instincts: dict[str, Instinct],
+    gateway: Gateway,
+    out_dir: Path,
+    memory: TopicMemory,
+    progress: Callable[[BatchOutcome, int], None] | None,
+) -> BatchOutcome:
     outcome = BatchOutcome()
     budget = Budget(settings)
     started = time.perf_counter()

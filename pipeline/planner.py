@@ -29,7 +29,7 @@ def plan_schema(categories: list[str]) -> dict:
 
 
 def title_similarity(a: str, b: str, ignore: list[str] = ()) -> float:
-    """Dice coefficient of the two titles' character bigrams.
+    """Jaccard similarity of the two titles' character bigrams.
 
     Whitespace, case, digits and the words in `ignore` (the primary keyword, which every
     title on the topic carries) are left out, so what is compared is the title's angle.
@@ -43,7 +43,7 @@ def title_similarity(a: str, b: str, ignore: list[str] = ()) -> float:
         return {squashed[i : i + 2] for i in range(len(squashed) - 1)}
 
     x, y = grams(a), grams(b)
-    return 2 * len(x & y) / (len(x) + len(y)) if x and y else 0.0
+    return len(x & y) / len(x | y) if x and y else 0.0
 
 
 def plan_problems(plan: Plan, brief: Brief, settings: Settings, existing: list[str] = ()) -> list[str]:
