@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
+
+from pydantic import BaseModel
 
 from pipeline.config import Settings
 from pipeline.instincts import Instinct
 from pipeline.llm import Gateway
 from pipeline.llm.schema import JSON_CHAR
 from pipeline.outline import Outline
+from pipeline.prompts import RenderedPrompt
 from pipeline.store import Checkpoint
 from pipeline.text import clean_line, clean_prose
 from pipeline.types import Brief, Finding, Plan, Sections, StepText, SummaryText
@@ -35,6 +39,18 @@ def _bullets(items: list[str]) -> list[str]:
     return [line for line in (clean_line(i) for i in items) if line]
 
 
+@dataclass(frozen=True)
+class Piece:
+    """One model call of the drafting stage: what it asks and how its answer is read."""
+
+    part: str  # the call's name, also its checkpoint: "lead", "background.2", "step3"
+    group: str  # the part of the post it belongs to: "background"
+    prompt: RenderedPrompt
+    max_tokens: int
+    model: type[BaseModel] | None = None  # a JSON answer of this shape, or free text
+    patterns: dict[str, str] = field(default_factory=dict)
+
+
 class Drafter:
     """Drafts one post's sections; each call sees the whole outline so none repeats another."""
 
@@ -52,25 +68,10 @@ class Drafter:
         self.instinct, self.settings, self.gateway = instinct, settings, gateway
         self.lengths = settings.lengths.sections
         self.checkpoint = checkpoint
-        self.fixes: dict[str, list[Finding]] = {}  # part → what the quality gate found, while redrafting
 
-    async def _kept(self, part: str, kind: Any, make: Callable[[], Awaitable[Any]]) -> Any:
-        """A part from the checkpoint when a crashed run already wrote it; a part being fixed is new."""
-        if self.checkpoint is None:
-            return await make()
-        if self._fixes_for(part):
-            value = await make()
-            self.checkpoint.save(part, kind, value)
-            return value
-        return await self.checkpoint.reuse(part, kind, make)
-
-    def _fixes_for(self, part: str) -> list[Finding]:
-        """Fix notes for a part or a piece of it (`background.2` belongs to `background`)."""
-        return self.fixes.get(part.split(".")[0], [])
-
-    def _context(self, current: str, target_chars: int, use_keyword: bool, part: str = "", **extra: Any) -> dict:
+    def _context(self, current: str, chars: int, keyword: bool, fixes: list[Finding], **extra: Any) -> dict:
         return {
-            "fixes": self._fixes_for(part),
+            "fixes": fixes,
             "sentence_max": self.settings.quality.sentence_max,
             "max_ten": self.settings.quality.max_ten,
             "piece": 0,
@@ -83,126 +84,157 @@ class Drafter:
             "structure": self.brief.structure,
             "headings": self.outline.headings(),
             "current": current,
-            "target_chars": target_chars,
-            "use_keyword": use_keyword,
+            "target_chars": chars,
+            "use_keyword": keyword,
             **extra,
         }
 
-    async def _prose(self, part: str, template: str, current: str, chars: int, keyword: bool, **extra: Any) -> str:
-        """A prose section; one longer than `split_above` is written as shorter concurrent pieces."""
-        pieces = max(1, math.ceil(chars / self.settings.lengths.split_above))
-        if pieces == 1:
-            return await self._piece(part, template, current, chars, keyword, **extra)
-        per_piece = math.ceil(chars / pieces)
-        texts = await asyncio.gather(
-            *(
-                self._piece(
-                    f"{part}.{i + 1}", template, current, per_piece, keyword and i == 0, piece=i, pieces=pieces, **extra
-                )
-                for i in range(pieces)
+    def _prose(
+        self, group: str, template: str, current: str, chars: int, keyword: bool, fixes: list[Finding], **extra: Any
+    ) -> list[Piece]:
+        """A prose part; one longer than `split_above` becomes shorter pieces written at once."""
+        count = max(1, math.ceil(chars / self.settings.lengths.split_above))
+        per_piece = math.ceil(chars / count)
+        render = self.gateway.prompts.render
+        if count == 1:
+            prompt = render(template, **self._context(current, chars, keyword, fixes, **extra))
+            return [Piece(group, group, prompt, max_tokens_for(chars))]
+        return [
+            Piece(
+                f"{group}.{i + 1}",
+                group,
+                render(
+                    template,
+                    **self._context(current, per_piece, keyword and i == 0, fixes, piece=i, pieces=count, **extra),
+                ),
+                max_tokens_for(per_piece),
             )
-        )
-        return "\n\n".join(t for t in texts if t)
+            for i in range(count)
+        ]
 
-    async def _piece(self, part: str, template: str, current: str, chars: int, keyword: bool, **extra: Any) -> str:
-        prompt = self.gateway.prompts.render(template, **self._context(current, chars, keyword, part, **extra))
+    def pieces(self, fixes: dict[str, list[Finding]] | None = None) -> list[Piece]:
+        """Every call that drafts the post, or, with `fixes`, those that redraft the named parts."""
+        o, n = self.outline, self.lengths
+        wanted = set(fixes) if fixes is not None else None
+        notes = fixes or {}
 
-        async def write() -> str:
-            text = await self.gateway.text(stage="draft", part=part, prompt=prompt, max_tokens=max_tokens_for(chars))
-            return clean_prose(text)
+        def want(group: str) -> bool:
+            return wanted is None or group in wanted
 
-        return await self._kept(part, str, write)
+        out: list[Piece] = []
+        if want("lead"):
+            out += self._prose("lead", "lead.j2", "（導入文）", n.lead, True, notes.get("lead", []))
+        if want("background"):
+            out += self._prose(
+                "background", "background.j2", f"## {o.background}", n.background, True, notes.get("background", [])
+            )
+        if want("trend_intro"):
+            out += self._prose(
+                "trend_intro", "trend_intro.j2", f"## {o.trend}", n.trend_intro, False, notes.get("trend_intro", [])
+            )
+        for i, title in enumerate(o.trend_parts):
+            group = f"trend{i + 1}"
+            if want(group):
+                out += self._prose(
+                    group,
+                    f"trend_{self.brief.structure}.j2",
+                    f"### {title}",
+                    n.trend_part,
+                    False,
+                    notes.get(group, []),
+                    index=i,
+                    point=self.plan.trend_points[i],
+                )
+        if want("steps_intro"):
+            out += self._prose(
+                "steps_intro", "steps_intro.j2", f"## {o.steps}", n.steps_intro, False, notes.get("steps_intro", [])
+            )
+        for i, step in enumerate(self.plan.steps):
+            group = f"step{i + 1}"
+            if want(group):
+                current = f"### ステップ{i + 1}: {step.title}"
+                context = self._context(current, n.step, False, notes.get(group, []), step=step)
+                prompt = self.gateway.prompts.render("step.j2", **context)
+                fields = japanese_fields("summary", "actions", "metrics", "cautions")
+                out.append(Piece(group, group, prompt, max_tokens_for(n.step), StepText, fields))
+        if want("cases"):
+            out += self._prose("cases", "cases.j2", f"## {o.cases}", n.cases, True, notes.get("cases", []))
+        if want("summary"):
+            context = self._context(f"## {o.summary}", n.summary, True, notes.get("summary", []))
+            prompt = self.gateway.prompts.render("summary.j2", **context)
+            fields = japanese_fields("intro", "points.label", "points.text", "closing")
+            out.append(Piece("summary", "summary", prompt, max_tokens_for(n.summary), SummaryText, fields))
+        return out
 
-    async def _step(self, index: int) -> StepText:
-        return await self._kept(f"step{index + 1}", StepText, lambda: self._write_step(index))
-
-    async def _write_step(self, index: int) -> StepText:
-        step = self.plan.steps[index]
-        current = f"### ステップ{index + 1}: {step.title}"
-        chars = self.lengths.step
-        context = self._context(current, chars, False, f"step{index + 1}", step=step)
-        prompt = self.gateway.prompts.render("step.j2", **context)
+    async def write(self, piece: Piece) -> Any:
+        """One piece through the model gateway, cleaned."""
+        if piece.model is None:
+            text = await self.gateway.text(
+                stage="draft", part=piece.part, prompt=piece.prompt, max_tokens=piece.max_tokens
+            )
+            return finish(piece, text)
         answer = await self.gateway.structured(
             stage="draft",
-            part=f"step{index + 1}",
-            prompt=prompt,
-            model=StepText,
-            max_tokens=max_tokens_for(chars),
-            patterns=japanese_fields("summary", "actions", "metrics", "cautions"),
+            part=piece.part,
+            prompt=piece.prompt,
+            model=piece.model,
+            max_tokens=piece.max_tokens,
+            patterns=piece.patterns,
         )
+        return finish(piece, answer)
+
+    async def _kept(self, piece: Piece, fresh: bool) -> Any:
+        """A piece from the checkpoint when a crashed run already wrote it (never one being fixed)."""
+        kind = piece.model or str
+        if self.checkpoint is None:
+            return await self.write(piece)
+        if fresh:
+            value = await self.write(piece)
+            self.checkpoint.save(piece.part, kind, value)
+            return value
+        return await self.checkpoint.reuse(piece.part, kind, lambda: self.write(piece))
+
+    async def draft(self) -> Sections:
+        """Every section at once; the gateway caps how many calls are in flight."""
+        pieces = self.pieces()
+        values = await asyncio.gather(*(self._kept(p, fresh=False) for p in pieces))
+        return combine(pieces, values)
+
+    async def redraft(self, sections: Sections, fixes: dict[str, list[Finding]]) -> Sections:
+        """The same sections with the parts named in `fixes` written again, told what to fix."""
+        pieces = self.pieces(fixes)
+        values = await asyncio.gather(*(self._kept(p, fresh=True) for p in pieces))
+        return combine(pieces, values, base=sections)
+
+
+def finish(piece: Piece, answer: Any) -> Any:
+    """A model's answer to a piece, cleaned for the assembler."""
+    if piece.model is None:
+        return clean_prose(answer)
+    if isinstance(answer, StepText):
         return StepText(
             summary=clean_prose(answer.summary),
             actions=_bullets(answer.actions),
             metrics=_bullets(answer.metrics),
             cautions=_bullets(answer.cautions),
         )
-
-    async def _summary(self) -> SummaryText:
-        return await self._kept("summary", SummaryText, self._write_summary)
-
-    async def _write_summary(self) -> SummaryText:
-        current = f"## {self.outline.summary}"
-        chars = self.lengths.summary
-        prompt = self.gateway.prompts.render("summary.j2", **self._context(current, chars, True, "summary"))
-        answer = await self.gateway.structured(
-            stage="draft",
-            part="summary",
-            prompt=prompt,
-            model=SummaryText,
-            max_tokens=max_tokens_for(chars),
-            patterns=japanese_fields("intro", "points.label", "points.text", "closing"),
-        )
+    if isinstance(answer, SummaryText):
         points = [
             p.model_copy(update={"label": clean_line(p.label), "text": clean_line(p.text)}) for p in answer.points
         ]
         return SummaryText(intro=clean_line(answer.intro), points=points, closing=clean_line(answer.closing))
+    return answer
 
-    def _jobs(self) -> dict[str, Callable[[], Awaitable[Any]]]:
-        """Every part of the post by name, each a call (or pieces) that writes it."""
-        o, n = self.outline, self.lengths
-        trend_template = f"trend_{self.brief.structure}.j2"
-        jobs: dict[str, Callable[[], Awaitable[Any]]] = {
-            "lead": lambda: self._prose("lead", "lead.j2", "（導入文）", n.lead, True),
-            "background": lambda: self._prose("background", "background.j2", f"## {o.background}", n.background, True),
-            "trend_intro": lambda: self._prose("trend_intro", "trend_intro.j2", f"## {o.trend}", n.trend_intro, False),
-        }
-        for i, title in enumerate(o.trend_parts):
-            jobs[f"trend{i + 1}"] = lambda i=i, title=title: self._prose(
-                f"trend{i + 1}",
-                trend_template,
-                f"### {title}",
-                n.trend_part,
-                False,
-                index=i,
-                point=self.plan.trend_points[i],
-            )
-        jobs["steps_intro"] = lambda: self._prose(
-            "steps_intro", "steps_intro.j2", f"## {o.steps}", n.steps_intro, False
-        )
-        for i in range(len(self.plan.steps)):
-            jobs[f"step{i + 1}"] = lambda i=i: self._step(i)
-        jobs["cases"] = lambda: self._prose("cases", "cases.j2", f"## {o.cases}", n.cases, True)
-        jobs["summary"] = self._summary
-        return jobs
 
-    async def draft(self) -> Sections:
-        """Every section at once; the gateway caps how many calls are in flight."""
-        jobs = self._jobs()
-        results = await asyncio.gather(*(job() for job in jobs.values()))
-        return _assemble_sections(dict(zip(jobs, results, strict=True)))
-
-    async def redraft(self, sections: Sections, fixes: dict[str, list[Finding]]) -> Sections:
-        """The same sections with the parts named in `fixes` written again, told what to fix."""
-        self.fixes = fixes
-        try:
-            jobs = self._jobs()
-            wanted = [part for part in fixes if part in jobs]
-            results = await asyncio.gather(*(jobs[part]() for part in wanted))
-        finally:
-            self.fixes = {}
-        current = _parts_of(sections)
-        current.update(zip(wanted, results, strict=True))
-        return _assemble_sections(current)
+def combine(pieces: Iterable[Piece], values: Iterable[Any], base: Sections | None = None) -> Sections:
+    """Sections from finished pieces (pieces of one part joined), over `base` for a redraft."""
+    parts = _parts_of(base) if base is not None else {}
+    grouped: dict[str, list[Any]] = {}
+    for piece, value in zip(pieces, values, strict=True):
+        grouped.setdefault(piece.group, []).append(value)
+    for group, found in grouped.items():
+        parts[group] = "\n\n".join(v for v in found if v) if isinstance(found[0], str) else found[0]
+    return _assemble_sections(parts)
 
 
 def _parts_of(sections: Sections) -> dict[str, Any]:

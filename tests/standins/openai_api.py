@@ -14,8 +14,6 @@ import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,8 +80,19 @@ class _Handler(JSONHandler):
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self.send_json(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
             return
-        with api.in_flight():
+        self._counted = True
+        self._epoch = api.enter()
+        try:
             self._answer(api, body)
+        finally:
+            self._finished()
+
+    def _finished(self) -> None:
+        """Stop counting this request as in flight: called just before its last bytes go out,
+        so the count never lags behind a client that has already seen the answer end."""
+        if getattr(self, "_counted", False):
+            self._counted = False
+            self.api.leave(self._epoch)
 
     def _answer(self, api: OpenAIStandIn, body: dict) -> None:
         fault = api.next_fault(body)
@@ -115,6 +124,7 @@ class _Handler(JSONHandler):
             self._stream(body, content, finish, usage)
         else:
             time.sleep(api.latency.ttft_s + api.latency.generation_s(approx_tokens(content)))
+            self._finished()
             self.send_json(200, _completion(body["model"], content, finish, usage))
 
     def _stream(self, body: dict, content: str, finish: str, usage: dict) -> None:
@@ -130,6 +140,7 @@ class _Handler(JSONHandler):
         self._event(_chunk(model, [{"index": 0, "delta": {}, "finish_reason": finish}]))
         if (body.get("stream_options") or {}).get("include_usage"):
             self._event({**_chunk(model, []), "usage": usage})
+        self._finished()
         self.write_chunk(b"data: [DONE]\n\n")
         self.end_chunked()
 
@@ -192,18 +203,22 @@ class OpenAIStandIn(LoopbackServer):
         self.hang_after: int | None = None  # requests after this many hang
         self._answered = 0
         self._in_flight = 0
+        self._epoch = 0
         self._lock = threading.Lock()
 
-    @contextmanager
-    def in_flight(self) -> Iterator[None]:
-        """Count requests being answered at once (max_in_flight keeps the peak)."""
+    def enter(self) -> int:
+        """Count requests being answered at once (max_in_flight keeps the peak).
+
+        Returns the epoch: requests still hanging from before a reset() are not counted after it.
+        """
         with self._lock:
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
-        try:
-            yield
-        finally:
-            with self._lock:
+            return self._epoch
+
+    def leave(self, epoch: int) -> None:
+        with self._lock:
+            if epoch == self._epoch:
                 self._in_flight -= 1
 
     @property
@@ -239,6 +254,8 @@ class OpenAIStandIn(LoopbackServer):
             self.requests.clear()
             self.faults.clear()
             self.max_in_flight = 0
+            self._in_flight = 0
+            self._epoch += 1
             self.down = None
             self.hang_after = None
             self._answered = 0
