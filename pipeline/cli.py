@@ -14,6 +14,7 @@ from pathlib import Path
 from pipeline import __version__, quality
 from pipeline.auto import AutoOutcome, auto_post
 from pipeline.batch import BatchOutcome, briefs_for_days, briefs_from_file, progress_bar, run_batch
+from pipeline.batch_api import Collected, collect, submit
 from pipeline.config import STRUCTURES, Settings, load_settings
 from pipeline.errors import GenpostError, UsageError
 from pipeline.instincts import load_instincts
@@ -288,7 +289,7 @@ def build_batch_parser() -> argparse.ArgumentParser:
     return parser
 
 
-async def _batch(args: argparse.Namespace) -> BatchOutcome:
+async def _batch(args: argparse.Namespace) -> int:
     settings = load_settings()
     instincts = load_instincts()
     if args.count is not None and args.count < 1:
@@ -296,45 +297,68 @@ async def _batch(args: argparse.Namespace) -> BatchOutcome:
     if args.site is not None and not (args.site / "_posts").is_dir():
         raise UsageError(f"--site {args.site} has no _posts/ directory")
     memory = _memory(args.out, args.site)
+    args.verbose = True  # no per-call lines: a batch shows its own bar
+    gateway = _gateway(args, settings)
     try:
+        if args.collect:
+            return _print_collected(await collect(args.collect, settings, instincts, gateway, args.out, memory))
         if args.file is not None:
             briefs = briefs_from_file(args.file, settings, instincts, args.site)
         else:
             first = parse_date(args.date, settings).astimezone(settings.site.zone).date()
             briefs = briefs_for_days(first, args.count, load_calendar(), memory.written(), settings, args.site)
-        args.verbose = True  # no per-call lines: the batch shows its own bar
-        gateway = _gateway(args, settings)
+        if args.via == "batch-api":
+            batch_id, requests = await submit(briefs, settings, instincts, gateway, args.out, memory)
+            print(
+                f"batch: submitted {batch_id} ({len(briefs)} posts, {requests} requests); "
+                f"collect with `genpost batch --collect {batch_id}`",
+                file=sys.stderr,
+            )
+            print(batch_id)
+            return 0
         bar = progress_bar if sys.stderr.isatty() else None
-        try:
-            return await run_batch(briefs, settings, instincts, gateway, args.out, memory, bar)
-        finally:
-            await gateway.close()
+        outcome = await run_batch(briefs, settings, instincts, gateway, args.out, memory, bar)
+        return _print_outcome(outcome, args.json)
     finally:
+        await gateway.close()
         memory.close()
 
 
-def _run_batch(argv: list[str]) -> int:
-    args = build_batch_parser().parse_args(argv)
-    outcome = asyncio.run(_batch(args))
+def _print_collected(collected: Collected) -> int:
+    if not collected.written:
+        print(f"batch: {collected.status}; nothing to collect yet, run --collect again later", file=sys.stderr)
+        return 0
+    print(f"batch: collected {len(collected.written)} post(s)", file=sys.stderr)
+    for result in collected.written:
+        print(result.path)
+    return 0
+
+
+def _print_outcome(outcome: BatchOutcome, as_json: bool) -> int:
     print(outcome.summary(), file=sys.stderr)
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    "written": [str(r.path) for r in outcome.written],
-                    "failed": [{"keyword": b.primary_keyword, "error": e} for b, e in outcome.failed],
-                    "skipped": [b.primary_keyword for b in outcome.skipped],
-                    "tokens": outcome.tokens,
-                    "cost_usd": round(outcome.cost, 6),
-                    "seconds": round(outcome.seconds, 3),
-                },
-                ensure_ascii=False,
-            )
-        )
+    if as_json:
+        summary = {
+            "written": [str(r.path) for r in outcome.written],
+            "failed": [{"keyword": b.primary_keyword, "error": e} for b, e in outcome.failed],
+            "skipped": [b.primary_keyword for b in outcome.skipped],
+            "tokens": outcome.tokens,
+            "cost_usd": round(outcome.cost, 6),
+            "seconds": round(outcome.seconds, 3),
+        }
+        print(json.dumps(summary, ensure_ascii=False))
     else:
         for result in outcome.written:
             print(result.path)
     return 1 if outcome.failed else 0
+
+
+def _run_batch(argv: list[str]) -> int:
+    args = build_batch_parser().parse_args(argv)
+    if args.collect and args.via == "batch-api":
+        raise UsageError("--collect takes only the batch id (and --out)")
+    if (args.via == "batch-api" or args.collect) and provider_name(load_settings().llm, args.provider) != "openai":
+        raise UsageError("the Batch API needs the openai provider (OPENAI_API_KEY)")
+    return asyncio.run(_batch(args))
 
 
 COMMANDS = {"publish": _run_publish, "check": _run_check, "batch": _run_batch}

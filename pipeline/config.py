@@ -128,6 +128,7 @@ class LLMSettings(_Strict):
     concurrency: int = Field(20, ge=1, le=64)
     timeout: float = Field(120.0, gt=0)
     prices: dict[str, Price] = Field(default_factory=dict)
+    batch_discount: float = Field(0.5, gt=0, le=1)  # the Batch API's price, as a share of the normal one
     local: LocalSettings = Field(default_factory=LocalSettings)
     retry: RetrySettings = Field(default_factory=RetrySettings)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +25,7 @@ from pipeline.quality import errors
 from pipeline.quality.gate import fixes_by_part, gate
 from pipeline.site import load_posts, related_posts
 from pipeline.store import Checkpoint, ensure_dir, write_draft
-from pipeline.types import Brief, Image, Plan, Post, RunRecord
+from pipeline.types import Brief, Image, Plan, Post, RunRecord, Sections
 
 log = logging.getLogger("genpost")
 
@@ -52,10 +52,12 @@ async def generate(
     checkpoint: Checkpoint,
     memory: TopicMemory | None = None,
     source: str = "cli",
+    draft: Callable[[Drafter], Awaitable[Sections]] | None = None,
 ) -> Result:
     """Write one draft and its run record into `out_dir`, resuming from `checkpoint`.
 
     With a topic memory, the plan avoids titles already written, and the post is remembered.
+    `draft` replaces the drafting calls (the Batch API's collected answers do).
     """
     ensure_dir(out_dir)
     seconds: dict[str, float] = {}
@@ -91,7 +93,7 @@ async def generate(
 
     # Images need only the plan, so they are searched while the sections are drafted.
     sections, images = await asyncio.gather(
-        timed("draft", drafter.draft()),
+        timed("draft", draft(drafter) if draft else drafter.draft()),
         timed("images", checkpoint.reuse("images", list[Image], find_images)),
     )
     related = []

@@ -22,7 +22,7 @@ from tenacity import (
 )
 
 from pipeline.config import LLMSettings
-from pipeline.errors import ProviderError
+from pipeline.errors import ProviderError, UsageError
 from pipeline.llm.pricing import call_cost
 from pipeline.llm.provider import ChatRequest, ChatResult, Provider, TransientError
 from pipeline.llm.schema import strict_schema
@@ -221,6 +221,64 @@ class Gateway:
             raise ProviderError(f"model provider failed after {attempts} attempt(s): {cause}") from None
         return result, attempts
 
+    # --- the OpenAI Batch API: the same requests, answered within 24 hours at a discount ---
+
+    def batch_line(
+        self, custom_id: str, stage: str, prompt: RenderedPrompt, max_tokens: int, model: type[BaseModel] | None = None
+    ) -> dict:
+        """One line of a Batch API input file for a call this gateway would otherwise make."""
+        batch_body = getattr(self.provider, "batch_body", None)
+        if batch_body is None:
+            raise UsageError("the Batch API needs the openai provider")
+        request = ChatRequest(
+            model=self.model_for(stage),
+            messages=prompt.messages,
+            max_tokens=max_tokens,
+            temperature=self.settings.temperature,
+            timeout=self.settings.timeout,
+            stream=False,
+            schema=strict_schema(model) if model else None,
+            schema_name=model.__name__.lower() if model else "answer",
+        )
+        return {"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions", "body": batch_body(request)}
+
+    async def submit_batch(self, lines: list[dict], metadata: dict[str, str]) -> str:
+        return await self.provider.submit_batch(lines, metadata)  # type: ignore[attr-defined]
+
+    async def batch_results(self, batch_id: str) -> tuple[str, dict | None]:
+        return await self.provider.batch_results(batch_id)  # type: ignore[attr-defined]
+
+    def take_batch_answer(self, stage: str, part: str, prompt: RenderedPrompt, item: dict | None) -> str | None:
+        """The text of one Batch API answer, recorded like a call (at the batch price); None if it failed."""
+        response = (item or {}).get("response") or {}
+        body = response.get("body") or {}
+        if response.get("status_code") != 200 or not body.get("choices"):
+            return None
+        choice = body["choices"][0]
+        usage = body.get("usage") or {}
+        cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
+        prompt_tokens, completion_tokens = usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)
+        model = body.get("model") or self.model_for(stage)
+        cost = call_cost(self.settings.prices, model, prompt_tokens, cached, completion_tokens)
+        self.calls.append(
+            CallRecord(
+                stage=stage,
+                part=part,
+                model=model,
+                provider="openai-batch",
+                template=prompt.template,
+                template_hash=prompt.template_hash,
+                prompt_tokens=prompt_tokens,
+                completion_tokens=completion_tokens,
+                cached_tokens=cached,
+                cost_usd=round(cost * self.settings.batch_discount, 8),
+                started_s=0.0,
+                duration_s=0.0,
+                finish_reason=choice.get("finish_reason"),
+            )
+        )
+        return (choice.get("message") or {}).get("content") or None
+
     def totals(self) -> dict[str, int | float]:
         """Token and cost totals over every call so far."""
         return {
@@ -251,6 +309,12 @@ def _wait(initial: float, longest: float) -> Callable[[RetryCallState], float]:
         return max(backoff, asked) if asked else backoff
 
     return wait
+
+
+def parse_answer(text: str, model: type[M]) -> M | None:
+    """A JSON answer read as `model`, or None if it does not fit."""
+    value, _ = _parse(text, model, None)
+    return value
 
 
 def _parse(text: str, model: type[M], check: Callable[[M], list[str]] | None) -> tuple[M | None, list[str]]:

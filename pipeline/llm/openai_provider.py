@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from typing import Any
@@ -29,6 +30,40 @@ class OpenAIProvider:
 
     async def close(self) -> None:
         await self.client.close()
+
+    def batch_body(self, request: ChatRequest) -> dict[str, Any]:
+        """The request as one line of a Batch API input file (no timeout, no streaming)."""
+        params = self._params(request)
+        params.pop("timeout")
+        return params
+
+    async def submit_batch(self, lines: list[dict[str, Any]], metadata: dict[str, str]) -> str:
+        """Upload a JSONL of Chat Completions requests and start a 24-hour batch; returns its id."""
+        jsonl = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode()
+        try:
+            upload = await self.client.files.create(file=("genpost-batch.jsonl", jsonl), purpose="batch")
+            batch = await self.client.batches.create(
+                input_file_id=upload.id, endpoint="/v1/chat/completions", completion_window="24h", metadata=metadata
+            )
+        except openai.OpenAIError as exc:
+            raise ProviderError(f"batch submission failed: {_describe(exc)}") from None
+        return batch.id
+
+    async def batch_results(self, batch_id: str) -> tuple[str, dict[str, Any] | None]:
+        """The batch's status, and once it is completed its answers by custom_id."""
+        try:
+            batch = await self.client.batches.retrieve(batch_id)
+            if batch.status != "completed" or not batch.output_file_id:
+                return batch.status, None
+            content = await self.client.files.content(batch.output_file_id)
+        except openai.OpenAIError as exc:
+            raise ProviderError(f"batch {batch_id}: {_describe(exc)}") from None
+        answers = {}
+        for line in content.text.splitlines():
+            if line.strip():
+                item = json.loads(line)
+                answers[item["custom_id"]] = item
+        return batch.status, answers
 
     def _params(self, request: ChatRequest) -> dict[str, Any]:
         params: dict[str, Any] = {

@@ -15,6 +15,8 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
 from typing import Any
 
 from tests.standins.fake_writer import FakeWriter
@@ -68,14 +70,57 @@ class _Handler(JSONHandler):
         return self.server.standin  # type: ignore[attr-defined]
 
     def do_GET(self) -> None:
-        if self.path.rstrip("/").endswith("/models"):
+        path = self.path.split("?")[0].rstrip("/")
+        batch = self.api.batches.get(path.rsplit("/", 1)[-1]) if "/batches/" in path else None
+        if path.endswith("/models"):
             self.send_json(200, {"object": "list", "data": [{"id": "stand-in", "object": "model"}]})
+        elif "/files/" in path and path.endswith("/content"):
+            content = self.api.files.get(path.split("/")[-2])
+            if content is None:
+                self.send_json(404, {"error": {"message": "no such file"}})
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(content)))
+            self.end_headers()
+            self.wfile.write(content)
+        elif batch is not None:
+            self.send_json(200, self.api.poll_batch(batch))
         else:
             self.send_json(404, {"error": {"message": "not found"}})
 
+    def _upload(self) -> None:
+        """POST /v1/files: a multipart upload (purpose=batch)."""
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length)
+        message = BytesParser(policy=HTTP).parsebytes(
+            f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode() + raw
+        )
+        parts = {p.get_param("name", header="content-disposition"): p for p in message.iter_parts()}
+        content = parts["file"].get_payload(decode=True)
+        file_id = self.api.store_file(content)
+        self.send_json(
+            200,
+            {
+                "id": file_id,
+                "object": "file",
+                "bytes": len(content),
+                "created_at": int(time.time()),
+                "filename": parts["file"].get_filename(),
+                "purpose": "batch",
+                "status": "processed",
+            },
+        )
+
     def do_POST(self) -> None:
+        if self.path.rstrip("/").endswith("/files"):
+            self._upload()
+            return
         body = self.read_json()
         api = self.api
+        if self.path.rstrip("/").endswith("/batches"):
+            self.send_json(200, api.create_batch(body))
+            return
         api.record(Seen(self.path, body, dict(self.headers.items()), time.time()))
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self.send_json(404, {"error": {"message": "not found", "type": "invalid_request_error"}})
@@ -200,6 +245,11 @@ class OpenAIStandIn(LoopbackServer):
         self.faults: deque[Fault] = deque()
         self.max_in_flight = 0
         self.down: Fault | None = None  # every request gets this fault while it is set
+        self.files: dict[str, bytes] = {}
+        self.batches: dict[str, dict] = {}
+        self.batch_requests: list[list[dict]] = []
+        self.batch_faults: dict[str, str] = {}  # custom_id → "error", or content to answer with
+        self.batch_polls_before_done = 0
         self.hang_after: int | None = None  # requests after this many hang
         self._answered = 0
         self._in_flight = 0
@@ -258,9 +308,74 @@ class OpenAIStandIn(LoopbackServer):
             self._epoch += 1
             self.down = None
             self.hang_after = None
+            self.batch_faults = {}
+            self.batch_requests = []
+            self.batch_polls_before_done = 0
             self._answered = 0
         self.latency = Latency()
         self.writer = FakeWriter()
+
+    # --- the Batch API: files in, a batch that runs every line through the writer, files out ---
+
+    def store_file(self, content: bytes) -> str:
+        with self._lock:
+            file_id = f"file-{len(self.files) + 1}"
+            self.files[file_id] = content
+            return file_id
+
+    def create_batch(self, body: dict) -> dict:
+        lines = [json.loads(line) for line in self.files[body["input_file_id"]].decode().splitlines() if line.strip()]
+        output = []
+        for n, line in enumerate(lines):
+            fault = self.batch_faults.get(line["custom_id"])
+            if fault == "error":
+                result = {"status_code": 500, "request_id": f"req-{n}", "body": {"error": {"message": "failed"}}}
+            else:
+                content = fault if fault else self.writer.answer(line["body"])
+                usage = {
+                    "prompt_tokens": sum(approx_tokens(m["content"]) for m in line["body"]["messages"]),
+                    "completion_tokens": approx_tokens(content),
+                }
+                usage["total_tokens"] = usage["prompt_tokens"] + usage["completion_tokens"]
+                answer = _completion(line["body"]["model"], content, "stop", usage)
+                result = {"status_code": 200, "request_id": f"req-{n}", "body": answer}
+            output.append({"id": f"batch_req_{n}", "custom_id": line["custom_id"], "response": result, "error": None})
+        output_id = self.store_file("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in output).encode())
+        with self._lock:
+            batch_id = f"batch_{len(self.batches) + 1}"
+            self.batches[batch_id] = {
+                "id": batch_id,
+                "object": "batch",
+                "endpoint": body["endpoint"],
+                "errors": None,
+                "input_file_id": body["input_file_id"],
+                "completion_window": body["completion_window"],
+                "status": "in_progress",
+                "output_file_id": None,
+                "error_file_id": None,
+                "created_at": int(time.time()),
+                "metadata": body.get("metadata"),
+                "request_counts": {"total": len(lines), "completed": 0, "failed": 0},
+                "_output": output_id,
+                "_polls_left": self.batch_polls_before_done,
+            }
+            self.batch_requests.append(lines)
+        return self.public(self.batches[batch_id])
+
+    def poll_batch(self, batch: dict) -> dict:
+        """Each retrieve brings the batch closer to done; then it points at its output file."""
+        with self._lock:
+            if batch["_polls_left"] > 0:
+                batch["_polls_left"] -= 1
+            else:
+                total = batch["request_counts"]["total"]
+                batch.update(status="completed", output_file_id=batch["_output"], completed_at=int(time.time()))
+                batch["request_counts"] = {"total": total, "completed": total, "failed": 0}
+            return self.public(batch)
+
+    @staticmethod
+    def public(batch: dict) -> dict:
+        return {k: v for k, v in batch.items() if not k.startswith("_")}
 
     def chat_bodies(self) -> list[dict]:
         with self._lock:
