@@ -1,5 +1,5 @@
 # make demo  - create .venv, install genpost with the embedded model, write a post into out/ (no key needed)
-# make test  - install the dev tools (and Debian's jekyll when root), lint, run the whole suite
+# make test  - install the dev tools (and Debian's jekyll, chromium, fonts-noto-cjk when root), lint, run the whole suite
 # make bench - print the pipeline's speed figures
 
 PYTHON ?= python3
@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 DEV    := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench system-deps clean
+.PHONY: demo test lint bench review system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,12 +25,13 @@ demo: $(STAMP)
 	$(BIN)/genpost --provider local --instinct learning \
 		--keywords "AI マーケティング 最新トレンド" "生成AI 活用法 マーケティング" --theme AIマーケティング
 
+# Debian's jekyll (the build test), chromium and a CJK font (the review app's browser test).
 system-deps:
-	@command -v jekyll >/dev/null && exit 0; \
+	@command -v jekyll >/dev/null && command -v chromium >/dev/null && exit 0; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jekyll >/dev/null; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jekyll chromium fonts-noto-cjk >/dev/null; \
 	else \
-		echo "note: install Debian's jekyll (apt-get install jekyll) or the Jekyll build test is skipped"; \
+		echo "note: apt-get install jekyll chromium fonts-noto-cjk, or the Jekyll and browser tests are skipped"; \
 	fi
 
 lint: $(DEV)
@@ -40,8 +41,12 @@ lint: $(DEV)
 test: system-deps $(DEV) lint
 	$(BIN)/python -m pytest
 
+review: $(STAMP)
+	$(BIN)/genpost review --out out
+
 bench: $(DEV)
 	$(BIN)/python bench/pipeline_speed.py
+	$(BIN)/python bench/batch_speed.py
 	$(BIN)/python bench/local_model.py
 
 clean:

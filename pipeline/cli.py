@@ -24,6 +24,7 @@ from pipeline.memory import TopicMemory
 from pipeline.prompts import PromptBook
 from pipeline.publish import publish
 from pipeline.quality.report import report_json, report_text
+from pipeline.review.state import draft_path, list_drafts, reject
 from pipeline.run import Result, generate
 from pipeline.schedule import load_calendar
 from pipeline.store import Checkpoint, ensure_dir, run_key
@@ -197,6 +198,7 @@ def build_publish_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="genpost publish", description="Copy a draft into a Jekyll site's _posts/.")
     parser.add_argument("file", type=Path, help="the draft (.md) in out/")
     parser.add_argument("--site", type=Path, required=True, help="Jekyll site root")
+    parser.add_argument("--force", action="store_true", help="publish despite error findings")
     parser.add_argument("-v", "--verbose", action="store_true")
     return parser
 
@@ -231,7 +233,7 @@ def _line(result: Result) -> str:
 
 def _run_publish(argv: list[str]) -> int:
     args = build_publish_parser().parse_args(argv)
-    done = asyncio.run(publish(args.file, args.site, load_settings()))
+    done = asyncio.run(publish(args.file, args.site, load_settings(), force=args.force))
     state = "published" if done.copied else "already published"
     pending = f", {done.pending} pending" if done.pending else ""
     print(f"genpost: {state}; {done.pinged} Unsplash download ping(s){pending}", file=sys.stderr)
@@ -361,7 +363,72 @@ def _run_batch(argv: list[str]) -> int:
     return asyncio.run(_batch(args))
 
 
-COMMANDS = {"publish": _run_publish, "check": _run_check, "batch": _run_batch}
+def _run_drafts(argv: list[str]) -> int:
+    parser = _Parser(prog="genpost drafts", description="List the drafts in out/ with their review state.")
+    parser.add_argument("--out", default="out", type=Path)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.out.is_dir():
+        raise UsageError(f"--out {args.out} is not a directory")
+    drafts = list_drafts(args.out)
+    if args.json:
+        rows = [{**d.__dict__, "path": str(d.path)} for d in drafts]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for d in drafts:
+        print(
+            f"{d.status:9} {d.errors:2}E {d.warnings:2}W {d.tokens:>8,} tok ${d.cost:.4f}  {d.instinct:13} "
+            f"{d.name}  「{d.title}」"
+        )
+    print(f"{len(drafts)} draft(s) in {args.out}", file=sys.stderr)
+    return 0
+
+
+def _run_reject(argv: list[str]) -> int:
+    parser = _Parser(prog="genpost reject", description="Reject a draft, with a note for the record.")
+    parser.add_argument("file", type=Path)
+    parser.add_argument("--note", required=True)
+    args = parser.parse_args(argv)
+    draft = draft_path(args.file.parent, args.file.name)
+    reject(draft, args.note)
+    print(f"genpost: rejected {draft.name}", file=sys.stderr)
+    return 0
+
+
+def _run_review(argv: list[str]) -> int:
+    parser = _Parser(prog="genpost review", description="Review drafts in a local web app.")
+    parser.add_argument("--out", default="out", type=Path)
+    parser.add_argument("--site", type=Path)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (default: loopback only)")
+    parser.add_argument("--no-browser", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.out.is_dir():
+        raise UsageError(f"--out {args.out} is not a directory")
+    if args.site is not None and not (args.site / "_posts").is_dir():
+        raise UsageError(f"--site {args.site} has no _posts/ directory")
+    import uvicorn
+
+    from pipeline.review.app import create_app
+
+    url = f"http://{args.host}:{args.port}/"
+    print(f"genpost: reviewing {args.out} at {url} (Ctrl-C to stop)", file=sys.stderr)
+    if not args.no_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    uvicorn.run(create_app(args.out, args.site, load_settings()), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+COMMANDS = {
+    "publish": _run_publish,
+    "check": _run_check,
+    "batch": _run_batch,
+    "drafts": _run_drafts,
+    "reject": _run_reject,
+    "review": _run_review,
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -228,16 +228,17 @@ def finish(piece: Piece, answer: Any) -> Any:
 
 def combine(pieces: Iterable[Piece], values: Iterable[Any], base: Sections | None = None) -> Sections:
     """Sections from finished pieces (pieces of one part joined), over `base` for a redraft."""
-    parts = _parts_of(base) if base is not None else {}
+    parts = parts_of(base) if base is not None else {}
     grouped: dict[str, list[Any]] = {}
     for piece, value in zip(pieces, values, strict=True):
         grouped.setdefault(piece.group, []).append(value)
     for group, found in grouped.items():
         parts[group] = "\n\n".join(v for v in found if v) if isinstance(found[0], str) else found[0]
-    return _assemble_sections(parts)
+    return sections_from(parts)
 
 
-def _parts_of(sections: Sections) -> dict[str, Any]:
+def parts_of(sections: Sections) -> dict[str, Any]:
+    """A post's sections by part name (lead, background, trend1…, step1…, cases, summary)."""
     parts: dict[str, Any] = {"lead": sections.lead, "background": sections.background}
     parts["trend_intro"] = sections.trend_intro
     parts.update({f"trend{i + 1}": text for i, text in enumerate(sections.trend_parts)})
@@ -247,7 +248,8 @@ def _parts_of(sections: Sections) -> dict[str, Any]:
     return parts
 
 
-def _assemble_sections(parts: dict[str, Any]) -> Sections:
+def sections_from(parts: dict[str, Any]) -> Sections:
+    """The inverse of parts_of."""
     return Sections(
         lead=parts["lead"],
         background=parts["background"],

@@ -40,6 +40,21 @@ def dump(fields: dict[str, Any]) -> str:
     return f"---\n{body}---\n"
 
 
+def dump_loaded(fields: dict[str, Any]) -> str:
+    """Front matter for fields read back from a post: strings quoted, lists inline, as genpost writes them."""
+    styled: dict[str, Any] = {}
+    for key, value in fields.items():
+        if isinstance(value, datetime):
+            styled[key] = Timestamp.of(value)
+        elif isinstance(value, str):
+            styled[key] = Quoted(value)
+        elif isinstance(value, list):
+            styled[key] = Flow(value)
+        else:
+            styled[key] = value
+    return dump(styled)
+
+
 def split(text: str) -> tuple[dict[str, Any], str]:
     """Front matter and body of a Markdown file; no front matter gives ({}, text)."""
     if not text.startswith("---"):

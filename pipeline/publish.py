@@ -8,14 +8,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipeline import frontmatter
 from pipeline.config import Settings
 from pipeline.errors import GenpostError, UsageError
 from pipeline.images import UnsplashUnavailable, photo_key, unsplash_client
+from pipeline.instincts import load_instincts
+from pipeline.quality import check_text
+from pipeline.review.state import load_state, save_state
 from pipeline.site import POST_NAME
 from pipeline.store import replace_write
 from pipeline.types import RunRecord
 
 log = logging.getLogger("genpost")
+# Front-matter fields an editor or a tool may add while reviewing; the site never sees them.
+REVIEW_ONLY = ("review", "genpost_", "draft_")
 
 
 @dataclass
@@ -38,9 +44,8 @@ def _read_ledger(site: Path) -> dict[str, list[str]]:
         return {}
 
 
-def _copy(draft: Path, target: Path) -> bool:
-    """Copy the draft whole; publishing the same draft again is a no-op, a different one an error."""
-    text = draft.read_text(encoding="utf-8")
+def _copy(text: str, target: Path) -> bool:
+    """Write the post whole; publishing the same draft again is a no-op, a different one an error."""
     if target.exists():
         if target.read_text(encoding="utf-8") == text:
             return False
@@ -49,8 +54,30 @@ def _copy(draft: Path, target: Path) -> bool:
     return True
 
 
-async def publish(draft: Path, site: Path, settings: Settings) -> Published:
-    """Copy `draft` into `site/_posts/` under its Jekyll name, then ping each Unsplash photo once."""
+def site_text(draft_text: str) -> str:
+    """The post as the site receives it: review-only front-matter fields removed."""
+    fields, body = frontmatter.split(draft_text)
+    kept = {k: v for k, v in fields.items() if not k.startswith(REVIEW_ONLY)}
+    if kept == fields:
+        return draft_text
+    return frontmatter.dump_loaded(kept) + body
+
+
+def refusal(draft_text: str, draft: Path, site: Path, settings: Settings) -> str | None:
+    """Why the post must not go live yet (error findings, related links that point nowhere), or None."""
+    found = [f for f in check_text(draft_text, settings, load_instincts(), site, draft.name) if f.severity == "error"]
+    if not found:
+        return None
+    rules = sorted({f.rule for f in found})
+    return f"{len(found)} error finding(s) ({', '.join(rules)}); fix them, or publish with --force"
+
+
+async def publish(draft: Path, site: Path, settings: Settings, force: bool = False) -> Published:
+    """Copy `draft` into `site/_posts/` under its Jekyll name, then ping each Unsplash photo once.
+
+    A draft with error findings (related links that point nowhere among them) is refused
+    unless `force`; the review state is marked published.
+    """
     if not draft.is_file() or draft.suffix != ".md":
         raise UsageError(f"{draft} is not a draft (.md file)")
     if not POST_NAME.match(draft.name):
@@ -58,7 +85,16 @@ async def publish(draft: Path, site: Path, settings: Settings) -> Published:
     if not (site / "_posts").is_dir():
         raise UsageError(f"--site {site} has no _posts/ directory")
     target = site / "_posts" / draft.name
-    copied = _copy(draft, target)
+    text = draft.read_text(encoding="utf-8")
+    if not target.exists() and not force:
+        reason = refusal(text, draft, site, settings)
+        if reason:
+            raise GenpostError(f"{draft.name} not published: {reason}")
+    copied = _copy(site_text(text), target)
+    state = load_state(draft)
+    if state.status != "published":
+        state.mark("published", "forced" if force else "")
+        save_state(draft, state)
 
     record_path = draft.with_suffix(".json")
     if not record_path.is_file():

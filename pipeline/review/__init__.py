@@ -1,0 +1,1 @@
+"""Editor review: draft state beside each draft, the review web app, and their CLI twins."""

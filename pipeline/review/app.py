@@ -1,0 +1,146 @@
+"""The review web app: drafts in out/, read as the site shows them, approved, rejected or regenerated."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import secrets
+from pathlib import Path
+from urllib.parse import quote
+
+from markdown_it import MarkdownIt
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from pipeline import frontmatter
+from pipeline.config import Settings
+from pipeline.errors import GenpostError
+from pipeline.llm import Gateway
+from pipeline.llm.choice import make_provider
+from pipeline.prompts import PromptBook
+from pipeline.publish import publish
+from pipeline.review import regenerate
+from pipeline.review.state import draft_path, list_drafts, load_record, load_state, reject, save_state
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+_RELATED = re.compile(r"\{\{ site\.baseurl \}\}\{% post_url (\S+) %\}")
+_JSON_LD = re.compile(r'<script type="application/ld\+json">.*?</script>', re.DOTALL)
+
+
+def render_post(text: str, figures: list[str]) -> str:
+    """The body as the site would show it; Liquid links made local; 要確認 figures highlighted."""
+    _, body = frontmatter.split(text)
+    body = _JSON_LD.sub("", body)
+    body = _RELATED.sub(lambda m: f"#related-{quote(m.group(1))}", body)
+    rendered = MarkdownIt("commonmark").render(body)
+    for figure in sorted(set(figures), key=len, reverse=True):
+        escaped = html.escape(figure)
+        rendered = rendered.replace(escaped, f'<mark class="claim" title="要確認">{escaped}</mark>')
+    return rendered
+
+
+def create_app(out_dir: Path, site: Path | None, settings: Settings) -> Starlette:
+    token = secrets.token_urlsafe(32)
+
+    def page(request: Request, name: str, context: dict, status: int = 200) -> Response:
+        return TEMPLATES.TemplateResponse(request, name, {"csrf": token, "site": site, **context}, status_code=status)
+
+    async def checked_form(request: Request) -> dict:
+        form = await request.form()
+        if not secrets.compare_digest(str(form.get("csrf", "")), token):
+            raise PermissionError("bad CSRF token")
+        return dict(form)
+
+    def back(name: str, message: str) -> RedirectResponse:
+        return RedirectResponse(f"/drafts/{quote(name)}?msg={quote(message)}", status_code=303)
+
+    async def index(request: Request) -> Response:
+        return page(request, "list.html", {"drafts": list_drafts(out_dir), "out": out_dir})
+
+    async def show(request: Request) -> Response:
+        name = request.path_params["name"]
+        try:
+            draft = draft_path(out_dir, name)
+        except GenpostError:
+            return PlainTextResponse("not found", status_code=404)
+        text = draft.read_text(encoding="utf-8")
+        front, _ = frontmatter.split(text)
+        record = load_record(draft)
+        findings = record.findings if record else []
+        figures = [f.message.split("「")[1].split("」")[0] for f in findings if f.rule == "claims.unsourced"]
+        related = []
+        for item in record.related if record else []:
+            exists = bool(site) and any((site / "_posts" / f"{item.name}.{e}").exists() for e in ("md", "markdown"))
+            related.append({"name": item.name, "title": item.title, "exists": exists})
+        state = load_state(draft)
+        context = {
+            "name": name,
+            "front": front,
+            "body": render_post(text, figures),
+            "findings": findings,
+            "record": record,
+            "record_json": json.dumps(json.loads(record.model_dump_json()), ensure_ascii=False, indent=2)
+            if record
+            else "",
+            "related": related,
+            "state": state,
+            "parts": regenerate.parts(record) if record else [],
+            "candidate": regenerate.candidate_text(state.pending) if state.pending else None,
+            "message": request.query_params.get("msg", ""),
+        }
+        return page(request, "draft.html", context)
+
+    async def act(request: Request) -> Response:
+        name, action = request.path_params["name"], request.path_params["action"]
+        try:
+            form = await checked_form(request)
+        except PermissionError:
+            return PlainTextResponse("forbidden: bad or missing CSRF token", status_code=403)
+        try:
+            draft = draft_path(out_dir, name)
+        except GenpostError:
+            return PlainTextResponse("not found", status_code=404)
+        try:
+            return back(name, await _do(action, draft, form))
+        except GenpostError as exc:
+            return back(name, f"できませんでした: {exc}")
+
+    async def _do(action: str, draft: Path, form: dict) -> str:
+        if action == "approve":
+            state = load_state(draft)
+            state.mark("approved", str(form.get("note", "")))
+            save_state(draft, state)
+            return "承認しました"
+        if action == "publish":
+            if site is None:
+                raise GenpostError("start the app with --site to publish")
+            done = await publish(draft, site, settings, force=form.get("force") == "on")
+            return f"公開しました: {done.path.name}（Unsplash ダウンロード通知 {done.pinged} 件）"
+        if action == "reject":
+            reject(draft, str(form.get("note", "")))
+            return "却下しました"
+        if action == "regenerate":
+            gateway = Gateway(make_provider(settings.llm), settings.llm, PromptBook())
+            try:
+                await regenerate.propose(draft, str(form.get("part", "")), str(form.get("note", "")), settings, gateway)
+            finally:
+                await gateway.close()
+            return "書き直し案ができました。確認して差し替えるか破棄してください"
+        if action == "accept":
+            errors = sum(f.severity == "error" for f in regenerate.accept(draft, settings))
+            return f"差し替えました（エラー {errors} 件）"
+        if action == "discard":
+            regenerate.discard(draft)
+            return "書き直し案を破棄しました"
+        raise GenpostError(f"unknown action {action}")
+
+    routes = [
+        Route("/", index),
+        Route("/drafts/{name}", show),
+        Route("/drafts/{name}/{action}", act, methods=["POST"]),
+    ]
+    return Starlette(routes=routes)

@@ -1,0 +1,255 @@
+"""Editor review: the app through its test client, the CLI twins, and real Chromium end to end."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from pipeline.config import load_settings
+from pipeline.review.app import create_app
+from pipeline.review.state import load_state
+from tests.conftest import PLANTED_KEY
+from tests.postparse import parse_post
+from tests.test_quality import StubbornWriter
+
+KEYWORD = "AI マーケティング 最新トレンド"
+
+
+def draft(genpost, out: Path, site: Path | None = None, *extra: str) -> Path:
+    args = ["--instinct", "learning", "--keywords", KEYWORD, "--out", str(out), "--date", "2025-12-16T01:00:00Z"]
+    run = genpost(*args, *(["--site", str(site)] if site else []), *extra)
+    assert run.code == 0, run.stderr
+    return Path(run.last_line)
+
+
+def client_for(out: Path, site: Path | None) -> tuple[TestClient, str]:
+    client = TestClient(create_app(out, site, load_settings()))
+    page = client.get("/drafts/" + next(out.glob("*.md")).name).text
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    return client, token
+
+
+def test_list_page_shows_every_draft(llm, genpost, tmp_path):
+    out = tmp_path / "out"
+    first = draft(genpost, out)
+    llm.writer = StubbornWriter()
+    draft(genpost, out, None, "--instinct", "play")
+    client, _ = client_for(out, None)
+    page = client.get("/").text
+    assert page.count('<a href="/drafts/') == 2
+    assert parse_post(first).front["title"] in page and "learning" in page and KEYWORD in page
+    assert "draft</span>" in page and "エラー" in page and "$" in page
+    assert re.search(r'<span class="error">[1-9]\d* エラー', page), "the stubborn draft's findings are counted"
+
+
+def test_draft_page_renders_the_post_with_findings_and_record(llm, genpost, tmp_path, site):
+    llm.writer = StubbornWriter()
+    path = draft(genpost, tmp_path / "out", site)
+    client, _ = client_for(tmp_path / "out", site)
+    page = client.get(f"/drafts/{path.name}").text
+    assert "<h2>学習本能の心理学的背景</h2>" in page
+    assert '<img src="https://images.unsplash.com/' in page and "Photo by <a" in page
+    assert '<mark class="claim" title="要確認">約3倍</mark>' in page, "flagged figures are highlighted"
+    assert "claims.unsourced" in page and "実行記録" in page and "&#34;calls&#34;" in page
+    record = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    for related in record["related"]:
+        assert related["title"] in page and "✓" in page
+    assert "{% post_url" not in page and "application/ld+json" not in page
+    assert PLANTED_KEY not in page
+
+
+def test_state_changes_need_post_and_a_csrf_token(llm, genpost, tmp_path):
+    path = draft(genpost, tmp_path / "out")
+    client, token = client_for(tmp_path / "out", None)
+    assert client.post(f"/drafts/{path.name}/approve", data={}).status_code == 403
+    assert client.post(f"/drafts/{path.name}/approve", data={"csrf": "forged"}).status_code == 403
+    assert client.get(f"/drafts/{path.name}/approve").status_code == 405
+    assert load_state(path).status == "draft"
+    done = client.post(f"/drafts/{path.name}/approve", data={"csrf": token}, follow_redirects=True)
+    assert done.status_code == 200 and "承認しました" in done.text and load_state(path).status == "approved"
+
+
+def test_only_drafts_in_out_are_served(llm, genpost, tmp_path):
+    path = draft(genpost, tmp_path / "out")
+    secret = tmp_path / "2025-01-01-secret.md"
+    secret.write_text("---\ntitle: secret\n---\nsecret\n", encoding="utf-8")
+    client, token = client_for(tmp_path / "out", None)
+    for name in (
+        "..%2F2025-01-01-secret.md",
+        "%2E%2E/2025-01-01-secret.md",
+        "2025-01-01-secret.md",
+        path.with_suffix(".json").name,
+    ):
+        response = client.get(f"/drafts/{name}")
+        assert response.status_code in (404, 405) and "secret" not in response.text
+    refused = client.post("/drafts/..%2F2025-01-01-secret.md/reject", data={"csrf": token, "note": "x"})
+    assert refused.status_code == 404 and not secret.with_suffix(".review.json").exists()
+
+
+def test_reject_with_a_note(llm, genpost, tmp_path):
+    path = draft(genpost, tmp_path / "out")
+    client, token = client_for(tmp_path / "out", None)
+    page = client.post(
+        f"/drafts/{path.name}/reject", data={"csrf": token, "note": "トーンが硬い"}, follow_redirects=True
+    ).text
+    assert "却下しました" in page and "メモ: トーンが硬い" in page
+    state = load_state(path)
+    assert state.status == "rejected" and state.note == "トーンが硬い" and state.history[-1]["status"] == "rejected"
+
+
+def test_regenerate_shows_the_new_text_before_it_replaces_the_old(llm, genpost, tmp_path):
+    path = draft(genpost, tmp_path / "out")
+    before = path.read_text(encoding="utf-8")
+    client, token = client_for(tmp_path / "out", None)
+    llm.reset()
+    page = client.post(
+        f"/drafts/{path.name}/regenerate",
+        data={"csrf": token, "part": "cases", "note": "具体例を"},
+        follow_redirects=True,
+    ).text
+    assert "書き直し案（cases）" in page
+    assert path.read_text(encoding="utf-8") == before, "nothing replaced before the editor accepts"
+    assert len(llm.chat_bodies()) == 2 and all("具体例を" in b["messages"][-1]["content"] for b in llm.chat_bodies())
+    candidate = load_state(path).pending.value
+    page = client.post(f"/drafts/{path.name}/accept", data={"csrf": token}, follow_redirects=True).text
+    assert "差し替えました" in page and load_state(path).pending is None
+    after = path.read_text(encoding="utf-8")
+    assert after != before and candidate.split("\n\n")[0] in after
+    record = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    assert record["sections"]["cases"] == candidate and len(record["calls"]) == 17 + 2
+
+
+def test_publish_is_refused_with_findings_unless_overridden(llm, unsplash, genpost, tmp_path, site):
+    llm.writer = StubbornWriter()
+    path = draft(genpost, tmp_path / "out", site)
+    client, token = client_for(tmp_path / "out", site)
+    page = client.post(f"/drafts/{path.name}/publish", data={"csrf": token}, follow_redirects=True).text
+    assert "できませんでした" in page and "claims.unsourced" in page
+    assert not (site / "_posts" / path.name).exists() and load_state(path).status == "draft"
+    page = client.post(f"/drafts/{path.name}/publish", data={"csrf": token, "force": "on"}, follow_redirects=True).text
+    assert "公開しました" in page and "通知 4 件" in page
+    assert (site / "_posts" / path.name).exists() and load_state(path).status == "published"
+    assert len(unsplash.downloads()) == 4
+
+
+def test_related_links_that_point_nowhere_block_publishing(llm, genpost, tmp_path, site):
+    path = draft(genpost, tmp_path / "out", site)
+    name = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["related"][0]["name"]
+    (site / "_posts" / f"{name}.md").unlink()
+    refused = genpost("publish", str(path), "--site", str(site))
+    assert refused.code == 1 and "links.related" in refused.stderr
+    assert genpost("publish", str(path), "--site", str(site), "--force").code == 0
+
+
+def test_publishing_strips_review_only_fields(llm, genpost, tmp_path, site):
+    path = draft(genpost, tmp_path / "out")
+    text = path.read_text(encoding="utf-8").replace("featured: true\n", 'featured: true\nreview_note: "要修正"\n')
+    path.write_text(text, encoding="utf-8")
+    assert genpost("publish", str(path), "--site", str(site), "--force").code == 0
+    published = parse_post(site / "_posts" / path.name)
+    assert "review_note" not in published.front and published.front["title"] == parse_post(path).front["title"]
+    assert list(published.front)[-1] == "seo_keywords"
+
+
+def test_cli_twins(llm, genpost, tmp_path):
+    out = tmp_path / "out"
+    path = draft(genpost, out)
+    listed = genpost("drafts", "--out", str(out))
+    assert listed.code == 0 and path.name in listed.stdout and listed.stdout.startswith("draft")
+    assert genpost("reject", str(path)).code == 2, "a rejection needs a note"
+    assert genpost("reject", str(path), "--note", "重複").code == 0
+    rows = json.loads(genpost("drafts", "--out", str(out), "--json").stdout)
+    assert rows[0]["status"] == "rejected" and rows[0]["tokens"] > 0
+    assert genpost("reject", str(tmp_path / "nope.md"), "--note", "x").code == 2
+    assert genpost("drafts", "--out", str(tmp_path / "missing")).code == 2
+
+
+# --- real Chromium ---------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served(tmp_path):
+    """The review app on a real uvicorn server on 127.0.0.1."""
+    import uvicorn
+
+    servers = []
+
+    def serve(out: Path, site: Path) -> str:
+        port = _free_port()
+        config = uvicorn.Config(
+            create_app(out, site, load_settings()), host="127.0.0.1", port=port, log_level="warning"
+        )
+        server = uvicorn.Server(config)
+        threading.Thread(target=server.run, daemon=True).start()
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        servers.append(server)
+        return f"http://127.0.0.1:{port}"
+
+    yield serve
+    for server in servers:
+        server.should_exit = True
+
+
+def chromium_path() -> str | None:
+    found = shutil.which("chromium")
+    if found is None and os.environ.get("CI"):
+        pytest.fail("chromium is not installed; .ci/run installs Debian's chromium")
+    return found
+
+
+def test_end_to_end_in_chromium(llm, genpost, tmp_path, site, served):
+    browser_path = chromium_path()
+    if browser_path is None:
+        pytest.skip("chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    out = tmp_path / "out"
+    path = draft(genpost, out, site)
+    base = served(out, site)
+    shots = Path(os.environ["GENPOST_SCREENSHOTS"]) if os.environ.get("GENPOST_SCREENSHOTS") else None
+    flags = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+    ]
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=browser_path, headless=True, args=flags)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(base + "/")
+        assert page.locator("h1").inner_text().startswith("下書き一覧")
+        if shots:
+            page.screenshot(path=str(shots / "review-list.png"))
+        page.get_by_role("link", name=parse_post(path).front["title"]).click()
+        page.wait_for_selector("text=品質チェック")
+        assert page.locator("h2", has_text="学習本能の心理学的背景").count() == 1
+        if shots:
+            page.screenshot(path=str(shots / "review-draft.png"))
+        page.click("#publish")
+        page.wait_for_selector(".message")
+        assert "公開しました" in page.locator(".message").inner_text()
+        assert page.locator(".status.published").count() == 1
+        if shots:
+            page.screenshot(path=str(shots / "review-published.png"))
+        browser.close()
+    published = site / "_posts" / path.name
+    assert published.exists() and parse_post(published).front["title"] == parse_post(path).front["title"]
