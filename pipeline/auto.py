@@ -9,12 +9,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from pipeline.config import Settings
 from pipeline.errors import GenpostError
-from pipeline.instincts import Instinct
-from pipeline.llm import Gateway
-from pipeline.memory import TopicMemory
-from pipeline.run import Result, generate
+from pipeline.run import Desk, Result, generate
 from pipeline.schedule import day_brief, load_calendar, local_day
 from pipeline.store import Checkpoint, run_key
 
@@ -28,21 +24,13 @@ class AutoOutcome:
     existing: Path | None = None
 
 
-async def auto_post(
-    moment: datetime,
-    settings: Settings,
-    instincts: dict[str, Instinct],
-    gateway: Gateway,
-    out_dir: Path,
-    memory: TopicMemory,
-    site: Path | None,
-    force: bool = False,
-) -> AutoOutcome:
+async def auto_post(moment: datetime, desk: Desk, site: Path | None, force: bool = False) -> AutoOutcome:
     """Write the day's post unless an earlier `--auto` run did.
 
     Overlapping runs take turns on `out/.genpost/auto.lock`: the second waits, then finds
     the first one's post and writes nothing (or, if the first failed, resumes its work).
     """
+    settings, out_dir, memory = desk.settings, desk.out_dir, desk.memory
     day = local_day(moment, settings)
     lock = FileLock(str(out_dir / ".genpost" / "auto.lock"))
     try:
@@ -56,11 +44,12 @@ async def auto_post(
         if existing and not force:
             return AutoOutcome(day, existing=out_dir / existing)
         brief = day_brief(moment, load_calendar(), memory.written(), settings, site)
-        instinct = instincts.get(brief.instinct)
+        instinct = desk.instincts.get(brief.instinct)
         if instinct is None:
             raise GenpostError(f"calendar.yml names unknown instinct {brief.instinct!r}")
         key = run_key(kind="auto", day=day.isoformat(), force=force, site=str(site) if site else None)
-        result = await generate(brief, instinct, settings, gateway, out_dir, Checkpoint(out_dir, key), memory, "auto")
+        checkpoint = Checkpoint(out_dir, key)
+        result = await generate(brief, instinct, settings, desk.gateway, out_dir, checkpoint, memory, "auto")
         return AutoOutcome(day, result=result)
     finally:
         lock.release()

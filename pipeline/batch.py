@@ -16,10 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 from pipeline.config import Settings
 from pipeline.errors import GenpostError
 from pipeline.instincts import Instinct
-from pipeline.llm import Gateway
 from pipeline.llm.pricing import call_cost
-from pipeline.memory import TopicMemory, Written
-from pipeline.run import Result, generate
+from pipeline.memory import Written
+from pipeline.run import Desk, Result, generate
 from pipeline.schedule import Calendar, day_brief, morning_of
 from pipeline.store import Checkpoint, run_key
 from pipeline.types import Brief
@@ -136,19 +135,13 @@ class Budget:
 
 
 async def run_batch(
-    briefs: list[Brief],
-    settings: Settings,
-    instincts: dict[str, Instinct],
-    gateway: Gateway,
-    out_dir: Path,
-    memory: TopicMemory,
-    progress: Callable[[BatchOutcome, int], None] | None = None,
+    briefs: list[Brief], desk: Desk, progress: Callable[[BatchOutcome, int], None] | None = None
 ) -> BatchOutcome:
-    """Write every brief's post; all share `gateway`'s call cap; stop starting posts at the budget."""
+    """Write every brief's post; all share the gateway's call cap; stop starting posts at the budget."""
     once = _Once()
     log.addFilter(once)
     try:
-        return await _run(briefs, settings, instincts, gateway, out_dir, memory, progress)
+        return await _run(briefs, desk, progress)
     finally:
         log.removeFilter(once)
 
@@ -168,15 +161,8 @@ class _Once(logging.Filter):
         return True
 
 
-async def _run(
-    briefs: list[Brief],
-    settings: Settings,
-    instincts: dict[str, Instinct],
-    gateway: Gateway,
-    out_dir: Path,
-    memory: TopicMemory,
-    progress: Callable[[BatchOutcome, int], None] | None,
-) -> BatchOutcome:
+async def _run(briefs: list[Brief], desk: Desk, progress: Callable[[BatchOutcome, int], None] | None) -> BatchOutcome:
+    settings = desk.settings
     outcome = BatchOutcome()
     budget = Budget(settings)
     started = time.perf_counter()
@@ -196,12 +182,12 @@ async def _run(
             try:
                 result = await generate(
                     brief,
-                    instincts[brief.instinct],
+                    desk.instincts[brief.instinct],
                     settings,
-                    gateway.session(),
-                    out_dir,
-                    Checkpoint(out_dir, key),
-                    memory,
+                    desk.gateway.session(),
+                    desk.out_dir,
+                    Checkpoint(desk.out_dir, key),
+                    desk.memory,
                     source="batch",
                 )
             except GenpostError as exc:

@@ -22,10 +22,9 @@ from pipeline.errors import UsageError
 from pipeline.instincts import Instinct
 from pipeline.llm import Gateway
 from pipeline.llm.gateway import parse_answer
-from pipeline.memory import TopicMemory
 from pipeline.outline import build_outline
 from pipeline.planner import make_plan
-from pipeline.run import Result, generate
+from pipeline.run import Desk, Result, generate
 from pipeline.store import Checkpoint, replace_write, run_key
 from pipeline.types import Brief, CallRecord, Plan, Sections
 
@@ -49,25 +48,21 @@ def _manifest_path(out_dir: Path, batch_id: str) -> Path:
     return out_dir / ".genpost" / "batches" / f"{safe}.json"
 
 
-async def submit(
-    briefs: list[Brief],
-    settings: Settings,
-    instincts: dict[str, Instinct],
-    gateway: Gateway,
-    out_dir: Path,
-    memory: TopicMemory,
-) -> tuple[str, int]:
+async def submit(briefs: list[Brief], desk: Desk) -> tuple[str, int]:
     """Plan every post, submit all drafting calls as one batch; returns (batch id, requests)."""
-    existing = [w.title for w in memory.written()]
-    sessions = [gateway.session() for _ in briefs]
+    existing = [w.title for w in desk.memory.written()]
+    sessions = [desk.gateway.session() for _ in briefs]
     plans = await asyncio.gather(
-        *(make_plan(b, instincts[b.instinct], settings, s, existing) for b, s in zip(briefs, sessions, strict=True))
+        *(
+            make_plan(b, desk.instincts[b.instinct], desk.settings, s, existing)
+            for b, s in zip(briefs, sessions, strict=True)
+        )
     )
     lines = []
     for n, (brief, plan, session) in enumerate(zip(briefs, plans, sessions, strict=True)):
-        for piece in _drafter(brief, plan, instincts, settings, session).pieces():
+        for piece in _drafter(brief, plan, desk.instincts, desk.settings, session).pieces():
             lines.append(session.batch_line(f"{n}/{piece.part}", "draft", piece.prompt, piece.max_tokens, piece.model))
-    batch_id = await gateway.submit_batch(lines, {"genpost": __version__, "posts": str(len(briefs))})
+    batch_id = await desk.gateway.submit_batch(lines, {"genpost": __version__, "posts": str(len(briefs))})
     manifest = Manifest(
         batch_id=batch_id,
         genpost_version=__version__,
@@ -75,7 +70,7 @@ async def submit(
             PlannedPost(brief=b, plan=p, plan_calls=s.calls) for b, p, s in zip(briefs, plans, sessions, strict=True)
         ],
     )
-    replace_write(_manifest_path(out_dir, batch_id), manifest.model_dump_json(indent=2))
+    replace_write(_manifest_path(desk.out_dir, batch_id), manifest.model_dump_json(indent=2))
     return batch_id, len(lines)
 
 
@@ -91,27 +86,20 @@ class Collected:
     written: list[Result] = field(default_factory=list)
 
 
-async def collect(
-    batch_id: str,
-    settings: Settings,
-    instincts: dict[str, Instinct],
-    gateway: Gateway,
-    out_dir: Path,
-    memory: TopicMemory,
-) -> Collected:
+async def collect(batch_id: str, desk: Desk) -> Collected:
     """Finish every post of a completed batch; a batch still running is reported, not waited for."""
-    path = _manifest_path(out_dir, batch_id)
+    path = _manifest_path(desk.out_dir, batch_id)
     if not path.is_file():
-        raise UsageError(f"no batch {batch_id!r} was submitted from {out_dir}")
+        raise UsageError(f"no batch {batch_id!r} was submitted from {desk.out_dir}")
     manifest = Manifest.model_validate_json(path.read_text(encoding="utf-8"))
-    status, answers = await gateway.batch_results(batch_id)
+    status, answers = await desk.gateway.batch_results(batch_id)
     if answers is None:
         return Collected(status)
     collected = Collected(status)
     for n, post in enumerate(manifest.posts):
-        session = gateway.session()
+        session = desk.gateway.session()
         session.calls.extend(post.plan_calls)
-        checkpoint = Checkpoint(out_dir, run_key(kind="batch-api", batch=batch_id, post=n))
+        checkpoint = Checkpoint(desk.out_dir, run_key(kind="batch-api", batch=batch_id, post=n))
         checkpoint.save("brief", Brief, post.brief)
         checkpoint.save("plan", Plan, post.plan)
 
@@ -120,9 +108,17 @@ async def collect(
             values = await asyncio.gather(*(_answer(drafter, p, answers.get(f"{n}/{p.part}"), session) for p in pieces))
             return combine(pieces, values)
 
-        instinct = instincts[post.brief.instinct]
+        instinct = desk.instincts[post.brief.instinct]
         result = await generate(
-            post.brief, instinct, settings, session, out_dir, checkpoint, memory, "batch", draft=from_answers
+            post.brief,
+            instinct,
+            desk.settings,
+            session,
+            desk.out_dir,
+            checkpoint,
+            desk.memory,
+            "batch",
+            draft=from_answers,
         )
         collected.written.append(result)
     path.unlink()

@@ -25,7 +25,7 @@ from pipeline.prompts import PromptBook
 from pipeline.publish import publish
 from pipeline.quality.report import report_json, report_text
 from pipeline.review.state import draft_path, list_drafts, reject
-from pipeline.run import Result, generate
+from pipeline.run import Desk, Result, generate
 from pipeline.schedule import load_calendar
 from pipeline.store import Checkpoint, ensure_dir, run_key
 from pipeline.types import Brief, CallRecord
@@ -143,7 +143,8 @@ async def _auto(args: argparse.Namespace) -> AutoOutcome:
     memory = _memory(args.out, args.site)
     gateway = _gateway(args, settings)
     try:
-        return await auto_post(moment, settings, instincts, gateway, args.out, memory, args.site, args.force)
+        desk = Desk(settings, instincts, gateway, args.out, memory)
+        return await auto_post(moment, desk, args.site, args.force)
     finally:
         await gateway.close()
         memory.close()
@@ -301,16 +302,17 @@ async def _batch(args: argparse.Namespace) -> int:
     memory = _memory(args.out, args.site)
     args.verbose = True  # no per-call lines: a batch shows its own bar
     gateway = _gateway(args, settings)
+    desk = Desk(settings, instincts, gateway, args.out, memory)
     try:
         if args.collect:
-            return _print_collected(await collect(args.collect, settings, instincts, gateway, args.out, memory))
+            return _print_collected(await collect(args.collect, desk))
         if args.file is not None:
             briefs = briefs_from_file(args.file, settings, instincts, args.site)
         else:
             first = parse_date(args.date, settings).astimezone(settings.site.zone).date()
             briefs = briefs_for_days(first, args.count, load_calendar(), memory.written(), settings, args.site)
         if args.via == "batch-api":
-            batch_id, requests = await submit(briefs, settings, instincts, gateway, args.out, memory)
+            batch_id, requests = await submit(briefs, desk)
             print(
                 f"batch: submitted {batch_id} ({len(briefs)} posts, {requests} requests); "
                 f"collect with `genpost batch --collect {batch_id}`",
@@ -319,7 +321,7 @@ async def _batch(args: argparse.Namespace) -> int:
             print(batch_id)
             return 0
         bar = progress_bar if sys.stderr.isatty() else None
-        outcome = await run_batch(briefs, settings, instincts, gateway, args.out, memory, bar)
+        outcome = await run_batch(briefs, desk, bar)
         return _print_outcome(outcome, args.json)
     finally:
         await gateway.close()

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from pipeline.errors import UsageError
 from pipeline.paths import resource
 from pipeline.yamlfile import load_validated
 
 STRUCTURES = ("howTo", "problemSolution", "caseStudy", "comparison")
+
+
+def _known_structure(value: str) -> str:
+    if value not in STRUCTURES:
+        raise ValueError(f"must be one of {', '.join(STRUCTURES)}")
+    return value
+
+
+Structure = Annotated[str, AfterValidator(_known_structure)]
 
 
 class _Strict(BaseModel):
@@ -31,7 +40,7 @@ class SiteSettings(_Strict):
     layout: str = "blog-post"
     featured: bool = True
     categories: list[str] = Field(default_factory=lambda: ["AIマーケティング"], min_length=1)
-    default_structure: str = "howTo"
+    default_structure: Structure = "howTo"
 
     @field_validator("timezone")
     @classmethod
@@ -40,13 +49,6 @@ class SiteSettings(_Strict):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown timezone {value!r}") from None
-        return value
-
-    @field_validator("default_structure")
-    @classmethod
-    def _known_structure(cls, value: str) -> str:
-        if value not in STRUCTURES:
-            raise ValueError(f"must be one of {', '.join(STRUCTURES)}")
         return value
 
     @property

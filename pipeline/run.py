@@ -31,6 +31,17 @@ log = logging.getLogger("genpost")
 
 
 @dataclass
+class Desk:
+    """What every multi-post command works with: settings, instincts, the model door, out/, memory."""
+
+    settings: Settings
+    instincts: dict[str, Instinct]
+    gateway: Gateway
+    out_dir: Path
+    memory: TopicMemory
+
+
+@dataclass
 class Result:
     """What a run produced."""
 

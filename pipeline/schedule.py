@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from pipeline.config import STRUCTURES, Settings
+from pipeline.config import Settings, Structure
 from pipeline.errors import GenpostError
 from pipeline.memory import Written
 from pipeline.paths import resource
@@ -24,15 +24,8 @@ class DayPlan(BaseModel):
     model_config = ConfigDict(extra="forbid")
     theme: str
     instinct: str
-    structure: str
+    structure: Structure
     keywords: list[str] = Field(min_length=1)
-
-    @field_validator("structure")
-    @classmethod
-    def _known(cls, value: str) -> str:
-        if value not in STRUCTURES:
-            raise ValueError(f"must be one of {', '.join(STRUCTURES)}")
-        return value
 
 
 class Campaign(BaseModel):

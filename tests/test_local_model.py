@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 from pathlib import Path
@@ -50,7 +51,8 @@ def test_real_model_writes_a_valid_plan_and_a_section(no_api):
             plan = await make_plan(brief, instinct, settings, gateway)
             outline = build_outline(instinct.name, plan.category, brief.structure, [s.title for s in plan.steps])
             drafter = Drafter(brief, plan, outline, instinct, settings, gateway)
-            text = await drafter._piece("lead", "lead.j2", "（導入文）", 60, True)
+            lead = dataclasses.replace(drafter.pieces({"lead": []})[0], max_tokens=60)
+            text = await drafter.write(lead)
             return plan, text, gateway
         finally:
             await gateway.close()

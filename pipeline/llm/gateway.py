@@ -132,44 +132,14 @@ class Gateway:
         schema_name: str,
         patterns: dict[str, str],
     ) -> ChatResult:
-        request = ChatRequest(
-            model=self.model_for(stage),
-            messages=prompt.messages,
-            max_tokens=max_tokens,
-            temperature=self.settings.temperature,
-            timeout=self.settings.timeout,
-            stream=self.settings.stream,
-            schema=schema,
-            schema_name=schema_name,
-            patterns=patterns,
-        )
+        request = self._request(stage, prompt, max_tokens, schema, schema_name, patterns, self.settings.stream)
         async with self._gate:
             started = time.perf_counter()
             result, attempts = await self._with_retries(request, f"{stage}/{part}")
             ended = time.perf_counter()
-        record = CallRecord(
-            stage=stage,
-            part=part,
-            model=request.model,
-            provider=self.provider.name,
-            template=prompt.template,
-            template_hash=prompt.template_hash,
-            prompt_tokens=result.prompt_tokens,
-            completion_tokens=result.completion_tokens,
-            cached_tokens=result.cached_tokens,
-            cost_usd=call_cost(
-                self.settings.prices,
-                request.model,
-                result.prompt_tokens,
-                result.cached_tokens,
-                result.completion_tokens,
-            ),
-            started_s=round(started - self._origin, 4),
-            duration_s=round(ended - started, 4),
-            ttft_s=round(result.ttft_s, 4) if result.ttft_s is not None else None,
-            finish_reason=result.finish_reason,
-            attempts=attempts,
-        )
+        record = self._record(stage, part, prompt, request.model, self.provider.name, result, 1.0)
+        record.started_s, record.duration_s = round(started - self._origin, 4), round(ended - started, 4)
+        record.attempts = attempts
         self.calls.append(record)
         if self.progress:
             self.progress(record)
@@ -184,6 +154,59 @@ class Gateway:
             attempts,
         )
         return result
+
+    def _request(
+        self,
+        stage: str,
+        prompt: RenderedPrompt,
+        max_tokens: int,
+        schema: dict | None,
+        schema_name: str,
+        patterns: dict[str, str],
+        stream: bool,
+    ) -> ChatRequest:
+        return ChatRequest(
+            model=self.model_for(stage),
+            messages=prompt.messages,
+            max_tokens=max_tokens,
+            temperature=self.settings.temperature,
+            timeout=self.settings.timeout,
+            stream=stream,
+            schema=schema,
+            schema_name=schema_name,
+            patterns=patterns,
+        )
+
+    def _record(
+        self,
+        stage: str,
+        part: str,
+        prompt: RenderedPrompt,
+        model: str,
+        provider: str,
+        result: ChatResult,
+        price_share: float,
+    ) -> CallRecord:
+        """A call's record: usage and cost (at `price_share` of the price table); timings left to the caller."""
+        cost = call_cost(
+            self.settings.prices, model, result.prompt_tokens, result.cached_tokens, result.completion_tokens
+        )
+        return CallRecord(
+            stage=stage,
+            part=part,
+            model=model,
+            provider=provider,
+            template=prompt.template,
+            template_hash=prompt.template_hash,
+            prompt_tokens=result.prompt_tokens,
+            completion_tokens=result.completion_tokens,
+            cached_tokens=result.cached_tokens,
+            cost_usd=round(cost * price_share, 8),
+            started_s=0.0,
+            duration_s=0.0,
+            ttft_s=round(result.ttft_s, 4) if result.ttft_s is not None else None,
+            finish_reason=result.finish_reason,
+        )
 
     async def _attempt(self, request: ChatRequest, retry_cutoff: bool) -> ChatResult:
         """One try. An empty answer is retried; so is a cut-off text answer, once."""
@@ -230,15 +253,9 @@ class Gateway:
         batch_body = getattr(self.provider, "batch_body", None)
         if batch_body is None:
             raise UsageError("the Batch API needs the openai provider")
-        request = ChatRequest(
-            model=self.model_for(stage),
-            messages=prompt.messages,
-            max_tokens=max_tokens,
-            temperature=self.settings.temperature,
-            timeout=self.settings.timeout,
-            stream=False,
-            schema=strict_schema(model) if model else None,
-            schema_name=model.__name__.lower() if model else "answer",
+        schema = strict_schema(model) if model else None
+        request = self._request(
+            stage, prompt, max_tokens, schema, model.__name__.lower() if model else "answer", {}, False
         )
         return {"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions", "body": batch_body(request)}
 
@@ -256,26 +273,16 @@ class Gateway:
             return None
         choice = body["choices"][0]
         usage = body.get("usage") or {}
-        cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0
-        prompt_tokens, completion_tokens = usage.get("prompt_tokens", 0), usage.get("completion_tokens", 0)
+        result = ChatResult(
+            text="",
+            finish_reason=choice.get("finish_reason"),
+            prompt_tokens=usage.get("prompt_tokens", 0),
+            completion_tokens=usage.get("completion_tokens", 0),
+            cached_tokens=(usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0,
+        )
         model = body.get("model") or self.model_for(stage)
-        cost = call_cost(self.settings.prices, model, prompt_tokens, cached, completion_tokens)
         self.calls.append(
-            CallRecord(
-                stage=stage,
-                part=part,
-                model=model,
-                provider="openai-batch",
-                template=prompt.template,
-                template_hash=prompt.template_hash,
-                prompt_tokens=prompt_tokens,
-                completion_tokens=completion_tokens,
-                cached_tokens=cached,
-                cost_usd=round(cost * self.settings.batch_discount, 8),
-                started_s=0.0,
-                duration_s=0.0,
-                finish_reason=choice.get("finish_reason"),
-            )
+            self._record(stage, part, prompt, model, "openai-batch", result, self.settings.batch_discount)
         )
         return (choice.get("message") or {}).get("content") or None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -82,3 +83,25 @@ class LoopbackServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class FaultQueue:
+    """Faults a test queues for a stand-in's next requests, and the requests it saw."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.faults: deque = deque()
+        self.requests: list = []
+
+    def inject(self, *faults: object) -> None:
+        with self._lock:
+            self.faults.extend(faults)
+
+    def record(self, seen: object) -> None:
+        with self._lock:
+            self.requests.append(seen)
+
+    def clear_faults_and_requests(self) -> None:
+        with self._lock:
+            self.requests.clear()
+            self.faults.clear()

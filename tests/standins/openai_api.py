@@ -11,16 +11,14 @@ from __future__ import annotations
 import json
 import math
 import socket
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
 
 from tests.standins.fake_writer import FakeWriter
-from tests.standins.http import JSONHandler, LoopbackServer
+from tests.standins.http import FaultQueue, JSONHandler, LoopbackServer
 
 
 def approx_tokens(text: str) -> int:
@@ -234,15 +232,14 @@ def _chunk(model: str, choices: list) -> dict:
     }
 
 
-class OpenAIStandIn(LoopbackServer):
+class OpenAIStandIn(LoopbackServer, FaultQueue):
     """Start it, point OPENAI_BASE_URL at `base_url`, read `requests` afterwards."""
 
     def __init__(self, latency: Latency | None = None, writer: FakeWriter | None = None) -> None:
-        super().__init__(_Handler)
+        LoopbackServer.__init__(self, _Handler)
+        FaultQueue.__init__(self)
         self.latency = latency or Latency()
         self.writer = writer or FakeWriter()
-        self.requests: list[Seen] = []
-        self.faults: deque[Fault] = deque()
         self.max_in_flight = 0
         self.down: Fault | None = None  # every request gets this fault while it is set
         self.files: dict[str, bytes] = {}
@@ -254,7 +251,6 @@ class OpenAIStandIn(LoopbackServer):
         self._answered = 0
         self._in_flight = 0
         self._epoch = 0
-        self._lock = threading.Lock()
 
     def enter(self) -> int:
         """Count requests being answered at once (max_in_flight keeps the peak).
@@ -275,10 +271,6 @@ class OpenAIStandIn(LoopbackServer):
     def base_url(self) -> str:
         return f"{self.root}/v1"
 
-    def record(self, seen: Seen) -> None:
-        with self._lock:
-            self.requests.append(seen)
-
     def next_fault(self, body: dict) -> Fault | None:
         """The next queued fault that fits the request; else the standing one (`down`);
         else, past `hang_after` answered requests, a long hang."""
@@ -295,14 +287,9 @@ class OpenAIStandIn(LoopbackServer):
                 return Fault(hang_s=60)
             return None
 
-    def inject(self, *faults: Fault) -> None:
-        with self._lock:
-            self.faults.extend(faults)
-
     def reset(self) -> None:
+        self.clear_faults_and_requests()
         with self._lock:
-            self.requests.clear()
-            self.faults.clear()
             self.max_in_flight = 0
             self._in_flight = 0
             self._epoch += 1

@@ -7,13 +7,11 @@ API (`urls.raw` with ixid, `links.download_location`, `user.links.html`, `likes`
 from __future__ import annotations
 
 import hashlib
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-from tests.standins.http import JSONHandler, LoopbackServer
+from tests.standins.http import FaultQueue, JSONHandler, LoopbackServer
 
 
 @dataclass
@@ -53,7 +51,7 @@ class _Handler(JSONHandler):
         api: UnsplashStandIn = self.server.standin  # type: ignore[attr-defined]
         parts = urlsplit(self.path)
         params = {k: v[0] for k, v in parse_qs(parts.query).items()}
-        api.record(parts.path, params, dict(self.headers.items()))
+        api.record(Seen(parts.path, params, dict(self.headers.items())))
         if self.headers.get("Authorization") != f"Client-ID {api.key}" or self.headers.get("Accept-Version") != "v1":
             self.send_json(401, {"errors": ["OAuth error: The access token is invalid"]})
             return
@@ -84,21 +82,15 @@ class Seen:
     headers: dict[str, str]
 
 
-class UnsplashStandIn(LoopbackServer):
+class UnsplashStandIn(LoopbackServer, FaultQueue):
     """Point UNSPLASH_API_URL at `root`; read `searches()` and `downloads()` afterwards."""
 
     def __init__(self, key: str = "standin-access-key", limit: int = 50) -> None:
-        super().__init__(_Handler)
+        LoopbackServer.__init__(self, _Handler)
+        FaultQueue.__init__(self)
         self.key = key
         self.limit = limit
         self.remaining = limit
-        self.requests: list[Seen] = []
-        self.faults: deque[UnsplashFault] = deque()
-        self._lock = threading.Lock()
-
-    def record(self, path: str, params: dict[str, str], headers: dict[str, str]) -> None:
-        with self._lock:
-            self.requests.append(Seen(path, params, headers))
 
     def next_fault(self) -> UnsplashFault | None:
         with self._lock:
@@ -112,14 +104,9 @@ class UnsplashStandIn(LoopbackServer):
                 self.remaining = max(self.remaining - 1, 0)
             return self.remaining
 
-    def inject(self, *faults: UnsplashFault) -> None:
-        with self._lock:
-            self.faults.extend(faults)
-
     def reset(self) -> None:
+        self.clear_faults_and_requests()
         with self._lock:
-            self.requests.clear()
-            self.faults.clear()
             self.remaining = self.limit
 
     def searches(self) -> list[Seen]:
