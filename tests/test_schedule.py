@@ -299,3 +299,12 @@ def test_failed_batch_answers_are_asked_directly(llm, genpost, tmp_path):
 def test_batch_api_needs_the_openai_provider(genpost, tmp_path, monkeypatch):
     run = genpost("batch", "--count", "1", "--via", "batch-api", "--provider", "local", "--out", str(tmp_path))
     assert run.code == 2
+
+
+def test_batch_progress_bar_on_a_terminal(llm, genpost, tmp_path, monkeypatch):
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    run = genpost("batch", "--count", "2", "--date", "2025-12-15", "--out", str(tmp_path))
+    assert run.code == 0
+    frames = run.stderr.split("\r")
+    assert "[############------------] 1/2 posts" in frames[-2] and "2/2 posts" in frames[-1]
+    assert " tokens, $" in frames[-1] and run.stderr.strip().splitlines()[-1].startswith("batch: 2 post(s) written")
