@@ -42,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="genpost",
         description="Write a Japanese psychology-marketing blog post as a Jekyll draft.",
+        epilog="other commands: genpost check | publish | drafts | reject | review | batch  (each with --help)",
     )
     parser.add_argument("--instinct", metavar="KEY", help="instinct key, e.g. learning")
     parser.add_argument("--keywords", nargs="+", metavar="KW", help="primary keyword first")
