@@ -60,3 +60,34 @@ def test_missing_key_is_a_usage_error(monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with pytest.raises(UsageError, match="OPENAI_API_KEY"):
         OpenAIProvider(5)
+
+
+class _CutOffProvider:
+    """A provider whose every answer runs into its token cap (as a small local model's does)."""
+
+    name = "cutoff"
+    retry_cutoffs = False
+
+    def __init__(self) -> None:
+        self.requests = []
+
+    async def chat(self, request):
+        from pipeline.llm.provider import ChatResult
+
+        self.requests.append(request)
+        return ChatResult(text="一文目です。二文目です。三文目の途中", finish_reason="length", completion_tokens=5)
+
+    async def close(self) -> None:
+        pass
+
+
+def test_a_provider_can_decline_cut_off_retries():
+    provider = _CutOffProvider()
+
+    async def ask() -> str:
+        gateway = Gateway(provider, LLMSettings(), PromptBook())
+        prompt = RenderedPrompt("t.j2", "abc", [{"role": "user", "content": "書いてください"}])
+        return await gateway.text(stage="draft", part="x", prompt=prompt, max_tokens=100)
+
+    assert asyncio.run(ask()) == "一文目です。二文目です。"
+    assert len(provider.requests) == 1 and provider.requests[0].max_tokens == 100

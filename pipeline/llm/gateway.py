@@ -229,13 +229,15 @@ class Gateway:
             reraise=False,
         )
         attempts, cut_off = 0, False
+        # A cut-off answer is asked once more with more room, unless the provider says that won't help.
+        retry_cutoffs = getattr(self.provider, "retry_cutoffs", True)
         try:
             async for attempt in retrying:
                 with attempt:
                     attempts = attempt.retry_state.attempt_number
                     sized = replace(request, max_tokens=int(request.max_tokens * 1.5)) if cut_off else request
                     try:
-                        result = await self._attempt(sized, retry_cutoff=not cut_off)
+                        result = await self._attempt(sized, retry_cutoff=retry_cutoffs and not cut_off)
                     except CutOff:
                         cut_off = True
                         raise

@@ -56,6 +56,7 @@ class LocalProvider:
 
     name = "local"
     max_concurrency = 1  # one model instance: calls take turns
+    retry_cutoffs = False  # a small model runs to any cap; trimming beats asking again
 
     def __init__(self, settings: LocalSettings) -> None:
         try:
