@@ -253,3 +253,10 @@ def test_failed_pings_stay_pending_and_retry_on_the_next_publish(
     second = genpost("publish", str(draft), "--site", str(site))
     assert second.code == 0 and "1 Unsplash download ping" in second.stderr
     assert len({p.path for p in unsplash.downloads()}) == 4
+
+
+def test_a_timeout_is_retried(unsplash, tmp_path):
+    settings = QUICK.model_copy(update={"timeout": 0.3})
+    unsplash.inject(UnsplashFault(hang_s=1.0))
+    images, _ = choose(tmp_path, settings=settings)
+    assert {i.source for i in images} == {"unsplash"} and len(unsplash.searches()) == 5

@@ -253,3 +253,34 @@ def test_end_to_end_in_chromium(llm, genpost, tmp_path, site, served):
         browser.close()
     published = site / "_posts" / path.name
     assert published.exists() and parse_post(published).front["title"] == parse_post(path).front["title"]
+
+
+def test_review_command_serves_on_loopback(llm, genpost, tmp_path):
+    import subprocess
+    import sys
+    import urllib.request
+
+    from tests.conftest import ROOT
+
+    out = tmp_path / "out"
+    path = draft(genpost, out)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "review", "--out", str(out), "--port", str(port), "--no-browser"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline, page = time.monotonic() + 20, ""
+        while time.monotonic() < deadline and not page:
+            try:
+                page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read().decode()
+            except OSError:
+                time.sleep(0.2)
+        assert parse_post(path).front["title"] in page
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    assert genpost("review", "--out", str(tmp_path / "missing"), "--no-browser").code == 2
