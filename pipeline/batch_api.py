@@ -22,7 +22,7 @@ from pipeline.errors import UsageError
 from pipeline.instincts import Instinct
 from pipeline.llm import Gateway
 from pipeline.llm.gateway import parse_answer
-from pipeline.outline import build_outline
+from pipeline.outline import outline_for
 from pipeline.planner import make_plan
 from pipeline.run import Desk, Result, generate
 from pipeline.store import Checkpoint, replace_write, run_key
@@ -76,7 +76,7 @@ async def submit(briefs: list[Brief], desk: Desk) -> tuple[str, int]:
 
 def _drafter(brief: Brief, plan: Plan, instincts: dict[str, Instinct], settings: Settings, gateway: Gateway) -> Drafter:
     instinct = instincts[brief.instinct]
-    outline = build_outline(instinct.name, plan.category, brief.structure, [s.title for s in plan.steps])
+    outline = outline_for(instinct.name, plan, brief.structure)
     return Drafter(brief, plan, outline, instinct, settings, gateway)
 
 

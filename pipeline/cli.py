@@ -66,6 +66,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_site(site: Path | None) -> None:
+    """A --site must be a Jekyll site: it has a _posts/ directory."""
+    if site is not None and not (site / "_posts").is_dir():
+        raise UsageError(f"--site {site} has no _posts/ directory")
+
+
 def parse_date(text: str | None, settings: Settings) -> datetime:
     """An aware datetime; a naive --date is read in the site's timezone."""
     if not text:
@@ -91,8 +97,7 @@ def make_brief(args: argparse.Namespace, settings: Settings, instinct_keys: list
     keywords = [k.strip() for k in args.keywords]
     if not keywords or any(not k for k in keywords):
         raise UsageError("--keywords needs at least one non-empty keyword")
-    if args.site is not None and not (args.site / "_posts").is_dir():
-        raise UsageError(f"--site {args.site} has no _posts/ directory")
+    check_site(args.site)
     theme = args.theme.strip() if args.theme else None
     return Brief(
         instinct=args.instinct,
@@ -138,8 +143,7 @@ async def _auto(args: argparse.Namespace) -> AutoOutcome:
     instincts = load_instincts()
     if args.instinct or args.keywords:
         raise UsageError("--auto takes the instinct and keywords from calendar.yml; leave them out")
-    if args.site is not None and not (args.site / "_posts").is_dir():
-        raise UsageError(f"--site {args.site} has no _posts/ directory")
+    check_site(args.site)
     moment = parse_date(args.date, settings)
     memory = _memory(args.out, args.site)
     gateway = _gateway(args, settings)
@@ -253,8 +257,7 @@ def build_check_parser() -> argparse.ArgumentParser:
 
 def _run_check(argv: list[str]) -> int:
     args = build_check_parser().parse_args(argv)
-    if args.site is not None and not (args.site / "_posts").is_dir():
-        raise UsageError(f"--site {args.site} has no _posts/ directory")
+    check_site(args.site)
     settings, instincts = load_settings(), load_instincts()
     reports = []
     for path in args.files:
@@ -298,8 +301,7 @@ async def _batch(args: argparse.Namespace) -> int:
     instincts = load_instincts()
     if args.count is not None and args.count < 1:
         raise UsageError("--count must be at least 1")
-    if args.site is not None and not (args.site / "_posts").is_dir():
-        raise UsageError(f"--site {args.site} has no _posts/ directory")
+    check_site(args.site)
     memory = _memory(args.out, args.site)
     args.verbose = True  # no per-call lines: a batch shows its own bar
     gateway = _gateway(args, settings)
@@ -408,8 +410,7 @@ def _run_review(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if not args.out.is_dir():
         raise UsageError(f"--out {args.out} is not a directory")
-    if args.site is not None and not (args.site / "_posts").is_dir():
-        raise UsageError(f"--site {args.site} has no _posts/ directory")
+    check_site(args.site)
     import uvicorn
 
     from pipeline.review.app import create_app

@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pipeline import frontmatter
-from pipeline.site import POST_NAME
+from pipeline.site import load_posts
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS posts (
@@ -76,20 +75,7 @@ class TopicMemory:
     def _site_posts(self) -> list[Written]:
         if self.site is None:
             return []
-        posts = []
-        for path in (self.site / "_posts").glob("*"):
-            match = POST_NAME.match(path.name)
-            if not match:
-                continue
-            try:
-                front, _ = frontmatter.split(path.read_text(encoding="utf-8"))
-                day = date.fromisoformat(match.group(1))
-            except (OSError, ValueError, UnicodeDecodeError):
-                continue
-            keywords = front.get("seo_keywords") or front.get("tags") or []
-            keyword = str(keywords[0]) if isinstance(keywords, list) and keywords else ""
-            posts.append(Written(day, keyword, str(front.get("title") or path.stem)))
-        return posts
+        return [Written(p.day, p.keyword, p.title) for p in load_posts(self.site) if p.day]
 
     def auto_post_on(self, day: date) -> str | None:
         """The draft an earlier `--auto` run wrote for `day`, if any."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline.config import STRUCTURES
+from pipeline.types import Plan
 
 TREND_PARTS: dict[str, tuple[str, ...]] = {
     "howTo": (
@@ -63,6 +64,11 @@ class Outline:
         lines += [f"### ステップ{i}: {title}" for i, title in enumerate(self.step_titles, 1)]
         lines += [f"## {self.cases}", f"## {self.summary}"]
         return lines
+
+
+def outline_for(instinct_name: str, plan: Plan, structure: str) -> Outline:
+    """The outline a plan gives: its category as the theme, its step titles."""
+    return build_outline(instinct_name, plan.category, structure, [s.title for s in plan.steps])
 
 
 def build_outline(instinct_name: str, theme: str, structure: str, step_titles: list[str]) -> Outline:

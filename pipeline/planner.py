@@ -10,7 +10,7 @@ from pipeline.instincts import Instinct
 from pipeline.llm import Gateway
 from pipeline.llm.schema import JSON_CHAR, strict_schema
 from pipeline.outline import TREND_PARTS
-from pipeline.text import clean_line, keyword_words
+from pipeline.text import char_ngrams, clean_line, keyword_words, squash
 from pipeline.types import Brief, Plan
 
 PLAN_MAX_TOKENS = 1200
@@ -36,11 +36,10 @@ def title_similarity(a: str, b: str, ignore: list[str] = ()) -> float:
     """
 
     def grams(text: str) -> set[str]:
-        squashed = "".join(unicodedata.normalize("NFKC", text).lower().split())
+        squashed = squash(text)
         for word in ignore:
-            squashed = squashed.replace(unicodedata.normalize("NFKC", word).lower(), "")
-        squashed = re.sub(r"\d+", "", squashed)
-        return {squashed[i : i + 2] for i in range(len(squashed) - 1)}
+            squashed = squashed.replace(squash(word), "")
+        return char_ngrams(re.sub(r"\d+", "", squashed), 2)
 
     x, y = grams(a), grams(b)
     return len(x & y) / len(x | y) if x and y else 0.0

@@ -19,7 +19,7 @@ from pipeline.images import choose_images, recently_used, unsplash_client
 from pipeline.instincts import Instinct
 from pipeline.llm import Gateway
 from pipeline.memory import TopicMemory
-from pipeline.outline import build_outline
+from pipeline.outline import outline_for
 from pipeline.planner import make_plan
 from pipeline.quality import errors
 from pipeline.quality.gate import fixes_by_part, gate
@@ -82,7 +82,7 @@ async def generate(
     seconds["plan"] = time.perf_counter() - mark
     log.info("plan: %s", plan.title)
 
-    outline = build_outline(instinct.name, plan.category, brief.structure, [s.title for s in plan.steps])
+    outline = outline_for(instinct.name, plan, brief.structure)
     drafter = Drafter(brief, plan, outline, instinct, settings, gateway, checkpoint)
 
     async def timed(name: str, work: Awaitable[Any]) -> Any:

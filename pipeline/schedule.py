@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import unicodedata
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from pipeline.config import Settings, Structure
 from pipeline.errors import GenpostError
 from pipeline.memory import Written
 from pipeline.paths import resource
+from pipeline.text import squash
 from pipeline.types import Brief
 from pipeline.yamlfile import load_validated
 
@@ -59,10 +59,6 @@ def local_day(moment: datetime, settings: Settings) -> date:
     return moment.astimezone(settings.site.zone).date()
 
 
-def _squash(keyword: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", keyword).split()).lower()
-
-
 def choose_keyword(day: date, calendar: Calendar, written: list[Written], gap_days: int) -> tuple[str, str]:
     """The day's primary keyword: never one used within the gap; the longest-unused first.
 
@@ -72,7 +68,7 @@ def choose_keyword(day: date, calendar: Calendar, written: list[Written], gap_da
     gap = timedelta(days=gap_days)
     last_used: dict[str, date] = {}
     for post in written:
-        key = _squash(post.primary_keyword)
+        key = squash(post.primary_keyword)
         if key and (key not in last_used or post.day > last_used[key]):
             last_used[key] = post.day
     weekday = WEEKDAYS[day.weekday()]
@@ -80,10 +76,10 @@ def choose_keyword(day: date, calendar: Calendar, written: list[Written], gap_da
     pools = [("theme", calendar.days[weekday].keywords), ("campaign", campaign.keywords if campaign else [])]
     pools.append(("other themes", [k for d in WEEKDAYS if d != weekday for k in calendar.days[d].keywords]))
     for source, pool in pools:
-        fresh = [k for k in pool if _squash(k) not in last_used or abs(day - last_used[_squash(k)]) >= gap]
+        fresh = [k for k in pool if squash(k) not in last_used or abs(day - last_used[squash(k)]) >= gap]
         if fresh:
             # The longest-unused keyword first; never used counts as oldest.
-            return min(fresh, key=lambda k: last_used.get(_squash(k), date.min)), source
+            return min(fresh, key=lambda k: last_used.get(squash(k), date.min)), source
     raise GenpostError(f"every calendar keyword was used within {gap_days} days of {day}; add keywords to calendar.yml")
 
 

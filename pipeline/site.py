@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import yaml
 
 from pipeline import frontmatter
+from pipeline.text import char_ngrams
 from pipeline.types import RelatedPost
 
 POST_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.(md|markdown|html)$")
@@ -24,6 +25,8 @@ class SitePost:
     path: Path
     title: str
     tags: tuple[str, ...] = field(default=())
+    keyword: str = ""  # its primary keyword: the first seo_keyword, else the first tag
+    day: date | None = None  # the date in its file name
 
 
 def load_posts(site: Path) -> list[SitePost]:
@@ -34,11 +37,13 @@ def load_posts(site: Path) -> list[SitePost]:
             continue
         try:
             data, _ = frontmatter.split(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            day = date.fromisoformat(path.name[:10])
+        except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError):
             continue
         words = [*_as_list(data.get("tags")), *_as_list(data.get("seo_keywords")), *_as_list(data.get("categories"))]
+        keywords = _as_list(data.get("seo_keywords")) or _as_list(data.get("tags"))
         title = str(data.get("title") or path.stem)
-        posts.append(SitePost(name=path.stem, path=path, title=title, tags=tuple(words)))
+        posts.append(SitePost(path.stem, path, title, tuple(words), keywords[0] if keywords else "", day))
     return posts
 
 
@@ -55,8 +60,7 @@ def _norm(text: str) -> str:
 
 
 def _bigrams(text: str) -> set[str]:
-    chars = [c for c in _norm(text) if c.isalpha()]
-    return {a + b for a, b in itertools.pairwise(chars)}
+    return char_ngrams("".join(c for c in _norm(text) if c.isalpha()), 2)
 
 
 def _overlap(a: set[str], b: set[str]) -> float:

@@ -75,6 +75,16 @@ def char_count(text: str) -> int:
     return len(_SPACES.sub("", text))
 
 
+def squash(text: str) -> str:
+    """NFKC, lower case, no whitespace: the form in which keywords and titles are compared."""
+    return "".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+def char_ngrams(text: str, n: int) -> set[str]:
+    """The set of `n`-character substrings of `text`."""
+    return {text[i : i + n] for i in range(len(text) - n + 1)}
+
+
 def keyword_words(keyword: str) -> list[str]:
     """The words of a keyword phrase ("AI マーケティング" → ["AI", "マーケティング"])."""
     return [w for w in unicodedata.normalize("NFKC", keyword).split() if w]

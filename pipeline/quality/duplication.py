@@ -9,12 +9,12 @@ from pathlib import Path
 from pipeline.quality.context import Check
 from pipeline.quality.parse import parse
 from pipeline.site import POST_NAME
+from pipeline.text import char_ngrams
 from pipeline.types import Finding
 
 
 def shingles(text: str, n: int = 3) -> frozenset[str]:
-    squashed = re.sub(r"\s+", "", text)
-    return frozenset(squashed[i : i + n] for i in range(max(len(squashed) - n + 1, 0)))
+    return frozenset(char_ngrams(re.sub(r"\s+", "", text), n))
 
 
 def similarity(a: frozenset[str], b: frozenset[str]) -> float:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import math
-import re
 import unicodedata
 
 from pipeline.quality.context import Check
-from pipeline.text import char_count
+from pipeline.text import char_count, squash
 from pipeline.types import Finding
 
 
@@ -61,15 +60,11 @@ def body_length(c: Check) -> list[Finding]:
     return [c.finding("numbers.body-length", "warning", f"the body has {chars} characters (target {low}–{high})")]
 
 
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).lower()
-
-
 def keyword_uses(c: Check) -> list[Finding]:
     keywords = (c.doc.front or {}).get("seo_keywords")
     if not isinstance(keywords, list) or not keywords or not isinstance(keywords[0], str):
         return []
-    uses = _squash(c.doc.prose()).count(_squash(keywords[0]))
+    uses = squash(c.doc.prose()).count(squash(keywords[0]))
     low, high = c.settings.quality.keyword_uses
     if low <= uses <= high:
         return []

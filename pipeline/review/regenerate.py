@@ -14,7 +14,7 @@ from pipeline.drafter import Drafter, parts_of, sections_from
 from pipeline.errors import UsageError
 from pipeline.instincts import load_instincts
 from pipeline.llm import Gateway
-from pipeline.outline import build_outline
+from pipeline.outline import outline_for
 from pipeline.quality.gate import gate
 from pipeline.review.state import Pending, load_record, load_state, save_state
 from pipeline.store import replace_write
@@ -27,7 +27,7 @@ def _setup(draft: Path, settings: Settings, gateway: Gateway) -> tuple[RunRecord
         raise UsageError(f"{draft.name} has no run record; it cannot be regenerated")
     instinct = load_instincts()[record.brief.instinct]
     plan = record.plan
-    outline = build_outline(instinct.name, plan.category, record.brief.structure, [s.title for s in plan.steps])
+    outline = outline_for(instinct.name, plan, record.brief.structure)
     return record, Drafter(record.brief, plan, outline, instinct, settings, gateway)
 
 
@@ -80,7 +80,7 @@ def accept(draft: Path, settings: Settings) -> list[Finding]:
     sections = sections_from(current)
     instinct = load_instincts()[record.brief.instinct]
     plan = record.plan
-    outline = build_outline(instinct.name, plan.category, record.brief.structure, [s.title for s in plan.steps])
+    outline = outline_for(instinct.name, plan, record.brief.structure)
     post = Assembler(settings, instinct).assemble(record.brief, plan, outline, sections, record.images, record.related)
     findings = gate(post, settings, instinct, record.brief.site)
     replace_write(draft, post.markdown)
