@@ -17,7 +17,10 @@ from tests.standins.openai_api import OpenAIStandIn
 from tests.standins.unsplash_api import UnsplashStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE_POST = ROOT.parent / "shared" / "reference" / "sample-post.md"
+# A post in the reference format with the old generator's defects, written for the project.
+OLD_POST = ROOT / "docs" / "examples" / "old-generator-post.md"
+# The real post the old generator wrote; only this project's own machines have it beside the clone.
+REFERENCE_POST = ROOT.parent / "shared" / "reference" / "sample-post.md"
 # A key that must never show up in any output; tests grep for it.
 PLANTED_KEY = "sk-genpost-test-PLANTED-7f3a9c"
 
