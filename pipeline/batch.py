@@ -19,7 +19,7 @@ from pipeline.instincts import Instinct
 from pipeline.llm.pricing import call_cost
 from pipeline.memory import Written
 from pipeline.run import Desk, Result, generate
-from pipeline.schedule import Calendar, day_brief, morning_of
+from pipeline.schedule import Calendar, day_brief, morning_of, warn_past_years
 from pipeline.store import Checkpoint, run_key
 from pipeline.types import Brief
 from pipeline.yamlfile import load_validated
@@ -54,16 +54,16 @@ def briefs_from_file(path: Path, settings: Settings, instincts: dict[str, Instin
         moment = item.date or datetime.now(settings.site.zone)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=settings.site.zone)
-        briefs.append(
-            Brief(
-                instinct=item.instinct,
-                keywords=[k.strip() for k in item.keywords if k.strip()] or ["?"],
-                theme=item.theme,
-                structure=item.structure or settings.site.default_structure,
-                date=moment,
-                site=site,
-            )
+        brief = Brief(
+            instinct=item.instinct,
+            keywords=[k.strip() for k in item.keywords if k.strip()] or ["?"],
+            theme=item.theme,
+            structure=item.structure or settings.site.default_structure,
+            date=moment,
+            site=site,
         )
+        warn_past_years(brief, settings)
+        briefs.append(brief)
     return briefs
 
 

@@ -26,7 +26,7 @@ from pipeline.publish import publish
 from pipeline.quality.report import report_json, report_text
 from pipeline.review.state import draft_path, list_drafts, reject
 from pipeline.run import Desk, Result, generate
-from pipeline.schedule import load_calendar
+from pipeline.schedule import load_calendar, warn_past_years
 from pipeline.store import Checkpoint, ensure_dir, run_key
 from pipeline.types import Brief, CallRecord
 
@@ -99,7 +99,7 @@ def make_brief(args: argparse.Namespace, settings: Settings, instinct_keys: list
         raise UsageError("--keywords needs at least one non-empty keyword")
     check_site(args.site)
     theme = args.theme.strip() if args.theme else None
-    return Brief(
+    brief = Brief(
         instinct=args.instinct,
         keywords=keywords,
         theme=theme or None,
@@ -107,6 +107,8 @@ def make_brief(args: argparse.Namespace, settings: Settings, instinct_keys: list
         date=parse_date(args.date, settings),
         site=args.site,
     )
+    warn_past_years(brief, settings)
+    return brief
 
 
 def _gateway(args: argparse.Namespace, settings: Settings) -> Gateway:

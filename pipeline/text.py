@@ -88,3 +88,31 @@ def char_ngrams(text: str, n: int) -> set[str]:
 def keyword_words(keyword: str) -> list[str]:
     """The words of a keyword phrase ("AI マーケティング" → ["AI", "マーケティング"])."""
     return [w for w in unicodedata.normalize("NFKC", keyword).split() if w]
+
+
+# A year as people write it in a keyword or title: four digits from 1900 to 2099, not part of a longer number.
+_YEAR = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])")
+YEAR_PLACEHOLDERS = {"{year}": 0, "{next_year}": 1}
+
+
+def years_in(text: str) -> list[int]:
+    """The years `text` names (full-width digits read as digits)."""
+    return [int(y) for y in _YEAR.findall(unicodedata.normalize("NFKC", text))]
+
+
+def fill_years(keyword: str, year: int) -> str:
+    """A calendar keyword with `{year}` and `{next_year}` filled in for a post of `year`."""
+    for placeholder, ahead in YEAR_PLACEHOLDERS.items():
+        keyword = keyword.replace(placeholder, str(year + ahead))
+    return keyword
+
+
+def topic_key(keyword: str) -> str:
+    """A keyword's topic: squashed, with any year (or year placeholder) left out.
+
+    `AI ツール 比較 2025`, `AI ツール 比較 2026` and `AI ツール 比較 {year}` are one topic.
+    """
+    text = squash(keyword)
+    for placeholder in YEAR_PLACEHOLDERS:
+        text = text.replace(placeholder, "")
+    return _YEAR.sub("", text)

@@ -140,6 +140,18 @@ def test_title_and_description():
     assert "numbers.description" in rules(text.replace(description, "短い"), "warning")
 
 
+def test_a_year_before_the_posts_year_is_a_warning():
+    text = clean_post()  # dated 2025-12-15, titled 2025年版
+    assert "numbers.stale-year" not in rules(text, "warning")
+    stale = text.replace("2025年版AIマーケティング", "2024年版AIマーケティング")
+    assert "numbers.stale-year" in rules(stale, "warning")
+    keyword = text.replace('seo_keywords: ["AI マーケティング 最新トレンド"', 'seo_keywords: ["AI ツール 比較 2024"')
+    found = [x for x in run_rules(keyword) if x.rule == "numbers.stale-year"]
+    assert len(found) == 1 and "2024" in found[0].message and "seo_keywords" in found[0].message
+    new_year = text.replace("date: 2025-12-15T01:51:06.256Z", "date: 2025-12-31T16:00:00.000Z")  # 2026-01-01 in Tokyo
+    assert "numbers.stale-year" in rules(new_year, "warning"), "the year is the site's, not UTC's"
+
+
 def test_body_length_and_keyword_use_are_warnings():
     text = clean_post()
     assert "numbers.body-length" in rules(text, "warning"), "the fixture is short"

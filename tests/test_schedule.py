@@ -16,6 +16,7 @@ from pipeline.errors import GenpostError, UsageError
 from pipeline.memory import TopicMemory, Written
 from pipeline.planner import title_similarity
 from pipeline.schedule import WEEKDAYS, choose_keyword, day_brief, load_calendar, local_day
+from pipeline.text import years_in
 from tests.conftest import PLANTED_KEY, ROOT
 from tests.postparse import parse_post
 from tests.standins.openai_api import Latency
@@ -107,6 +108,66 @@ def test_a_similar_site_title_is_replanned(llm, genpost, tmp_path, site):
     assert run.code == 0, run.stderr
     assert parse_post(Path(run.last_line)).front["title"] != "2026年版ゲーム化マーケティングの実践ガイド5選"
     assert any("似すぎています" in b["messages"][-1]["content"] for b in llm.chat_bodies())
+
+
+# --- years in keywords ----------------------------------------------------------------------
+
+
+def test_a_december_forecast_names_the_next_year():
+    brief = day_brief(datetime(2026, 12, 18, 9, tzinfo=SETTINGS.site.zone), CALENDAR, [], SETTINGS, None)
+    assert brief.primary_keyword == "マーケティングトレンド 2027 予測"
+    assert "{" not in "".join(brief.keywords)
+
+
+def test_the_year_placeholder_follows_the_post_across_new_year():
+    spent = [k for k in CALENDAR.days["monday"].keywords if "{year}" not in k]
+    written = [Written(date(2026, 12, 1), k, "") for k in spent]
+    december, _ = choose_keyword(date(2026, 12, 28), CALENDAR, written, 30)
+    assert december == "AI ツール 比較 2026"
+    written.append(Written(date(2026, 12, 28), december, ""))
+    january, _ = choose_keyword(date(2027, 1, 4), CALENDAR, written, 30)
+    assert "比較" not in january, "the same keyword with next year's number is the same topic"
+
+
+def test_memory_across_years_keeps_the_30_day_rule(tmp_path):
+    memory = TopicMemory(tmp_path / "memory.sqlite")
+    memory.remember(date(2025, 12, 18), "SEO対策 AI活用 2025", "t", "learning", "x", "auto", "d.md", [])
+    keyword, _ = choose_keyword(date(2026, 1, 1), CALENDAR, memory.written(), 30)
+    assert "SEO対策" not in keyword
+    for other in CALENDAR.days["thursday"].keywords[1:]:
+        memory.remember(date(2026, 1, 20), other, "t", "learning", "x", "auto", "d.md", [])
+    later, _ = choose_keyword(date(2026, 2, 5), CALENDAR, memory.written(), 30)
+    assert later == "SEO対策 AI活用 2026", "after the gap the topic returns, with the new year"
+
+
+def test_the_shipped_calendar_never_names_a_past_year():
+    written: list[Written] = []
+    for offset in range(60):
+        moment = datetime(2026, 11, 23, 9, tzinfo=SETTINGS.site.zone) + timedelta(days=offset)
+        brief = day_brief(moment, CALENDAR, written, SETTINGS, None)
+        year = moment.year
+        assert all(y >= year for k in brief.keywords for y in years_in(k)), brief.keywords
+        written.append(Written(moment.date(), brief.primary_keyword, ""))
+
+
+def test_a_calendar_keyword_with_a_past_year_is_never_chosen():
+    calendar = CALENDAR.model_copy(deep=True)
+    calendar.days["monday"].keywords = ["AI ツール 比較 2024", "AI ツール 比較 {year}"]
+    keyword, source = choose_keyword(date(2026, 12, 28), calendar, [], 30)
+    assert keyword == "AI ツール 比較 2026" and source == "theme"
+
+
+def test_a_typed_past_year_is_kept_with_a_notice(llm, genpost, tmp_path):
+    run = genpost(
+        "--instinct", "learning", "--keywords", "AI ツール 比較 2025", "--date", "2026-11-25T09:00:00+09:00",
+        "--out", str(tmp_path),
+    )  # fmt: skip
+    assert run.code == 0, run.stderr
+    notices = [line for line in run.stderr.splitlines() if "2025" in line]
+    assert len(notices) == 1 and "before the post's year 2026" in notices[0] and "kept as written" in notices[0]
+    assert parse_post(Path(run.last_line)).front["seo_keywords"] == ["AI ツール 比較 2025"]
+    check = genpost("check", run.last_line)
+    assert "[numbers.stale-year]" in check.stdout and "warning" in check.stdout
 
 
 # --- genpost --auto -----------------------------------------------------------------------

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import math
 import unicodedata
+from datetime import UTC, date, datetime
 
 from pipeline.quality.context import Check
-from pipeline.text import char_count, squash
+from pipeline.text import char_count, squash, years_in
 from pipeline.types import Finding
 
 
@@ -72,4 +73,33 @@ def keyword_uses(c: Check) -> list[Finding]:
     return [c.finding("numbers.keyword", "warning", message)]
 
 
-RULES = (reading_time, title, description, body_length, keyword_uses)
+def post_year(c: Check) -> int | None:
+    """The year of the post's `date` in the site's timezone."""
+    value = (c.doc.front or {}).get("date")
+    if isinstance(value, datetime):
+        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return moment.astimezone(c.settings.site.zone).year
+    if isinstance(value, date):
+        return value.year
+    return None
+
+
+def stale_years(c: Check) -> list[Finding]:
+    """A title or keyword that names a year before the post's reads as an old post."""
+    year = post_year(c)
+    front = c.doc.front or {}
+    if year is None:
+        return []
+    named = [("title", front.get("title"))]
+    keywords = front.get("seo_keywords")
+    named += [("seo_keywords", k) for k in keywords] if isinstance(keywords, list) else []
+    out = []
+    for field, text in named:
+        past = [y for y in years_in(text) if y < year] if isinstance(text, str) else []
+        if past:
+            message = f"{field} 「{text}」 names {past[0]}, before the post's year {year}"
+            out.append(c.finding("numbers.stale-year", "warning", message, line=1))
+    return out
+
+
+RULES = (reading_time, title, description, body_length, keyword_uses, stale_years)

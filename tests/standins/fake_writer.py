@@ -87,10 +87,12 @@ class FakeWriter:
     def _string(self, name: str, keyword: str, prompt: str) -> str:
         compact = "".join(keyword.split())
         n = next(self._counter)
+        year = _line_value(prompt, "公開日") or "2026年"
+        year = year[: year.index("年") + 1] if "年" in year else "2026年"
         if name == "title" and "似すぎています" in prompt:
-            return f"2026年版{compact}を深掘りする3つの視点"
+            return f"{year}版{compact}を深掘りする3つの視点"
         if name == "title":
-            return f"2026年版{compact}の実践ガイド5選"
+            return f"{year}版{compact}の実践ガイド5選"
         if name == "steps.title":
             return "顧客理解を深める準備"
         if name == "description":
