@@ -11,16 +11,11 @@ import io
 import json
 import os
 import resource
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from pipeline.cli import main as genpost  # noqa: E402
-from tests.standins.openai_api import Latency, OpenAIStandIn  # noqa: E402
+from pipeline.cli import main as genpost
+from standins.openai_api import Latency, OpenAIStandIn
 
 
 def run_batch(posts: int, latency: Latency) -> dict:

@@ -14,15 +14,11 @@ import io
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from pipeline.cli import main as genpost  # noqa: E402
+from pipeline.cli import main as genpost
 
 KEYWORDS = [
     ("learning", "AI マーケティング 最新トレンド", "howTo"),

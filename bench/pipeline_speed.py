@@ -16,18 +16,14 @@ import io
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from openai import AsyncOpenAI
 
-from openai import AsyncOpenAI  # noqa: E402
-
-from pipeline.cli import main as genpost  # noqa: E402
-from tests.standins.openai_api import Latency, OpenAIStandIn  # noqa: E402
+from pipeline.cli import main as genpost
+from standins.openai_api import Latency, OpenAIStandIn
 
 # The origin's two prompts, reduced to what drives timing: how much text is asked for.
 ORIGIN_TITLE = "ブログ記事のタイトルを1つ、約40字で書いてください。"

@@ -1,3 +1,3 @@
 """genpost: Japanese psychology-marketing blog posts for a Jekyll site."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -11,9 +11,9 @@ from pipeline import frontmatter
 from pipeline.config import Settings
 from pipeline.frontmatter import Flow, Quoted, Timestamp
 from pipeline.instincts import Instinct
-from pipeline.outline import STEP_LABELS, Outline
-from pipeline.text import char_count, neutralise_liquid, slugify
-from pipeline.types import Brief, Image, Plan, Post, RelatedPost, Sections
+from pipeline.outline import RELATED_H2, STEP_LABELS, Outline
+from pipeline.text import char_count, heading_text, neutralise_liquid, slugify
+from pipeline.types import Brief, Image, PartText, Plan, Post, RelatedPost, Sections, StepText, SummaryText
 
 _LIQUID_IN_JSON = re.compile(r"\{(?=[{%])")
 
@@ -23,16 +23,32 @@ def reading_minutes(chars: int, per_minute: int) -> int:
     return max(1, math.ceil(chars / per_minute))
 
 
+def texts_of(value: PartText) -> list[str]:
+    """The pieces of text a reader reads in one part, in order."""
+    if isinstance(value, StepText):
+        return [value.summary, *value.actions, *value.metrics, *value.cautions]
+    if isinstance(value, SummaryText):
+        return [value.intro, *(p.label + p.text for p in value.points), value.closing]
+    return [value]
+
+
 def prose_of(sections: Sections) -> list[str]:
     """Every piece of text a reader reads, in order."""
-    texts = [sections.lead, sections.background, sections.trend_intro, *sections.trend_parts]
-    texts.append(sections.steps_intro)
-    for step in sections.steps:
-        texts += [step.summary, *step.actions, *step.metrics, *step.cautions]
-    texts.append(sections.cases)
-    summary = sections.summary
-    texts += [summary.intro, *(p.label + p.text for p in summary.points), summary.closing]
-    return texts
+    return [text for value in sections.values() for text in texts_of(value)]
+
+
+def part_lines(value: PartText) -> list[str]:
+    """A part's Markdown under its heading: prose, a step's labelled bullets, or the summary's points."""
+    if isinstance(value, StepText):
+        lines = [value.summary]
+        for label, items in zip(STEP_LABELS, (value.actions, value.metrics, value.cautions), strict=True):
+            lines.append(f"- **{label}:**")
+            lines += [f"    - {item}" for item in items]
+        return [*lines, ""]
+    if isinstance(value, SummaryText):
+        points = [f"- **{p.label}:** {p.text}" for p in value.points]
+        return [value.intro, "", *points, "", value.closing, ""]
+    return [value, ""]
 
 
 def json_ld(data: dict) -> str:
@@ -46,15 +62,10 @@ def _image_line(image: Image | None) -> list[str]:
     """The image, and under it the photographer's credit as Unsplash asks."""
     if image is None:
         return []
-    lines = [f"![{_md_text(image.alt)}]({image.url})"]
+    lines = [f"![{heading_text(image.alt)}]({image.url})"]
     if image.credit:
         lines.append(f'<small class="photo-credit">{neutralise_liquid(image.credit)}</small>')
     return lines
-
-
-def _md_text(text: str) -> str:
-    """Text placed inside Markdown link brackets."""
-    return neutralise_liquid(html.escape(text, quote=False)).replace("[", "［").replace("]", "］")
 
 
 class Assembler:
@@ -82,24 +93,14 @@ class Assembler:
         }
 
     def body(self, outline: Outline, sections: Sections, images: dict[str, Image]) -> list[str]:
-        h = _md_text
-        lines = [sections.lead, ""]
-        lines += [f"## {h(outline.background)}", *_image_line(images.get("background")), "", sections.background, ""]
-        lines += [f"## {h(outline.trend)}", *_image_line(images.get("trend")), "", sections.trend_intro, ""]
-        for title, text in zip(outline.trend_parts, sections.trend_parts, strict=True):
-            lines += [f"### {h(title)}", text, ""]
-        lines += [f"## {h(outline.steps)}", sections.steps_intro, ""]
-        for number, (title, step) in enumerate(zip(outline.step_titles, sections.steps, strict=True), 1):
-            lines += [f"### ステップ{number}: {_md_text(title)}", step.summary]
-            for label, items in zip(STEP_LABELS, (step.actions, step.metrics, step.cautions), strict=True):
-                lines.append(f"- **{label}:**")
-                lines += [f"    - {item}" for item in items]
-            lines.append("")
-        lines += [f"## {h(outline.cases)}", *_image_line(images.get("cases")), "", sections.cases, ""]
-        summary = sections.summary
-        lines += [f"## {h(outline.summary)}", summary.intro, ""]
-        lines += [f"- **{p.label}:** {p.text}" for p in summary.points]
-        lines += ["", summary.closing, ""]
+        """Each part under its heading, in the outline's order; an image line right after the H2s that carry one."""
+        lines: list[str] = []
+        for part in outline:
+            if part.heading:
+                lines.append(f"{'#' * part.level} {heading_text(part.heading)}")
+            if part.image:
+                lines += [*_image_line(images.get(part.image)), ""]
+            lines += part_lines(sections[part.key])
         return lines
 
     def hero_credit(self, hero: Image) -> list[str]:
@@ -117,7 +118,7 @@ class Assembler:
         ]
         heading = _html_text(self.settings.related.heading)
         return [
-            "## 関連記事",
+            f"## {RELATED_H2}",
             "",
             '<div class="related-posts">',
             f"  <h3>{heading}</h3>",

@@ -10,7 +10,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from pipeline.errors import GenpostError
-from pipeline.run import Desk, Result, generate
+from pipeline.job import Desk, PostJob, Result
 from pipeline.schedule import day_brief, load_calendar, local_day
 from pipeline.store import Checkpoint, run_key
 
@@ -31,6 +31,8 @@ async def auto_post(moment: datetime, desk: Desk, site: Path | None, force: bool
     the first one's post and writes nothing (or, if the first failed, resumes its work).
     """
     settings, out_dir, memory = desk.settings, desk.out_dir, desk.memory
+    if memory is None:
+        raise GenpostError("--auto needs the topic memory")
     day = local_day(moment, settings)
     lock = FileLock(str(out_dir / ".genpost" / "auto.lock"))
     try:
@@ -44,12 +46,10 @@ async def auto_post(moment: datetime, desk: Desk, site: Path | None, force: bool
         if existing and not force:
             return AutoOutcome(day, existing=out_dir / existing)
         brief = day_brief(moment, load_calendar(), memory.written(), settings, site)
-        instinct = desk.instincts.get(brief.instinct)
-        if instinct is None:
+        if brief.instinct not in desk.instincts:
             raise GenpostError(f"calendar.yml names unknown instinct {brief.instinct!r}")
         key = run_key(kind="auto", day=day.isoformat(), force=force, site=str(site) if site else None)
-        checkpoint = Checkpoint(out_dir, key)
-        result = await generate(brief, instinct, settings, desk.gateway, out_dir, checkpoint, memory, "auto")
+        result = await PostJob(brief, desk, Checkpoint(out_dir, key), source="auto").run()
         return AutoOutcome(day, result=result)
     finally:
         lock.release()

@@ -16,9 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 from pipeline.config import Settings
 from pipeline.errors import GenpostError
 from pipeline.instincts import Instinct
+from pipeline.job import Desk, PostJob, Result
 from pipeline.llm.pricing import call_cost
 from pipeline.memory import Written
-from pipeline.run import Desk, Result, generate
 from pipeline.schedule import Calendar, day_brief, morning_of, warn_past_years
 from pipeline.store import Checkpoint, run_key
 from pipeline.types import Brief
@@ -178,18 +178,10 @@ async def _run(briefs: list[Brief], desk: Desk, progress: Callable[[BatchOutcome
                 outcome.skipped.append(brief)
                 return
             in_flight += 1
-            key = run_key(kind="batch", brief=brief.model_dump(mode="json"))
+            checkpoint = Checkpoint(desk.out_dir, run_key(kind="batch", brief=brief.model_dump(mode="json")))
             try:
-                result = await generate(
-                    brief,
-                    desk.instincts[brief.instinct],
-                    settings,
-                    desk.gateway.session(),
-                    desk.out_dir,
-                    Checkpoint(desk.out_dir, key),
-                    desk.memory,
-                    source="batch",
-                )
+                job = PostJob(brief, desk, checkpoint, source="batch", gateway=desk.gateway.session())
+                result = await job.run()
             except GenpostError as exc:
                 outcome.failed.append((brief, str(exc)))
                 log.warning("batch: %s failed: %s", brief.primary_keyword, exc)

@@ -2,9 +2,9 @@
 
 Submitting plans every post at once (the plan decides every later prompt), then uploads all
 drafting calls as one JSONL batch (half price, answered within 24 hours). Collecting reads the
-answers and finishes each post exactly as a direct run would: images, the quality gate
-(its few redrafts are made directly), the draft and its run record. An answer that failed or
-does not fit its schema is asked again directly.
+answers and finishes each post as a direct run would (the same PostJob): images, the quality
+gate (its few redrafts are made directly), the draft and its run record. An answer that
+failed or does not fit its schema is asked again directly.
 """
 
 from __future__ import annotations
@@ -16,17 +16,14 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from pipeline import __version__
-from pipeline.config import Settings
-from pipeline.drafter import Drafter, combine, finish
+from pipeline.drafter import Drafter, Piece, combine, finish
 from pipeline.errors import UsageError
-from pipeline.instincts import Instinct
+from pipeline.job import Desk, PostJob, Result
 from pipeline.llm import Gateway
-from pipeline.llm.gateway import parse_answer
-from pipeline.outline import outline_for
-from pipeline.planner import make_plan
-from pipeline.run import Desk, Result, generate
+from pipeline.llm.answers import parse_answer
+from pipeline.llm.batch_client import BatchClient
 from pipeline.store import Checkpoint, replace_write, run_key
-from pipeline.types import Brief, CallRecord, Plan, Sections
+from pipeline.types import Brief, CallRecord, PartText, Plan, Sections
 
 
 class PlannedPost(BaseModel):
@@ -48,36 +45,26 @@ def _manifest_path(out_dir: Path, batch_id: str) -> Path:
     return out_dir / ".genpost" / "batches" / f"{safe}.json"
 
 
+def _custom_id(post: int, piece: Piece) -> str:
+    return f"{post}/{piece.key}"
+
+
 async def submit(briefs: list[Brief], desk: Desk) -> tuple[str, int]:
     """Plan every post, submit all drafting calls as one batch; returns (batch id, requests)."""
-    existing = [w.title for w in desk.memory.written()]
-    sessions = [desk.gateway.session() for _ in briefs]
-    plans = await asyncio.gather(
-        *(
-            make_plan(b, desk.instincts[b.instinct], desk.settings, s, existing)
-            for b, s in zip(briefs, sessions, strict=True)
-        )
-    )
-    lines = []
-    for n, (brief, plan, session) in enumerate(zip(briefs, plans, sessions, strict=True)):
-        for piece in _drafter(brief, plan, desk.instincts, desk.settings, session).pieces():
-            lines.append(session.batch_line(f"{n}/{piece.part}", "draft", piece.prompt, piece.max_tokens, piece.model))
-    batch_id = await desk.gateway.submit_batch(lines, {"genpost": __version__, "posts": str(len(briefs))})
-    manifest = Manifest(
-        batch_id=batch_id,
-        genpost_version=__version__,
-        posts=[
-            PlannedPost(brief=b, plan=p, plan_calls=s.calls) for b, p, s in zip(briefs, plans, sessions, strict=True)
-        ],
-    )
+    client = BatchClient(desk.gateway)
+    disabled = Checkpoint(desk.out_dir, "", enabled=False)
+    jobs = [PostJob(b, desk, disabled, source="batch", gateway=desk.gateway.session()) for b in briefs]
+    await asyncio.gather(*(job.make_plan() for job in jobs))
+    lines = [
+        client.line(_custom_id(n, piece), "draft", piece.prompt, piece.max_tokens, piece.answer)
+        for n, job in enumerate(jobs)
+        for piece in job.drafter(checkpointed=False).pieces()
+    ]
+    batch_id = await client.submit(lines, {"genpost": __version__, "posts": str(len(briefs))})
+    posts = [PlannedPost(brief=job.brief, plan=job.plan, plan_calls=job.gateway.calls) for job in jobs]
+    manifest = Manifest(batch_id=batch_id, genpost_version=__version__, posts=posts)
     replace_write(_manifest_path(desk.out_dir, batch_id), manifest.model_dump_json(indent=2))
     return batch_id, len(lines)
-
-
-def _drafter(brief: Brief, plan: Plan, instincts: dict[str, Instinct], settings: Settings, gateway: Gateway) -> Drafter:
-    instinct = instincts[brief.instinct]
-    outline = outline_for(instinct.name, plan, brief.structure)
-    return Drafter(brief, plan, outline, instinct, settings, gateway)
 
 
 @dataclass
@@ -92,46 +79,35 @@ async def collect(batch_id: str, desk: Desk) -> Collected:
     if not path.is_file():
         raise UsageError(f"no batch {batch_id!r} was submitted from {desk.out_dir}")
     manifest = Manifest.model_validate_json(path.read_text(encoding="utf-8"))
-    status, answers = await desk.gateway.batch_results(batch_id)
+    client = BatchClient(desk.gateway)
+    status, answers = await client.results(batch_id)
     if answers is None:
         return Collected(status)
     collected = Collected(status)
     for n, post in enumerate(manifest.posts):
-        session = desk.gateway.session()
-        session.calls.extend(post.plan_calls)
         checkpoint = Checkpoint(desk.out_dir, run_key(kind="batch-api", batch=batch_id, post=n))
-        checkpoint.save("brief", Brief, post.brief)
-        checkpoint.save("plan", Plan, post.plan)
+        session = desk.gateway.session()
+        job = PostJob(
+            post.brief, desk, checkpoint, source="batch", gateway=session, plan=post.plan, earlier_calls=post.plan_calls
+        )
 
         async def from_answers(drafter: Drafter, n: int = n, session: Gateway = session) -> Sections:
             pieces = drafter.pieces()
-            values = await asyncio.gather(*(_answer(drafter, p, answers.get(f"{n}/{p.part}"), session) for p in pieces))
-            return combine(pieces, values)
+            found = [_answer(drafter, p, client, session, answers.get(_custom_id(n, p))) for p in pieces]
+            return combine(drafter.outline, pieces, await asyncio.gather(*found))
 
-        instinct = desk.instincts[post.brief.instinct]
-        result = await generate(
-            post.brief,
-            instinct,
-            desk.settings,
-            session,
-            desk.out_dir,
-            checkpoint,
-            desk.memory,
-            "batch",
-            draft=from_answers,
-        )
-        collected.written.append(result)
+        collected.written.append(await job.run(drafting=from_answers))
     path.unlink()
     return collected
 
 
-async def _answer(drafter: Drafter, piece, item: dict | None, session: Gateway):
+async def _answer(drafter: Drafter, piece: Piece, client: BatchClient, session: Gateway, item: dict | None) -> PartText:
     """A piece's batch answer, cleaned; asked again directly when it failed or does not fit."""
-    text = session.take_batch_answer("draft", piece.part, piece.prompt, item)
+    text = client.take_answer(session, "draft", piece.key, piece.prompt, item)
     if text is not None:
-        if piece.model is None:
+        if piece.answer is None:
             return finish(piece, text)
-        value = parse_answer(text, piece.model)
+        value = parse_answer(text, piece.answer)
         if value is not None:
             return finish(piece, value)
     return await drafter.write(piece)

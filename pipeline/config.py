@@ -1,4 +1,8 @@
-"""Settings from `genpost.yml` and the environment, validated."""
+"""Settings from `genpost.yml` and the environment, validated.
+
+Every setting is documented once, in its `Field(description=…)`; the README's
+configuration table is generated from these models (`python -m pipeline.settings_doc`).
+"""
 
 from __future__ import annotations
 
@@ -30,17 +34,23 @@ class _Strict(BaseModel):
 
 
 class SiteSettings(_Strict):
-    name: str = "LeadFive"
-    url: str = "https://leadfive.co.jp"
-    baseurl: str = ""
-    author: str = "LeadFive AI"
-    logo: str = "https://leadfive.co.jp/assets/images/logo.png"
-    language: str = "ja"
-    timezone: str = "Asia/Tokyo"
-    layout: str = "blog-post"
-    featured: bool = True
-    categories: list[str] = Field(default_factory=lambda: ["AIマーケティング"], min_length=1)
-    default_structure: Structure = "howTo"
+    """The site the posts are for."""
+
+    name: str = Field("LeadFive", description="the publisher's name in JSON-LD")
+    url: str = Field("https://leadfive.co.jp", description="the site's root address")
+    baseurl: str = Field("", description="Jekyll's baseurl")
+    author: str = Field("LeadFive AI", description="front-matter `author` and the JSON-LD author")
+    logo: str = Field("https://leadfive.co.jp/assets/images/logo.png", description="the publisher logo in JSON-LD")
+    language: str = Field("ja", description="JSON-LD `inLanguage`")
+    timezone: str = Field("Asia/Tokyo", description="the zone of the post's day: file date, calendar weekday, years")
+    layout: str = Field("blog-post", description="front-matter `layout`")
+    featured: bool = Field(True, description="front-matter `featured`")
+    categories: list[str] = Field(
+        default_factory=lambda: ["AIマーケティング"],
+        min_length=1,
+        description="the planner's choices when `--theme` is left out",
+    )
+    default_structure: Structure = Field("howTo", description="used when `--structure` is left out")
 
     @field_validator("timezone")
     @classmethod
@@ -57,82 +67,97 @@ class SiteSettings(_Strict):
 
 
 class RelatedSettings(_Strict):
-    heading: str = "こちらの記事もおすすめです"
-    count: int = Field(3, ge=0, le=10)
-    min_score: float = Field(0.08, ge=0)
+    """The related-posts block."""
+
+    heading: str = Field("こちらの記事もおすすめです", description="the block's heading")
+    count: int = Field(3, ge=0, le=10, description="posts linked")
+    min_score: float = Field(0.08, ge=0, description="topic overlap below this is not related")
 
 
 class CtaSettings(_Strict):
-    heading: str = "無料相談受付中"
-    text: str = "まずは無料相談で、具体的な活用方法をご提案します。"
-    button: str = "無料相談はこちら"
-    link: str = "/contact/"
+    """The call-to-action block."""
+
+    heading: str = Field("無料相談受付中", description="the block's heading")
+    text: str = Field("まずは無料相談で、具体的な活用方法をご提案します。", description="its text (may hold HTML)")
+    button: str = Field("無料相談はこちら", description="the button's label")
+    link: str = Field("/contact/", description="the button's link")
 
 
 class SectionLengths(_Strict):
-    lead: int = 200
-    background: int = 400
-    trend_intro: int = 120
-    trend_part: int = 260
-    steps_intro: int = 80
-    step: int = 260
-    cases: int = 400
-    summary: int = 260
+    """Target characters for each part of a post (one model call each, or split into pieces)."""
+
+    lead: int = Field(200, description="the lead")
+    background: int = Field(400, description="the instinct's psychology")
+    trend_intro: int = Field(120, description="the trend section's opening")
+    trend_part: int = Field(260, description="each of its five H3s")
+    steps_intro: int = Field(80, description="実践ステップ's opening")
+    step: int = Field(260, description="each step (summary and bullets)")
+    cases: int = Field(400, description="成功事例と期待できる効果")
+    summary: int = Field(260, description="まとめと次のアクション")
 
 
 class LengthSettings(_Strict):
-    title_max: int = 60
-    description_max: int = 120
-    reading_chars_per_minute: int = Field(500, gt=0)
-    body: tuple[int, int] = (2500, 3500)
-    split_above: int = Field(300, ge=50)
-    sections: SectionLengths = Field(default_factory=SectionLengths)
+    """Lengths, counted in characters, never words."""
+
+    title_max: int = Field(60, description="the title's limit")
+    description_max: int = Field(120, description="the description's limit")
+    reading_chars_per_minute: int = Field(500, gt=0, description="used for `reading_time`")
+    body: tuple[int, int] = Field((2500, 3500), description="the body's target range (a warning outside it)")
+    split_above: int = Field(300, ge=50, description="prose longer than this is drafted as concurrent pieces")
+    sections: SectionLengths = Field(default_factory=SectionLengths, description="targets per part")
 
 
 class Price(_Strict):
     """USD per million tokens."""
 
-    input: float = 0.0
-    cached_input: float | None = None
-    output: float = 0.0
+    input: float = Field(0.0, description="prompt tokens")
+    cached_input: float | None = Field(None, description="cached prompt tokens (default: the input price)")
+    output: float = Field(0.0, description="completion tokens")
 
 
 class LocalSettings(_Strict):
     """The embedded model (llama.cpp in-process)."""
 
-    model_path: str | None = None  # GENPOST_LOCAL_MODEL overrides; None: the packaged default
-    sha256: str | None = None  # checked before loading a model of your own, if given
-    n_ctx: int = Field(4096, ge=512)
-    threads: int = Field(0, ge=0)  # 0: every core
-    temperature: float = 0.5
-    repeat_penalty: float = Field(1.3, ge=1.0)  # tuned for Japanese on a 0.5B model
-    repeat_last_n: int = Field(256, ge=0)  # tokens the repeat penalty looks back over
-    frequency_penalty: float = 0.5
-    top_p: float = 0.9
-    max_tokens: int = Field(1000, ge=16)  # cap per call, whatever the section asks
-    seed: int = 7
+    model_path: str | None = Field(None, description="a GGUF of your own (GENPOST_LOCAL_MODEL overrides)")
+    sha256: str | None = Field(None, description="its checksum, verified before loading")
+    n_ctx: int = Field(4096, ge=512, description="context window in tokens")
+    threads: int = Field(0, ge=0, description="CPU threads (0: every core)")
+    temperature: float = Field(0.5, description="sampling temperature")
+    repeat_penalty: float = Field(1.3, ge=1.0, description="penalty on repeated tokens (tuned for Japanese)")
+    repeat_last_n: int = Field(256, ge=0, description="tokens the repeat penalty looks back over")
+    frequency_penalty: float = Field(0.5, description="penalty by how often a token was used")
+    top_p: float = Field(0.9, description="nucleus sampling")
+    max_tokens: int = Field(1000, ge=16, description="cap per call, whatever a part asks for")
+    seed: int = Field(7, description="sampling seed")
 
 
 class RetrySettings(_Strict):
     """How long a failing provider is retried before the run gives up."""
 
-    attempts: int = Field(4, ge=1, le=20)  # tries per call, the first included
-    budget_s: float = Field(180.0, gt=0)  # no retry starts once this much time has passed
-    backoff_initial_s: float = Field(1.0, ge=0)
-    backoff_max_s: float = Field(30.0, ge=0)
+    attempts: int = Field(4, ge=1, le=20, description="tries per call, the first included")
+    budget_s: float = Field(180.0, gt=0, description="no retry starts once this much time has passed")
+    backoff_initial_s: float = Field(1.0, ge=0, description="first backoff (exponential, with jitter)")
+    backoff_max_s: float = Field(30.0, ge=0, description="longest backoff (a longer Retry-After wins)")
 
 
 class LLMSettings(_Strict):
-    provider: Literal["auto", "openai", "local"] = "auto"
-    models: dict[str, str] = Field(default_factory=lambda: {"plan": "gpt-4o-mini", "draft": "gpt-4o-mini"})
-    temperature: float = 0.7
-    stream: bool = True
-    concurrency: int = Field(20, ge=1, le=64)
-    timeout: float = Field(120.0, gt=0)
-    prices: dict[str, Price] = Field(default_factory=dict)
-    batch_discount: float = Field(0.5, gt=0, le=1)  # the Batch API's price, as a share of the normal one
-    local: LocalSettings = Field(default_factory=LocalSettings)
-    retry: RetrySettings = Field(default_factory=RetrySettings)
+    """The models."""
+
+    provider: Literal["auto", "openai", "local"] = Field(
+        "auto", description="auto: openai when OPENAI_API_KEY or OPENAI_BASE_URL is set, else local"
+    )
+    models: dict[str, str] = Field(
+        default_factory=lambda: {"plan": "gpt-4o-mini", "draft": "gpt-4o-mini"},
+        description="a model per stage (`--model` overrides all)",
+    )
+    temperature: float = Field(0.7, description="sampling temperature")
+    stream: bool = Field(True, description="stream answers (also records time to first token)")
+    concurrency: int = Field(20, ge=1, le=64, description="model calls in flight at once")
+    timeout: float = Field(120.0, gt=0, description="seconds per call (GENPOST_LLM_TIMEOUT overrides)")
+    prices: dict[str, Price] = Field(default_factory=dict, description="USD per million tokens, by model")
+    batch_discount: float = Field(0.5, gt=0, le=1, description="the Batch API's price as a share of the normal one")
+    local: LocalSettings = Field(default_factory=LocalSettings, description="the embedded model")
+    retry: RetrySettings = Field(default_factory=RetrySettings, description="retries")
 
     def model_for(self, stage: str) -> str:
         return self.models.get(stage) or self.models.get("draft") or "gpt-4o-mini"
@@ -141,48 +166,52 @@ class LLMSettings(_Strict):
 class ImageSettings(_Strict):
     """Unsplash search, as its API guidelines ask."""
 
-    app_name: str = "genpost"  # utm_source in photo credits
-    per_page: int = Field(30, ge=1, le=30)
-    min_likes: int = Field(10, ge=0)  # photos with fewer likes are used only when nothing else fits
-    avoid_days: int = Field(30, ge=0)  # skip photos used on the site (or in out/) this recently
-    cache_hours: float = Field(24, ge=0)  # search results are cached on disk this long
-    timeout: float = Field(10, gt=0)
-    attempts: int = Field(3, ge=1)
-    budget_s: float = Field(20, gt=0)
-    backoff_initial_s: float = Field(1.0, ge=0)
+    app_name: str = Field("genpost", description="your Unsplash app's name: `utm_source` in photo credits")
+    per_page: int = Field(30, ge=1, le=30, description="results a search asks for")
+    min_likes: int = Field(10, ge=0, description="photos with fewer likes are used only when nothing else fits")
+    avoid_days: int = Field(30, ge=0, description="skip photos used on the site or in out/ this recently")
+    cache_hours: float = Field(24, ge=0, description="search results are cached on disk this long")
+    timeout: float = Field(10, gt=0, description="seconds per request")
+    attempts: int = Field(3, ge=1, description="tries per request, then the catalogue")
+    budget_s: float = Field(20, gt=0, description="no retry starts once this much time has passed")
+    backoff_initial_s: float = Field(1.0, ge=0, description="first backoff between tries")
 
 
 class QualitySettings(_Strict):
     """The quality gate's thresholds (`genpost check`)."""
 
-    keyword_uses: tuple[int, int] = (3, 5)  # times the primary keyword appears in the body
-    sentence_max: int = Field(100, ge=10)  # characters
-    max_ten: int = Field(3, ge=0)  # 読点 a sentence
-    reading_tolerance: int = Field(1, ge=0)  # minutes reading_time may be off
-    description_min: int = Field(50, ge=0)
-    duplicate_threshold: float = Field(0.5, gt=0, le=1)  # 3-gram Jaccard similarity to a site post
-    max_rewrites: int = Field(2, ge=0)  # gate rounds that redraft failing sections
+    keyword_uses: tuple[int, int] = Field((3, 5), description="times the primary keyword appears in the body")
+    sentence_max: int = Field(100, ge=10, description="characters a sentence")
+    max_ten: int = Field(3, ge=0, description="読点 a sentence")
+    reading_tolerance: int = Field(1, ge=0, description="minutes `reading_time` may be off")
+    description_min: int = Field(50, ge=0, description="a shorter description is a warning")
+    duplicate_threshold: float = Field(
+        0.5, gt=0, le=1, description="3-gram Jaccard similarity to a site post that counts as a duplicate"
+    )
+    max_rewrites: int = Field(2, ge=0, description="gate rounds that redraft failing parts")
 
 
 class MemorySettings(_Strict):
     """Topic memory: what genpost will not repeat."""
 
-    keyword_gap_days: int = Field(30, ge=0)  # a primary keyword is not reused within this many days
-    title_similarity: float = Field(0.6, gt=0, le=1)  # re-plan a title this similar (bigram Dice) to another
+    keyword_gap_days: int = Field(30, ge=0, description="a primary keyword's topic is not reused within these days")
+    title_similarity: float = Field(
+        0.6, gt=0, le=1, description="re-plan a title this similar to another (Jaccard of character bigrams)"
+    )
 
 
 class BudgetSettings(_Strict):
     """Limits for one `genpost batch` run; a post that would pass them is not started."""
 
-    max_tokens: int | None = Field(None, ge=1)
-    max_cost_usd: float | None = Field(None, gt=0)
-    tokens_per_post_estimate: int = Field(30_000, ge=1)  # until a post of this run has finished
+    max_tokens: int | None = Field(None, ge=1, description="tokens for the whole run")
+    max_cost_usd: float | None = Field(None, gt=0, description="USD for the whole run")
+    tokens_per_post_estimate: int = Field(30_000, ge=1, description="used until a post of the run has finished")
 
 
 class AutoSettings(_Strict):
     """`genpost --auto`."""
 
-    lock_timeout_s: float = Field(3600, ge=0)  # how long an overlapping run waits for the one before it
+    lock_timeout_s: float = Field(3600, ge=0, description="how long an overlapping run waits for the one before it")
 
 
 class Settings(_Strict):

@@ -30,9 +30,6 @@ log = logging.getLogger("genpost")
 DEFAULT_API_URL = "https://api.unsplash.com"
 # Unsplash's imgix parameters for a 1200×630 card, each set exactly once.
 RESIZE = {"w": "1200", "h": "630", "fit": "crop", "crop": "smart", "auto": "format", "q": "80"}
-# The H2 sections that carry an image, in order; the hero comes first.
-IMAGE_SLOTS = ("background", "trend", "cases")
-SLOTS = ("hero", *IMAGE_SLOTS)
 _PHOTO_PATH = re.compile(r"images\.unsplash\.com/(photo-[\w-]+)")
 
 
@@ -51,9 +48,14 @@ def photo_key(url: str) -> str | None:
     return match.group(1) if match else None
 
 
+def slots_of(outline: Outline) -> list[str]:
+    """The hero, then the image slot of every heading that carries one, in reading order."""
+    return ["hero", *(part.image for part in outline if part.image)]
+
+
 def alt_for(slot: str, outline: Outline, title: str) -> str:
     """Alt text: the H2's title, as in the reference post; the hero's is the post title."""
-    heading = {"background": outline.background, "trend": outline.trend, "cases": outline.cases}.get(slot)
+    heading = next((part.heading for part in outline if part.image == slot), None)
     return f"{heading}に関連するイメージ" if heading else title
 
 
@@ -252,7 +254,7 @@ async def choose_images(
     queries = plan.image_queries.model_dump()
     results: dict[str, list[dict]] = {}
     if client is not None:
-        unique = list(dict.fromkeys(queries[slot] for slot in SLOTS))
+        unique = list(dict.fromkeys(queries[slot] for slot in slots_of(outline)))
         answers = await asyncio.gather(*(client.search(q) for q in unique), return_exceptions=True)
         for query, answer in zip(unique, answers, strict=True):
             if isinstance(answer, BaseException):
@@ -263,7 +265,7 @@ async def choose_images(
             results[query] = answer
     images: list[Image] = []
     taken: set[str] = set()
-    for slot in SLOTS:
+    for slot in slots_of(outline):
         query, alt = queries[slot], alt_for(slot, outline, plan.title)
         found = _pick(results.get(query, []), taken, avoid, settings.min_likes)
         if found is not None:

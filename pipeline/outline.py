@@ -1,10 +1,19 @@
-"""The fixed skeleton of a post: every heading the assembler owns."""
+"""The post's typed parts: key, heading, kind and group, in reading order; every heading spelled once.
+
+Every stage names a part of a post through this list: the drafter asks for each part, the
+assembler places it under its heading, the gate maps a finding back to it, regenerate and
+the Batch API address it by its key.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 
 from pipeline.config import STRUCTURES
+from pipeline.text import heading_text
 from pipeline.types import Plan
 
 TREND_PARTS: dict[str, tuple[str, ...]] = {
@@ -39,46 +48,135 @@ TREND_PARTS: dict[str, tuple[str, ...]] = {
 }
 assert set(TREND_PARTS) == set(STRUCTURES)
 
+STEPS_H2 = "実践ステップ"
+CASES_H2 = "成功事例と期待できる効果"
+SUMMARY_H2 = "まとめと次のアクション"
+RELATED_H2 = "関連記事"
 STEP_LABELS = ("実行内容", "指標", "注意点")
 STEP_COUNT = 3
 SUMMARY_POINTS = 3
+_STEP_HEADING = re.compile(r"^ステップ(\d+)[:：]")
+
+
+def background_heading(instinct_name: str) -> str:
+    return f"{instinct_name}の心理学的背景"
+
+
+def trend_heading(theme: str) -> str:
+    return f"{theme}の最新トレンド分析"
+
+
+def step_heading(number: int, title: str) -> str:
+    return f"ステップ{number}: {title}"
+
+
+def step_number(heading: str) -> int | None:
+    """The N of a `ステップN: …` heading, or None."""
+    match = _STEP_HEADING.match(heading)
+    return int(match.group(1)) if match else None
+
+
+def section_headings(instinct_name: str, theme: str) -> list[str]:
+    """The five H2s of every post, in order."""
+    return [background_heading(instinct_name), trend_heading(theme), STEPS_H2, CASES_H2, SUMMARY_H2]
+
+
+class Kind(StrEnum):
+    """What the model writes for a part: prose, or a JSON answer of a fixed shape."""
+
+    PROSE = "prose"
+    STEP = "step"  # summary + 実行内容 / 指標 / 注意点
+    SUMMARY = "summary"  # intro, three points, closing
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part of the post that the model writes."""
+
+    key: str  # stable name: record, checkpoint, Batch API id ("lead", "trend3", "step2")
+    kind: Kind
+    group: str  # the H2 section it belongs to ("lead" before the first H2)
+    position: int  # 0 for a section's opening part, 1… for the parts under its H3s
+    heading: str | None  # the heading it sits under (None: the lead)
+    level: int  # that heading's level: 2 or 3 (0: the lead)
+    template: str  # the prompt in prompts/
+    length: str  # its target in lengths.sections
+    keyword: bool  # whether the primary keyword belongs here
+    image: str | None = None  # the image slot placed right after its heading
+
+    @property
+    def markdown_heading(self) -> str:
+        """The heading as the prompts show it ("## …", "### …", or （導入文） for the lead)."""
+        return f"{'#' * self.level} {self.heading}" if self.heading else "（導入文）"
 
 
 @dataclass(frozen=True)
 class Outline:
-    """The H2 and H3 titles of one post."""
+    """Every part of one post, in reading order."""
 
-    background: str
-    trend: str
-    trend_parts: tuple[str, ...]
-    steps: str
-    step_titles: tuple[str, ...]
-    cases: str
-    summary: str
+    parts: tuple[Part, ...]
+
+    def __iter__(self) -> Iterator[Part]:
+        return iter(self.parts)
+
+    def __getitem__(self, key: str) -> Part:
+        for part in self.parts:
+            if part.key == key:
+                return part
+        raise KeyError(key)
+
+    def part_keys(self) -> list[str]:
+        return [part.key for part in self.parts]
+
+    def of_group(self, group: str) -> list[Part]:
+        return [part for part in self.parts if part.group == group]
 
     def headings(self) -> list[str]:
-        """Every heading in reading order, H3s indented, for prompts."""
-        lines = [f"## {self.background}", f"## {self.trend}"]
-        lines += [f"### {part}" for part in self.trend_parts]
-        lines.append(f"## {self.steps}")
-        lines += [f"### ステップ{i}: {title}" for i, title in enumerate(self.step_titles, 1)]
-        lines += [f"## {self.cases}", f"## {self.summary}"]
-        return lines
+        """Every heading in reading order, for prompts."""
+        return [part.markdown_heading for part in self.parts if part.heading]
+
+    def h2(self) -> list[str]:
+        return [part.heading for part in self.parts if part.level == 2 and part.heading]
+
+    def part_at(self, h2: str | None, h3: str | None) -> Part | None:
+        """The part that text under these headings belongs to (h2 None or "lead": the lead)."""
+        if h2 in (None, "lead"):
+            return self.parts[0]
+
+        def named(part: Part, text: str) -> bool:
+            # Findings carry headings as the Markdown holds them (escaped) or as planned.
+            return part.heading is not None and text in (part.heading, heading_text(part.heading))
+
+        section = next((p for p in self.parts if p.level == 2 and named(p, h2)), None)
+        if section is None or h3 is None:
+            return section
+        return next((p for p in self.of_group(section.group) if p.level == 3 and named(p, h3)), None)
+
+
+def build_outline(instinct_name: str, theme: str, structure: str, step_titles: list[str]) -> Outline:
+    """The outline for an instinct (Japanese name), theme, structure and the plan's step titles."""
+    background, trend, steps, cases, summary = section_headings(instinct_name, theme)
+    parts = [
+        Part("lead", Kind.PROSE, "lead", 0, None, 0, "lead.j2", "lead", True),
+        Part(
+            "background", Kind.PROSE, "background", 0, background, 2, "background.j2", "background", True, "background"
+        ),
+        Part("trend_intro", Kind.PROSE, "trend", 0, trend, 2, "trend_intro.j2", "trend_intro", False, "trend"),
+    ]
+    parts += [
+        Part(f"trend{n}", Kind.PROSE, "trend", n, title, 3, f"trend_{structure}.j2", "trend_part", False)
+        for n, title in enumerate(TREND_PARTS[structure], 1)
+    ]
+    parts.append(Part("steps_intro", Kind.PROSE, "steps", 0, steps, 2, "steps_intro.j2", "steps_intro", False))
+    parts += [
+        Part(f"step{n}", Kind.STEP, "steps", n, step_heading(n, title), 3, "step.j2", "step", False)
+        for n, title in enumerate(step_titles, 1)
+    ]
+    parts.append(Part("cases", Kind.PROSE, "cases", 0, cases, 2, "cases.j2", "cases", True, "cases"))
+    parts.append(Part("summary", Kind.SUMMARY, "summary", 0, summary, 2, "summary.j2", "summary", True))
+    return Outline(tuple(parts))
 
 
 def outline_for(instinct_name: str, plan: Plan, structure: str) -> Outline:
     """The outline a plan gives: its category as the theme, its step titles."""
     return build_outline(instinct_name, plan.category, structure, [s.title for s in plan.steps])
-
-
-def build_outline(instinct_name: str, theme: str, structure: str, step_titles: list[str]) -> Outline:
-    """The outline for an instinct (Japanese name), theme and structure."""
-    return Outline(
-        background=f"{instinct_name}の心理学的背景",
-        trend=f"{theme}の最新トレンド分析",
-        trend_parts=TREND_PARTS[structure],
-        steps="実践ステップ",
-        step_titles=tuple(step_titles),
-        cases="成功事例と期待できる効果",
-        summary="まとめと次のアクション",
-    )

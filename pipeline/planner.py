@@ -7,11 +7,12 @@ import unicodedata
 
 from pipeline.config import Settings
 from pipeline.instincts import Instinct
-from pipeline.llm import Gateway
-from pipeline.llm.schema import JSON_CHAR, strict_schema
+from pipeline.llm import Gateway, ask_json
+from pipeline.llm.fields import EnglishWords, FieldSpec, JapaneseText, TitleWith
+from pipeline.llm.schema import strict_schema
 from pipeline.outline import TREND_PARTS
-from pipeline.text import char_ngrams, clean_line, keyword_words, squash
-from pipeline.types import Brief, Plan
+from pipeline.text import char_ngrams, clean_line, jaccard, keyword_words, squash
+from pipeline.types import Brief, ImageQueries, Plan
 
 PLAN_MAX_TOKENS = 1200
 
@@ -28,6 +29,9 @@ def plan_schema(categories: list[str]) -> dict:
     return schema
 
 
+IMAGE_QUERY_SLOTS = tuple(ImageQueries.model_fields)
+
+
 def title_similarity(a: str, b: str, ignore: list[str] = ()) -> float:
     """Jaccard similarity of the two titles' character bigrams.
 
@@ -41,8 +45,7 @@ def title_similarity(a: str, b: str, ignore: list[str] = ()) -> float:
             squashed = squashed.replace(squash(word), "")
         return char_ngrams(re.sub(r"\d+", "", squashed), 2)
 
-    x, y = grams(a), grams(b)
-    return len(x & y) / len(x | y) if x and y else 0.0
+    return jaccard(grams(a), grams(b))
 
 
 def plan_problems(plan: Plan, brief: Brief, settings: Settings, existing: list[str] = ()) -> list[str]:
@@ -74,21 +77,14 @@ def plan_problems(plan: Plan, brief: Brief, settings: Settings, existing: list[s
     return problems
 
 
-def _literal(text: str) -> str:
-    """Text as a literal in a grammar regex."""
-    return re.sub(r"([\\^$.|?*+()\[\]{}\"/])", r"\\\1", text)
-
-
-def plan_patterns(brief: Brief, settings: Settings) -> dict[str, str]:
-    """Regexes a grammar-constrained model must follow: they make the title rules hold by construction."""
-    year = brief.date.astimezone(settings.site.zone).year
-    prefix = f"{year}年版" + " ?".join(_literal(w) for w in keyword_words(brief.primary_keyword))
-    room = max(settings.lengths.title_max - len(f"{year}年版{brief.primary_keyword}"), 0)
-    english = "^[a-z][a-z ]{2,38}[a-z]$"
-    patterns = {f"image_queries.{slot}": english for slot in ("hero", "background", "trend", "cases")}
-    patterns["title"] = f"^{prefix}{JSON_CHAR}{{0,{room}}}$"
-    patterns["steps.title"] = f"^[ぁ-んァ-ヶ一-龯]{JSON_CHAR}{{1,19}}$"
-    return patterns
+def plan_fields(brief: Brief, settings: Settings) -> dict[str, FieldSpec]:
+    """What the plan's constrained fields are: a grammar-decoding provider makes the title rules hold."""
+    year = str(brief.date.astimezone(settings.site.zone).year)
+    words = tuple(w for w in keyword_words(brief.primary_keyword) if w != year)  # the opening names the year
+    fields: dict[str, FieldSpec] = {f"image_queries.{slot}": EnglishWords() for slot in IMAGE_QUERY_SLOTS}
+    fields["title"] = TitleWith(f"{year}年版", words, settings.lengths.title_max)
+    fields["steps.title"] = JapaneseText(min_chars=2, max_chars=20)
+    return fields
 
 
 async def make_plan(
@@ -111,7 +107,8 @@ async def make_plan(
         date_label=brief.date.astimezone(settings.site.zone).strftime("%Y年%m月%d日"),
         recent_titles=list(existing)[-10:],
     )
-    plan = await gateway.structured(
+    plan = await ask_json(
+        gateway,
         stage="plan",
         part="plan",
         prompt=prompt,
@@ -119,7 +116,7 @@ async def make_plan(
         schema=plan_schema(categories),
         max_tokens=PLAN_MAX_TOKENS,
         check=lambda p: plan_problems(p, brief, settings, existing),
-        patterns=plan_patterns(brief, settings),
+        fields=plan_fields(brief, settings),
     )
     steps = [s.model_copy(update={"title": clean_line(s.title)}) for s in plan.steps]
     return plan.model_copy(update={"tags": _tags_with_primary(plan.tags, brief.primary_keyword), "steps": steps})

@@ -10,11 +10,11 @@ from pathlib import Path
 
 from pipeline import frontmatter
 from pipeline.config import Settings
+from pipeline.drafts import load_state, save_state
 from pipeline.errors import GenpostError, UsageError
 from pipeline.images import UnsplashUnavailable, photo_key, unsplash_client
-from pipeline.instincts import load_instincts
+from pipeline.instincts import Instinct
 from pipeline.quality import check_text
-from pipeline.review.state import load_state, save_state
 from pipeline.site import POST_NAME
 from pipeline.store import replace_write
 from pipeline.types import RunRecord
@@ -63,16 +63,18 @@ def site_text(draft_text: str) -> str:
     return frontmatter.dump_loaded(kept) + body
 
 
-def refusal(draft_text: str, draft: Path, site: Path, settings: Settings) -> str | None:
+def refusal(draft_text: str, draft: Path, site: Path, settings: Settings, instincts: dict[str, Instinct]) -> str | None:
     """Why the post must not go live yet (error findings, related links that point nowhere), or None."""
-    found = [f for f in check_text(draft_text, settings, load_instincts(), site, draft.name) if f.severity == "error"]
+    found = [f for f in check_text(draft_text, settings, instincts, site, draft.name) if f.severity == "error"]
     if not found:
         return None
     rules = sorted({f.rule for f in found})
     return f"{len(found)} error finding(s) ({', '.join(rules)}); fix them, or publish with --force"
 
 
-async def publish(draft: Path, site: Path, settings: Settings, force: bool = False) -> Published:
+async def publish(
+    draft: Path, site: Path, settings: Settings, instincts: dict[str, Instinct], force: bool = False
+) -> Published:
     """Copy `draft` into `site/_posts/` under its Jekyll name, then ping each Unsplash photo once.
 
     A draft with error findings (related links that point nowhere among them) is refused
@@ -87,7 +89,7 @@ async def publish(draft: Path, site: Path, settings: Settings, force: bool = Fal
     target = site / "_posts" / draft.name
     text = draft.read_text(encoding="utf-8")
     if not target.exists() and not force:
-        reason = refusal(text, draft, site, settings)
+        reason = refusal(text, draft, site, settings, instincts)
         if reason:
             raise GenpostError(f"{draft.name} not published: {reason}")
     copied = _copy(site_text(text), target)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from pipeline import frontmatter
-from pipeline.text import char_ngrams
+from pipeline.text import char_ngrams, jaccard, squash
 from pipeline.types import RelatedPost
 
 POST_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.(md|markdown|html)$")
@@ -55,25 +54,14 @@ def _as_list(value: object) -> list[str]:
     return []
 
 
-def _norm(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower()
-
-
 def _bigrams(text: str) -> set[str]:
-    return char_ngrams("".join(c for c in _norm(text) if c.isalpha()), 2)
-
-
-def _overlap(a: set[str], b: set[str]) -> float:
-    """Dice coefficient of two sets."""
-    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
+    return char_ngrams("".join(c for c in squash(text) if c.isalpha()), 2)
 
 
 def topic_score(title: str, words: list[str], post: SitePost) -> float:
-    """How related `post` is: shared tags and keywords, and shared title wording."""
-    mine = {_norm(w) for w in words}
-    theirs = {_norm(w) for w in post.tags}
-    tag_score = _overlap(mine, theirs)
-    text_score = _overlap(_bigrams(title + " ".join(words)), _bigrams(post.title + " ".join(post.tags)))
+    """How related `post` is: shared tags and keywords, and shared title wording (Jaccard, half each)."""
+    tag_score = jaccard({squash(w) for w in words}, {squash(w) for w in post.tags})
+    text_score = jaccard(_bigrams(title + " ".join(words)), _bigrams(post.title + " ".join(post.tags)))
     return round(0.5 * tag_score + 0.5 * text_score, 4)
 
 

@@ -20,6 +20,11 @@ def neutralise_liquid(text: str) -> str:
     return _LIQUID.sub("&#123;", text)
 
 
+def heading_text(title: str) -> str:
+    """A title as it goes into a Markdown heading or link text: HTML and Liquid inert, no brackets."""
+    return neutralise_liquid(html.escape(title, quote=False)).replace("[", "［").replace("]", "］")
+
+
 def clean_prose(text: str) -> str:
     """Model prose made safe to place under a heading the assembler owns.
 
@@ -83,6 +88,11 @@ def squash(text: str) -> str:
 def char_ngrams(text: str, n: int) -> set[str]:
     """The set of `n`-character substrings of `text`."""
     return {text[i : i + n] for i in range(len(text) - n + 1)}
+
+
+def jaccard(a: set | frozenset, b: set | frozenset) -> float:
+    """The one similarity genpost uses: shared items over all items (0 when either is empty)."""
+    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 def keyword_words(keyword: str) -> list[str]:

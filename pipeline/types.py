@@ -78,17 +78,10 @@ class SummaryText(BaseModel):
     closing: str = Field(description="締めくくりの一文")
 
 
-class Sections(BaseModel):
-    """Every piece of prose of a post, keyed by where the assembler puts it."""
-
-    lead: str
-    background: str
-    trend_intro: str
-    trend_parts: list[str]
-    steps_intro: str
-    steps: list[StepText]
-    cases: str
-    summary: SummaryText
+# What the model wrote for one part of the outline (see pipeline.outline.Kind).
+PartText = str | StepText | SummaryText
+# Every part's text by its key ("lead", "trend3", "step2", …), in the outline's order.
+Sections = dict[str, PartText]
 
 
 class Image(BaseModel):
@@ -140,6 +133,7 @@ class Finding(BaseModel):
     rule: str
     severity: Literal["error", "warning"]
     message: str
+    figure: str | None = None  # the figure an editor must confirm (claims rules)
     line: int | None = None
     section: str | None = None  # the H2 it sits under ("lead" before the first H2)
     subsection: str | None = None  # the H3, if any

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from tests.standins.openai_api import OpenAIStandIn
-from tests.standins.unsplash_api import UnsplashStandIn
+from standins.openai_api import OpenAIStandIn
+from standins.unsplash_api import UnsplashStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 # A post in the reference format with the old generator's defects, written for the project.

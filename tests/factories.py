@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pipeline.config import Settings
 from pipeline.images import credit_html
 from pipeline.instincts import load_instincts
-from pipeline.outline import build_outline
+from pipeline.outline import Kind, build_outline
 from pipeline.types import (
     Brief,
     Image,
@@ -54,19 +54,19 @@ SENTENCE = "顧客の関心を丁寧に確かめることが大切です。"
 
 
 def sections(chars: int = 100) -> Sections:
+    """Every part of a howTo post, each `chars` long."""
     text = (SENTENCE * (chars // len(SENTENCE) + 1))[:chars]
     step = StepText(summary=text, actions=["行動1", "行動2"], metrics=["指標"], cautions=["注意"])
     points = [SummaryPoint(label=f"要点{i}", text="説明です。") for i in range(3)]
-    return Sections(
-        lead=text,
-        background=text,
-        trend_intro=text,
-        trend_parts=[text] * 5,
-        steps_intro=text,
-        steps=[step] * 3,
-        cases=text,
-        summary=SummaryText(intro="まとめです。", points=points, closing="以上です。"),
-    )
+    values: Sections = {}
+    for part in outline():
+        if part.kind is Kind.STEP:
+            values[part.key] = step
+        elif part.kind is Kind.SUMMARY:
+            values[part.key] = SummaryText(intro="まとめです。", points=points, closing="以上です。")
+        else:
+            values[part.key] = text
+    return values
 
 
 def images() -> list[Image]:

@@ -10,6 +10,7 @@ from pipeline.config import load_settings
 from pipeline.errors import UsageError
 from pipeline.instincts import load_instincts
 from pipeline.paths import PROJECT_ROOT
+from pipeline.settings_doc import README, rows, with_table
 
 
 def test_shipped_config_is_the_reference_site():
@@ -20,23 +21,20 @@ def test_shipped_config_is_the_reference_site():
     assert "AIマーケティング" in settings.site.categories
 
 
-def test_yaml_syntax_error_names_file_and_line(tmp_path):
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("site:\n  author: ok\n  name: [unclosed\n", r"genpost\.yml:\d+"),  # YAML syntax
+        ("site:\n  autor: typo\n", r"genpost\.yml:2: site\.autor"),  # an unknown key
+        ("# c\nllm:\n  models: {}\nsite:\n  layout: x\n  timezone: Mars/Olympus\n", r"genpost\.yml:6: site\.timezone"),
+        ("llm:\n  retry:\n    attempts: 0\n", r"genpost\.yml:3: llm\.retry\.attempts"),
+        ("budget:\n  max_tokens: -1\n", r"genpost\.yml:2: budget\.max_tokens"),
+    ],
+)
+def test_a_broken_config_names_file_line_and_key(tmp_path, text, where):
     bad = tmp_path / "genpost.yml"
-    bad.write_text("site:\n  author: ok\n  name: [unclosed\n", encoding="utf-8")
-    with pytest.raises(UsageError, match=r"genpost\.yml:\d+"):
-        load_settings(bad)
-
-
-def test_unknown_key_and_bad_value_are_named(tmp_path):
-    bad = tmp_path / "genpost.yml"
-    bad.write_text("site:\n  autor: typo\n", encoding="utf-8")
-    with pytest.raises(UsageError, match=r"genpost\.yml:2: site\.autor"):
-        load_settings(bad)
-    bad.write_text("# comment\nllm:\n  models: {}\nsite:\n  layout: x\n  timezone: Mars/Olympus\n", encoding="utf-8")
-    with pytest.raises(UsageError, match=r"genpost\.yml:6: site\.timezone"):
-        load_settings(bad)
-    bad.write_text("llm:\n  retry:\n    attempts: 0\n", encoding="utf-8")
-    with pytest.raises(UsageError, match=r"genpost\.yml:3: llm\.retry\.attempts"):
+    bad.write_text(text, encoding="utf-8")
+    with pytest.raises(UsageError, match=where):
         load_settings(bad)
 
 
@@ -98,3 +96,14 @@ def test_broken_instincts_file_exits_2_with_file_and_line(llm, genpost, tmp_path
     run = genpost("--instinct", "learning", "--keywords", "x", "--out", str(tmp_path / "out"))
     assert run.code == 2 and f"{home / 'instincts.yml'}:" in run.stderr and run.stderr.count("\n") == 1
     assert re.search(r"instincts\.yml:\d+:", run.stderr)
+
+
+def test_every_setting_is_documented_once():
+    documented = rows()
+    assert len(documented) > 60 and all(meaning for _, _, meaning in documented)
+    assert len({key for key, _, _ in documented}) == len(documented)
+
+
+def test_the_readme_settings_table_is_current():
+    readme = README.read_text(encoding="utf-8")
+    assert with_table(readme) == readme, "the README's table is stale: run `python -m pipeline.settings_doc --write`"

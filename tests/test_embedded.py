@@ -9,14 +9,16 @@ import re
 import pytest
 
 from pipeline.config import LLMSettings, load_settings
-from pipeline.drafter import JAPANESE_TEXT
+from pipeline.drafter import JAPANESE_FIELDS
 from pipeline.errors import UsageError
 from pipeline.llm import embedded
 from pipeline.llm.choice import provider_name
-from pipeline.llm.local_provider import grammar_schema
-from pipeline.llm.schema import JSON_CHAR, strict_schema
-from pipeline.planner import plan_patterns, plan_schema
-from pipeline.types import StepText
+from pipeline.llm.fields import JapaneseText, TitleWith
+from pipeline.llm.grammar import JSON_CHAR, grammar_schema, pattern_for
+from pipeline.llm.schema import strict_schema
+from pipeline.outline import Kind
+from pipeline.planner import plan_fields, plan_schema
+from pipeline.types import StepText, SummaryText
 from tests import factories as f
 
 
@@ -105,9 +107,10 @@ def test_provider_and_model_from_environment(monkeypatch, tmp_path):
 
 
 def test_grammar_schema_bounds_every_string():
-    schema = grammar_schema(plan_schema(["AIマーケティング"]), {"title": "^x$"})
+    title = TitleWith("2025年版", ("x",), 20)
+    schema = grammar_schema(plan_schema(["AIマーケティング"]), {"title": title})
     props = schema["properties"]
-    assert props["title"]["pattern"] == "^x$"
+    assert props["title"]["pattern"] == pattern_for(title) and props["title"]["pattern"].startswith("^2025年版x")
     assert props["description"]["pattern"] == f"^{JSON_CHAR}{{2,120}}$"
     assert props["lead"]["pattern"].endswith("{2,40}$")
     assert props["trend_points"]["items"]["pattern"].endswith("{2,40}$")
@@ -118,29 +121,38 @@ def test_grammar_schema_bounds_every_string():
     assert plain.match("普通の文です。") and not plain.match("改行\nあり") and not plain.match("x")
 
 
-def test_plan_patterns_force_the_title_rules():
+def test_plan_fields_force_the_title_rules():
     brief, settings = f.brief(), f.settings()
-    title = re.compile(plan_patterns(brief, settings)["title"])
+    fields = plan_fields(brief, settings)
+    title = re.compile(pattern_for(fields["title"]))
     assert title.match("2025年版AIマーケティング最新トレンド5選：学ぶ")
     assert title.match("2025年版AI マーケティング 最新トレンド")
     assert not title.match("AIマーケティング最新トレンド")
     assert not title.match("2025年版AIマーケティング" + "あ" * 60)
-    english = re.compile(plan_patterns(brief, settings)["image_queries.hero"])
+    english = re.compile(pattern_for(fields["image_queries.hero"]))
     assert english.match("team meeting strategy") and not english.match("会議")
-    assert re.match(JAPANESE_TEXT, "データを集めます") and not re.match(JAPANESE_TEXT, "How to learn")
+    japanese = pattern_for(JapaneseText())
+    assert re.match(japanese, "データを集めます") and not re.match(japanese, "How to learn")
+
+
+def test_a_keyword_naming_the_year_is_not_asked_twice_in_the_title():
+    brief = f.brief(keywords=["AI ツール 比較 2025"])
+    pattern = pattern_for(plan_fields(brief, f.settings())["title"])
+    assert re.match(pattern, "2025年版AIツール比較の決定版5選") and pattern.count("2025") == 1
 
 
 def test_grammars_compile_in_llama_cpp():
     """llama-cpp-python falls back to free JSON when a schema fails to compile; ours must compile."""
     grammar = pytest.importorskip("llama_cpp.llama_grammar")
-    from pipeline.drafter import japanese_fields
-    from pipeline.types import SummaryText
-
     brief, settings = f.brief(), f.settings()
+
+    def japanese(kind: Kind) -> dict:
+        return dict.fromkeys(JAPANESE_FIELDS[kind], JapaneseText())
+
     schemas = [
-        grammar_schema(plan_schema(settings.site.categories), plan_patterns(brief, settings)),
-        grammar_schema(strict_schema(StepText), japanese_fields("summary", "actions", "metrics", "cautions")),
-        grammar_schema(strict_schema(SummaryText), japanese_fields("intro", "points.label", "points.text", "closing")),
+        grammar_schema(plan_schema(settings.site.categories), plan_fields(brief, settings)),
+        grammar_schema(strict_schema(StepText), japanese(Kind.STEP)),
+        grammar_schema(strict_schema(SummaryText), japanese(Kind.SUMMARY)),
     ]
     for schema in schemas:
         converter = grammar.SchemaConverter(prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False)

@@ -8,13 +8,13 @@ import pytest
 
 from pipeline.config import LLMSettings, Price
 from pipeline.errors import UsageError
-from pipeline.llm import Gateway
+from pipeline.llm import Capabilities, Gateway, ask_text
 from pipeline.llm.openai_provider import OpenAIProvider
 from pipeline.llm.pricing import call_cost
 from pipeline.llm.schema import strict_schema
 from pipeline.prompts import PromptBook, RenderedPrompt
 from pipeline.types import Plan, StepText
-from tests.standins.openai_api import approx_tokens
+from standins.openai_api import approx_tokens
 
 
 def test_cost_uses_cached_and_output_rates():
@@ -43,7 +43,7 @@ def test_usage_and_cost_are_recorded_per_call(llm):
         gateway = Gateway(OpenAIProvider(5), settings, PromptBook())
         prompt = RenderedPrompt("t.j2", "abc", [{"role": "user", "content": "約50字で書いてください"}])
         try:
-            return await gateway.text(stage="draft", part="x", prompt=prompt, max_tokens=100), gateway
+            return await ask_text(gateway, stage="draft", part="x", prompt=prompt, max_tokens=100), gateway
         finally:
             await gateway.close()
 
@@ -66,7 +66,7 @@ class _CutOffProvider:
     """A provider whose every answer runs into its token cap (as a small local model's does)."""
 
     name = "cutoff"
-    retry_cutoffs = False
+    capabilities = Capabilities(retry_cutoffs=False)
 
     def __init__(self) -> None:
         self.requests = []
@@ -87,7 +87,7 @@ def test_a_provider_can_decline_cut_off_retries():
     async def ask() -> str:
         gateway = Gateway(provider, LLMSettings(), PromptBook())
         prompt = RenderedPrompt("t.j2", "abc", [{"role": "user", "content": "書いてください"}])
-        return await gateway.text(stage="draft", part="x", prompt=prompt, max_tokens=100)
+        return await ask_text(gateway, stage="draft", part="x", prompt=prompt, max_tokens=100)
 
     assert asyncio.run(ask()) == "一文目です。二文目です。"
     assert len(provider.requests) == 1 and provider.requests[0].max_tokens == 100

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import yaml
 
+from standins.fake_writer import HostileWriter
+from standins.openai_api import Fault
 from tests.conftest import PLANTED_KEY, jekyll_path
 from tests.postparse import parse_post
-from tests.standins.fake_writer import HostileWriter
-from tests.standins.openai_api import Fault
 
 HOSTILE_KEYWORD = 'AI {{ site.x }} "q": ../x'
 OUR_LIQUID = re.compile(r"\{\{ site\.baseurl \}\}\{% post_url [^%]+ %\}")

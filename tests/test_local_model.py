@@ -51,7 +51,7 @@ def test_real_model_writes_a_valid_plan_and_a_section(no_api):
             plan = await make_plan(brief, instinct, settings, gateway)
             outline = build_outline(instinct.name, plan.category, brief.structure, [s.title for s in plan.steps])
             drafter = Drafter(brief, plan, outline, instinct, settings, gateway)
-            lead = dataclasses.replace(drafter.pieces({"lead": []})[0], max_tokens=60)
+            lead = dataclasses.replace(drafter.pieces_of(outline["lead"])[0], max_tokens=60)
             text = await drafter.write(lead)
             return plan, text, gateway
         finally:

@@ -11,9 +11,9 @@ import yaml
 
 from pipeline.instincts import load_instincts
 from pipeline.outline import TREND_PARTS
+from standins.openai_api import Fault, Latency
 from tests.conftest import PLANTED_KEY
 from tests.postparse import FRONT_MATTER_KEYS, parse_post
-from tests.standins.openai_api import Fault, Latency
 
 INSTINCTS = load_instincts()
 KEYWORDS = ["AI マーケティング 最新トレンド", "生成AI 活用法 マーケティング"]

@@ -12,10 +12,10 @@ from pipeline.config import load_settings
 from pipeline.instincts import load_instincts
 from pipeline.quality import check_text
 from pipeline.types import RelatedPost
+from standins.fake_writer import FakeWriter
+from standins.openai_api import Fault
 from tests import factories as f
 from tests.conftest import OLD_POST, REFERENCE_POST
-from tests.standins.fake_writer import FakeWriter
-from tests.standins.openai_api import Fault
 
 SETTINGS = load_settings()
 INSTINCTS = load_instincts()
@@ -28,7 +28,7 @@ def clean_post(related=()) -> str:
     plan = f.plan(
         description="AIマーケティングの最新トレンドを心理学の視点で整理し、明日から使える実践ステップまで丁寧に紹介します。"
     )
-    sections.lead = sections.lead + "AI マーケティング 最新トレンドを学びましょう。" * 3
+    sections["lead"] += "AI マーケティング 最新トレンドを学びましょう。" * 3
     post = Assembler(SETTINGS, f.learning()).assemble(
         f.brief(), plan, f.outline(plan), sections, f.images(), list(related)
     )
@@ -236,7 +236,7 @@ def by_rule(findings) -> dict[str, list]:
 
 def test_an_old_generator_post_shows_its_known_defects():
     found = by_rule(run_rules(OLD_POST.read_text(encoding="utf-8")))
-    figures = {x.message.split("「")[1].split("」")[0] for x in found["claims.unsourced"]}
+    figures = {x.figure for x in found["claims.unsourced"]}
     assert figures == {"約30%", "約12%", "約60%", "5ポイント"}
     assert len(found["images.credit"]) == 4, "three section images and the hero, none credited"
     assert "reading_time is 8" in found["numbers.reading-time"][0].message
@@ -249,7 +249,7 @@ def test_the_real_reference_post_shows_the_same_kinds_of_defects():
     if not REFERENCE_POST.is_file():
         pytest.skip(f"{REFERENCE_POST} is not beside this clone (only the project's own machines have it)")
     found = by_rule(run_rules(REFERENCE_POST.read_text(encoding="utf-8")))
-    figures = {x.message.split("「")[1].split("」")[0] for x in found["claims.unsourced"]}
+    figures = {x.figure for x in found["claims.unsourced"]}
     assert figures == {"約20%", "約15%", "約70%", "10ポイント"}
     assert len(found["images.credit"]) == 4 and len(found["images.url-params"]) == 5
     assert "reading_time is 8" in found["numbers.reading-time"][0].message

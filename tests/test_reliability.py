@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from standins.openai_api import Fault, Latency
 from tests.conftest import PLANTED_KEY, ROOT
-from tests.standins.openai_api import Fault, Latency
 
 KEYWORDS = ["AI マーケティング 最新トレンド"]
 FAST_RETRIES = (

@@ -15,8 +15,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from pipeline.config import load_settings
+from pipeline.drafts import load_state
+from pipeline.instincts import load_instincts
 from pipeline.review.app import create_app
-from pipeline.review.state import load_state
 from tests.conftest import PLANTED_KEY
 from tests.postparse import parse_post
 from tests.test_quality import StubbornWriter
@@ -32,7 +33,7 @@ def draft(genpost, out: Path, site: Path | None = None, *extra: str) -> Path:
 
 
 def client_for(out: Path, site: Path | None) -> tuple[TestClient, str]:
-    client = TestClient(create_app(out, site, load_settings()))
+    client = TestClient(create_app(out, site, load_settings(), load_instincts()))
     page = client.get("/drafts/" + next(out.glob("*.md")).name).text
     token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
     return client, token
@@ -141,25 +142,6 @@ def test_publish_is_refused_with_findings_unless_overridden(llm, unsplash, genpo
     assert len(unsplash.downloads()) == 4
 
 
-def test_related_links_that_point_nowhere_block_publishing(llm, genpost, tmp_path, site):
-    path = draft(genpost, tmp_path / "out", site)
-    name = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["related"][0]["name"]
-    (site / "_posts" / f"{name}.md").unlink()
-    refused = genpost("publish", str(path), "--site", str(site))
-    assert refused.code == 1 and "links.related" in refused.stderr
-    assert genpost("publish", str(path), "--site", str(site), "--force").code == 0
-
-
-def test_publishing_strips_review_only_fields(llm, genpost, tmp_path, site):
-    path = draft(genpost, tmp_path / "out")
-    text = path.read_text(encoding="utf-8").replace("featured: true\n", 'featured: true\nreview_note: "要修正"\n')
-    path.write_text(text, encoding="utf-8")
-    assert genpost("publish", str(path), "--site", str(site), "--force").code == 0
-    published = parse_post(site / "_posts" / path.name)
-    assert "review_note" not in published.front and published.front["title"] == parse_post(path).front["title"]
-    assert list(published.front)[-1] == "seo_keywords"
-
-
 def test_cli_twins(llm, genpost, tmp_path):
     out = tmp_path / "out"
     path = draft(genpost, out)
@@ -192,7 +174,7 @@ def served(tmp_path):
     def serve(out: Path, site: Path) -> str:
         port = _free_port()
         config = uvicorn.Config(
-            create_app(out, site, load_settings()), host="127.0.0.1", port=port, log_level="warning"
+            create_app(out, site, load_settings(), load_instincts()), host="127.0.0.1", port=port, log_level="warning"
         )
         server = uvicorn.Server(config)
         threading.Thread(target=server.run, daemon=True).start()

@@ -1,8 +1,7 @@
-"""Scheduled runs: the calendar's day, keyword rotation, --auto once a day under a lock, batches, budgets."""
+"""Scheduled runs: the calendar's day, keyword rotation, years in keywords, --auto once a day under a lock."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -12,14 +11,14 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import load_settings
-from pipeline.errors import GenpostError, UsageError
+from pipeline.errors import GenpostError
 from pipeline.memory import TopicMemory, Written
 from pipeline.planner import title_similarity
 from pipeline.schedule import WEEKDAYS, choose_keyword, day_brief, load_calendar, local_day
 from pipeline.text import years_in
+from standins.openai_api import Latency
 from tests.conftest import PLANTED_KEY, ROOT
 from tests.postparse import parse_post
-from tests.standins.openai_api import Latency
 
 SETTINGS = load_settings()
 CALENDAR = load_calendar()
@@ -226,146 +225,3 @@ def test_overlapping_auto_runs_write_exactly_one_post(llm, tmp_path):
         len([b for b in llm.chat_bodies() if b.get("response_format", {}).get("json_schema", {}).get("name") == "plan"])
         == 1
     )
-
-
-# --- genpost batch --------------------------------------------------------------------------
-
-
-def test_batch_count_writes_consecutive_days(llm, genpost, tmp_path):
-    out = tmp_path / "out"
-    run = genpost("batch", "--count", "7", "--date", "2025-12-15", "--out", str(out))
-    assert run.code == 0, run.stderr
-    paths = [Path(line) for line in run.stdout.split()]
-    assert len(paths) == 7 and all(p.exists() for p in paths)
-    themes = {parse_post(p).front["categories"][0] for p in paths}
-    assert themes == {d.theme for d in CALENDAR.days.values()}
-    keywords = [parse_post(p).front["seo_keywords"][0] for p in paths]
-    assert len(set(keywords)) == 7
-    assert run.stderr.count("UNSPLASH_ACCESS_KEY") == 1, "a notice every post would repeat is shown once"
-    assert run.stderr.splitlines()[-1].startswith("batch: 7 post(s) written;") and "tokens, $" in run.stderr
-
-
-def test_batch_shares_one_call_cap(llm, genpost, tmp_path, monkeypatch):
-    config = tmp_path / "genpost.yml"
-    config.write_text("llm:\n  concurrency: 8\n", encoding="utf-8")
-    monkeypatch.setenv("GENPOST_CONFIG", str(config))
-    llm.latency = Latency(ttft_s=0.02, tokens_per_s=20000)
-    run = genpost("batch", "--count", "4", "--date", "2025-12-15", "--out", str(tmp_path / "out"))
-    assert run.code == 0 and llm.max_in_flight == 8
-
-
-def test_batch_from_a_file(llm, genpost, tmp_path):
-    sets = tmp_path / "sets.yml"
-    sets.write_text(
-        "- {instinct: play, keywords: [ゲーム化 マーケティング], theme: 実践テクニック,"
-        " date: 2025-12-20T09:00:00+09:00}\n"
-        "- {instinct: survival, keywords: [リスク管理 AI], structure: comparison}\n",
-        encoding="utf-8",
-    )
-    run = genpost("batch", "--file", str(sets), "--out", str(tmp_path / "out"), "--json")
-    summary = json.loads(run.last_line)
-    assert run.code == 0 and len(summary["written"]) == 2 and summary["tokens"] > 0
-    first = parse_post(Path(summary["written"][0]))
-    assert first.front["instinct"] in ("play", "survival")
-
-
-def test_a_bad_batch_file_is_named(llm, genpost, tmp_path):
-    sets = tmp_path / "sets.yml"
-    sets.write_text("- {instinct: play}\n", encoding="utf-8")
-    run = genpost("batch", "--file", str(sets), "--out", str(tmp_path))
-    assert run.code == 2 and "sets.yml:1" in run.stderr
-    assert genpost("batch", "--out", str(tmp_path)).code == 2
-
-
-def test_the_budget_stops_before_a_post_that_would_pass_it(llm, genpost, tmp_path, monkeypatch):
-    probe = genpost("--instinct", "play", "--keywords", "予算 テスト", "--out", str(tmp_path / "probe"), "--json")
-    per_post = json.loads(probe.last_line)["totals"]
-    tokens = per_post["prompt_tokens"] + per_post["completion_tokens"]
-    config = tmp_path / "genpost.yml"
-    # Room for two posts and a half: the third would pass the budget, so it is never started.
-    config.write_text(
-        f"budget:\n  max_tokens: {int(tokens * 2.5)}\n  tokens_per_post_estimate: {tokens}\nllm:\n  concurrency: 4\n",
-        encoding="utf-8",
-    )
-    monkeypatch.setenv("GENPOST_CONFIG", str(config))
-    llm.reset()
-    run = genpost("batch", "--count", "5", "--date", "2025-12-15", "--out", str(tmp_path / "out"), "--json")
-    summary = json.loads(run.last_line)
-    assert run.code == 0 and len(summary["written"]) == 2 and len(summary["skipped"]) == 3
-    assert summary["tokens"] <= int(tokens * 2.5)
-    assert len(llm.chat_bodies()) == 2 * 17, "no call was made for a post that was not started"
-
-
-def test_batch_settings_are_validated(tmp_path):
-    bad = tmp_path / "genpost.yml"
-    bad.write_text("budget:\n  max_tokens: -1\n", encoding="utf-8")
-    with pytest.raises(UsageError, match=r"budget\.max_tokens"):
-        load_settings(bad)
-
-
-# --- the OpenAI Batch API --------------------------------------------------------------------
-
-
-def _plan_calls(bodies: list[dict]) -> list[dict]:
-    return [b for b in bodies if b.get("response_format", {}).get("json_schema", {}).get("name") == "plan"]
-
-
-def test_batch_api_round_trip(llm, genpost, tmp_path):
-    out = tmp_path / "out"
-    llm.batch_polls_before_done = 1
-    submitted = genpost("batch", "--count", "2", "--date", "2025-12-15", "--via", "batch-api", "--out", str(out))
-    assert submitted.code == 0, submitted.stderr
-    batch_id = submitted.last_line
-    assert len(llm.chat_bodies()) == len(_plan_calls(llm.chat_bodies())) == 2, "only the plans are asked directly"
-    (lines,) = llm.batch_requests
-    assert len(lines) == 2 * 16 and len({line["custom_id"] for line in lines}) == 32
-    assert all(line["url"] == "/v1/chat/completions" and "stream" not in line["body"] for line in lines)
-    assert sum("response_format" in line["body"] for line in lines) == 2 * 4, "steps and summary ask for JSON"
-    assert llm.batches[batch_id]["completion_window"] == "24h"
-
-    waiting = genpost("batch", "--collect", batch_id, "--out", str(out))
-    assert waiting.code == 0 and "in_progress" in waiting.stderr and not list(out.glob("*.md"))
-
-    llm.batch_faults = {}
-    done = genpost("batch", "--collect", batch_id, "--out", str(out))
-    assert done.code == 0, done.stderr
-    paths = [Path(line) for line in done.stdout.split()]
-    assert len(paths) == 2 and all(p.exists() for p in paths)
-    record = json.loads(paths[0].with_suffix(".json").read_text(encoding="utf-8"))
-    providers = [c["provider"] for c in record["calls"]]
-    assert providers.count("openai") == 1 and providers.count("openai-batch") == 16
-    plan_cost = next(c for c in record["calls"] if c["provider"] == "openai")
-    batch_call = next(c for c in record["calls"] if c["provider"] == "openai-batch")
-    full = (batch_call["prompt_tokens"] * 0.15 + batch_call["completion_tokens"] * 0.60) / 1e6
-    assert batch_call["cost_usd"] == pytest.approx(full / 2) and plan_cost["cost_usd"] > 0
-    assert parse_post(paths[0]).front["categories"] == ["AIマーケティング"]
-    assert len(llm.chat_bodies()) == 2, "nothing was asked directly at collection"
-    assert genpost("batch", "--collect", batch_id, "--out", str(out)).code == 2, "a batch is collected once"
-
-
-def test_failed_batch_answers_are_asked_directly(llm, genpost, tmp_path):
-    out = tmp_path / "out"
-    llm.batch_faults = {"0/lead": "error", "0/step1": "これはJSONではありません"}
-    submitted = genpost("batch", "--count", "1", "--date", "2025-12-15", "--via", "batch-api", "--out", str(out))
-    done = genpost("batch", "--collect", submitted.last_line, "--out", str(out))
-    assert done.code == 0, done.stderr
-    direct = llm.chat_bodies()[1:]
-    assert len(direct) == 2 and {"導入文" in b["messages"][-1]["content"] for b in direct} == {True, False}
-    record = json.loads(Path(done.last_line).with_suffix(".json").read_text(encoding="utf-8"))
-    providers = [c["provider"] for c in record["calls"]]
-    assert providers.count("openai-batch") == 15, "the unreadable answer was paid for and is recorded"
-    assert providers.count("openai") == 3, "the plan, and the two parts asked again"
-
-
-def test_batch_api_needs_the_openai_provider(genpost, tmp_path, monkeypatch):
-    run = genpost("batch", "--count", "1", "--via", "batch-api", "--provider", "local", "--out", str(tmp_path))
-    assert run.code == 2
-
-
-def test_batch_progress_bar_on_a_terminal(llm, genpost, tmp_path, monkeypatch):
-    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
-    run = genpost("batch", "--count", "2", "--date", "2025-12-15", "--out", str(tmp_path))
-    assert run.code == 0
-    frames = run.stderr.split("\r")
-    assert "[############------------] 1/2 posts" in frames[-2] and "2/2 posts" in frames[-1]
-    assert " tokens, $" in frames[-1] and run.stderr.strip().splitlines()[-1].startswith("batch: 2 post(s) written")

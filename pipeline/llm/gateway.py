@@ -1,17 +1,19 @@
-"""The gateway every model call goes through: concurrency, retries, timeouts, usage, cost."""
+"""The gateway every model call goes through: concurrency, retries, timeouts, usage and cost.
+
+What an answer means (text to trim, JSON to parse and re-ask) is `answers.py`'s business;
+the Batch API is `batch_client.py`'s. This module is the call policy alone.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ValidationError
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -22,20 +24,14 @@ from tenacity import (
 )
 
 from pipeline.config import LLMSettings
-from pipeline.errors import ProviderError, UsageError
+from pipeline.errors import ProviderError
+from pipeline.llm.fields import FieldSpec
 from pipeline.llm.pricing import call_cost
 from pipeline.llm.provider import ChatRequest, ChatResult, Provider, TransientError
-from pipeline.llm.schema import strict_schema
 from pipeline.prompts import PromptBook, RenderedPrompt
-from pipeline.text import trim_to_sentence
 from pipeline.types import CallRecord
 
 log = logging.getLogger("genpost.llm")
-M = TypeVar("M", bound=BaseModel)
-
-
-class InvalidAnswer(ProviderError):
-    """A structured answer that stayed invalid after the re-ask."""
 
 
 class EmptyAnswer(TransientError):
@@ -66,78 +62,59 @@ class Gateway:
         self.model_override = model_override
         self.progress = progress
         self.calls: list[CallRecord] = []
-        # A provider that runs one call at a time (the embedded model) says so; queueing here
-        # keeps each call's recorded duration its own.
+        # A provider that serves one call at a time (the embedded model) says so; queueing
+        # here keeps each call's recorded duration its own.
         self._gate = gate or asyncio.Semaphore(call_cap(provider, settings))
         self._origin = time.perf_counter()
 
     def session(self) -> Gateway:
         """A gateway for one more post: same provider and concurrency cap, its own call records."""
-        return Gateway(self.provider, self.settings, self.prompts, model_override=self.model_override, gate=self._gate)
+        return Gateway(
+            self.provider,
+            self.settings,
+            self.prompts,
+            model_override=self.model_override,
+            progress=self.progress,
+            gate=self._gate,
+        )
 
     def model_for(self, stage: str) -> str:
-        """A provider with one fixed model (the embedded one) names it; others follow the config."""
-        fixed = getattr(self.provider, "model_name", None)
-        return fixed or self.model_override or self.settings.model_for(stage)
+        return self.provider.capabilities.fixed_model or self.model_override or self.settings.model_for(stage)
 
     async def close(self) -> None:
         await self.provider.close()
 
-    async def text(self, *, stage: str, part: str, prompt: RenderedPrompt, max_tokens: int) -> str:
-        """A free-text answer; one still cut off after its retry ends at its last full sentence."""
-        result = await self._call(stage, part, prompt, max_tokens, None, "answer", {})
-        if result.finish_reason == "length":
-            log.info("%s/%s: answer cut off; trimmed to its last sentence", stage, part)
-            return trim_to_sentence(result.text)
-        return result.text
-
-    async def structured(
-        self,
-        *,
-        stage: str,
-        part: str,
-        prompt: RenderedPrompt,
-        model: type[M],
-        max_tokens: int,
-        schema: dict | None = None,
-        check: Callable[[M], list[str]] | None = None,
-        patterns: dict[str, str] | None = None,
-    ) -> M:
-        """A JSON answer validated against `model` (and `check`), re-asked once if invalid."""
-        schema = schema or strict_schema(model)
-        name = model.__name__.lower()
-        for attempt in (1, 2):
-            result = await self._call(stage, part, prompt, max_tokens, schema, name, patterns or {})
-            value, problems = _parse(result.text, model, check)
-            if value is not None:
-                return value
-            log.info("%s/%s: invalid answer (%s)", stage, part, "; ".join(problems))
-            if attempt == 2:
-                raise InvalidAnswer(f"{stage}: the model's answer stayed invalid: {'; '.join(problems)}")
-            if result.finish_reason == "length":
-                max_tokens = int(max_tokens * 1.5)
-            reask = self.prompts.text("reask.j2", problems=problems)
-            prompt = prompt.followed_by(
-                {"role": "assistant", "content": result.text}, {"role": "user", "content": reask}
-            )
-        raise AssertionError("unreachable")
-
-    async def _call(
+    def request(
         self,
         stage: str,
-        part: str,
         prompt: RenderedPrompt,
         max_tokens: int,
-        schema: dict | None,
-        schema_name: str,
-        patterns: dict[str, str],
-    ) -> ChatResult:
-        request = self._request(stage, prompt, max_tokens, schema, schema_name, patterns, self.settings.stream)
+        schema: dict[str, Any] | None = None,
+        schema_name: str = "answer",
+        fields: dict[str, FieldSpec] | None = None,
+        stream: bool | None = None,
+    ) -> ChatRequest:
+        """The request a stage's call makes."""
+        streaming = self.settings.stream if stream is None else stream
+        return ChatRequest(
+            model=self.model_for(stage),
+            messages=prompt.messages,
+            max_tokens=max_tokens,
+            temperature=self.settings.temperature,
+            timeout=self.settings.timeout,
+            stream=streaming and self.provider.capabilities.streaming,
+            schema=schema,
+            schema_name=schema_name,
+            fields=fields or {},
+        )
+
+    async def call(self, stage: str, part: str, prompt: RenderedPrompt, request: ChatRequest) -> ChatResult:
+        """One call within the concurrency cap, retried by the policy, recorded."""
         async with self._gate:
             started = time.perf_counter()
             result, attempts = await self._with_retries(request, f"{stage}/{part}")
             ended = time.perf_counter()
-        record = self._record(stage, part, prompt, request.model, self.provider.name, result, 1.0)
+        record = self.record(stage, part, prompt, request.model, self.provider.name, result)
         record.started_s, record.duration_s = round(started - self._origin, 4), round(ended - started, 4)
         record.attempts = attempts
         self.calls.append(record)
@@ -155,29 +132,7 @@ class Gateway:
         )
         return result
 
-    def _request(
-        self,
-        stage: str,
-        prompt: RenderedPrompt,
-        max_tokens: int,
-        schema: dict | None,
-        schema_name: str,
-        patterns: dict[str, str],
-        stream: bool,
-    ) -> ChatRequest:
-        return ChatRequest(
-            model=self.model_for(stage),
-            messages=prompt.messages,
-            max_tokens=max_tokens,
-            temperature=self.settings.temperature,
-            timeout=self.settings.timeout,
-            stream=stream,
-            schema=schema,
-            schema_name=schema_name,
-            patterns=patterns,
-        )
-
-    def _record(
+    def record(
         self,
         stage: str,
         part: str,
@@ -185,7 +140,7 @@ class Gateway:
         model: str,
         provider: str,
         result: ChatResult,
-        price_share: float,
+        price_share: float = 1.0,
     ) -> CallRecord:
         """A call's record: usage and cost (at `price_share` of the price table); timings left to the caller."""
         cost = call_cost(
@@ -208,6 +163,10 @@ class Gateway:
             finish_reason=result.finish_reason,
         )
 
+    def totals(self) -> dict[str, int | float]:
+        """Token and cost totals over every call so far."""
+        return totals_of(self.calls)
+
     async def _attempt(self, request: ChatRequest, retry_cutoff: bool) -> ChatResult:
         """One try. An empty answer is retried; so is a cut-off text answer, once."""
         result = await self.provider.chat(request)
@@ -222,7 +181,7 @@ class Gateway:
         retrying = AsyncRetrying(
             retry=retry_if_exception_type(TransientError),
             stop=stop_after_attempt(policy.attempts) | stop_before_delay(policy.budget_s),
-            wait=_wait(policy.backoff_initial_s, policy.backoff_max_s),
+            wait=backoff(policy.backoff_initial_s, policy.backoff_max_s),
             before_sleep=lambda state: log.info(
                 "%s: %s; retrying in %.1fs", label, state.outcome.exception(), state.upcoming_sleep
             ),
@@ -230,7 +189,7 @@ class Gateway:
         )
         attempts, cut_off = 0, False
         # A cut-off answer is asked once more with more room, unless the provider says that won't help.
-        retry_cutoffs = getattr(self.provider, "retry_cutoffs", True)
+        retry_cutoffs = self.provider.capabilities.retry_cutoffs
         try:
             async for attempt in retrying:
                 with attempt:
@@ -246,103 +205,34 @@ class Gateway:
             raise ProviderError(f"model provider failed after {attempts} attempt(s): {cause}") from None
         return result, attempts
 
-    # --- the OpenAI Batch API: the same requests, answered within 24 hours at a discount ---
 
-    def batch_line(
-        self, custom_id: str, stage: str, prompt: RenderedPrompt, max_tokens: int, model: type[BaseModel] | None = None
-    ) -> dict:
-        """One line of a Batch API input file for a call this gateway would otherwise make."""
-        batch_body = getattr(self.provider, "batch_body", None)
-        if batch_body is None:
-            raise UsageError("the Batch API needs the openai provider")
-        schema = strict_schema(model) if model else None
-        request = self._request(
-            stage, prompt, max_tokens, schema, model.__name__.lower() if model else "answer", {}, False
-        )
-        return {"custom_id": custom_id, "method": "POST", "url": "/v1/chat/completions", "body": batch_body(request)}
-
-    async def submit_batch(self, lines: list[dict], metadata: dict[str, str]) -> str:
-        return await self.provider.submit_batch(lines, metadata)  # type: ignore[attr-defined]
-
-    async def batch_results(self, batch_id: str) -> tuple[str, dict | None]:
-        return await self.provider.batch_results(batch_id)  # type: ignore[attr-defined]
-
-    def take_batch_answer(self, stage: str, part: str, prompt: RenderedPrompt, item: dict | None) -> str | None:
-        """The text of one Batch API answer, recorded like a call (at the batch price); None if it failed."""
-        response = (item or {}).get("response") or {}
-        body = response.get("body") or {}
-        if response.get("status_code") != 200 or not body.get("choices"):
-            return None
-        choice = body["choices"][0]
-        usage = body.get("usage") or {}
-        result = ChatResult(
-            text="",
-            finish_reason=choice.get("finish_reason"),
-            prompt_tokens=usage.get("prompt_tokens", 0),
-            completion_tokens=usage.get("completion_tokens", 0),
-            cached_tokens=(usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0,
-        )
-        model = body.get("model") or self.model_for(stage)
-        self.calls.append(
-            self._record(stage, part, prompt, model, "openai-batch", result, self.settings.batch_discount)
-        )
-        return (choice.get("message") or {}).get("content") or None
-
-    def totals(self) -> dict[str, int | float]:
-        """Token and cost totals over every call so far."""
-        return {
-            "calls": len(self.calls),
-            "prompt_tokens": sum(c.prompt_tokens for c in self.calls),
-            "completion_tokens": sum(c.completion_tokens for c in self.calls),
-            "cached_tokens": sum(c.cached_tokens for c in self.calls),
-            "cost_usd": round(sum(c.cost_usd for c in self.calls), 8),
-        }
+def totals_of(calls: list[CallRecord]) -> dict[str, int | float]:
+    """Token and cost totals over calls."""
+    return {
+        "calls": len(calls),
+        "prompt_tokens": sum(c.prompt_tokens for c in calls),
+        "completion_tokens": sum(c.completion_tokens for c in calls),
+        "cached_tokens": sum(c.cached_tokens for c in calls),
+        "cost_usd": round(sum(c.cost_usd for c in calls), 8),
+    }
 
 
 def call_cap(provider: Provider, settings: LLMSettings) -> int:
-    """Calls in flight at once: the configured cap, or fewer if the provider takes one at a time."""
-    return min(settings.concurrency, getattr(provider, "max_concurrency", settings.concurrency))
+    """Calls in flight at once: the configured cap, or fewer if the provider takes fewer."""
+    return min(settings.concurrency, provider.capabilities.concurrency or settings.concurrency)
 
 
-def _wait(initial: float, longest: float) -> Callable[[RetryCallState], float]:
+def backoff(initial: float, longest: float) -> Callable[[RetryCallState], float]:
     """Exponential backoff with full jitter; a server's Retry-After wins when it asks for longer.
 
     The time budget (stop_before_delay) stops a wait that would pass it.
     """
 
     def wait(state: RetryCallState) -> float:
-        backoff = min(initial * 2 ** (state.attempt_number - 1), longest)
-        backoff = random.uniform(backoff / 2, backoff)
+        delay = min(initial * 2 ** (state.attempt_number - 1), longest)
+        delay = random.uniform(delay / 2, delay)
         error = state.outcome.exception() if state.outcome else None
         asked = getattr(error, "retry_after", None)
-        return max(backoff, asked) if asked else backoff
+        return max(delay, asked) if asked else delay
 
     return wait
-
-
-def parse_answer(text: str, model: type[M]) -> M | None:
-    """A JSON answer read as `model`, or None if it does not fit."""
-    value, _ = _parse(text, model, None)
-    return value
-
-
-def _parse(text: str, model: type[M], check: Callable[[M], list[str]] | None) -> tuple[M | None, list[str]]:
-    """The parsed answer and no problems, or None and what is wrong with it."""
-    try:
-        # strict=False: a raw newline inside a string is tolerated, as most servers emit it.
-        value = model.model_validate(json.loads(_strip_fence(text), strict=False))
-    except json.JSONDecodeError as exc:
-        return None, [f"JSON として読めません（{exc.msg}）"]
-    except ValidationError as exc:
-        return None, [f"{'.'.join(map(str, e['loc'])) or 'JSON'}: {e['msg']}" for e in exc.errors()[:5]]
-    problems = check(value) if check else []
-    return (None, problems) if problems else (value, [])
-
-
-def _strip_fence(text: str) -> str:
-    """Some servers wrap JSON in a Markdown code fence; take what is inside."""
-    stripped = text.strip()
-    if stripped.startswith("```"):
-        stripped = stripped.split("\n", 1)[-1]
-        stripped = stripped.rsplit("```", 1)[0]
-    return stripped

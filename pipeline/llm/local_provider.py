@@ -3,60 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 import os
-import re
 from typing import Any
 
 from pipeline.config import LocalSettings
 from pipeline.errors import ProviderError, UsageError
 from pipeline.llm import embedded
-from pipeline.llm.provider import ChatRequest, ChatResult
-from pipeline.llm.schema import JSON_CHAR
-
-_LIMIT = re.compile(r"(\d+)字以内")
-_DEFAULT_MAX_LENGTH = 240
-
-
-def grammar_schema(schema: dict[str, Any], patterns: dict[str, str] | None = None) -> dict[str, Any]:
-    """The schema tightened for grammar-constrained decoding by a small model.
-
-    A string at a path in `patterns` must match that regex; any other string gets 2 to N
-    plain characters (N from a "N字以内" description, else a default), so the model can
-    neither leave it empty nor ramble inside the JSON.
-    """
-    patterns = patterns or {}
-    defs = schema.get("$defs", {})
-
-    def walk(node: dict[str, Any], path: str) -> dict[str, Any]:
-        if "$ref" in node:
-            node = copy.deepcopy(defs[node["$ref"].split("/")[-1]])
-        kind = node.get("type")
-        if kind == "object":
-            node["properties"] = {
-                key: walk(sub, f"{path}.{key}".lstrip(".")) for key, sub in node.get("properties", {}).items()
-            }
-        elif kind == "array" and isinstance(node.get("items"), dict):
-            items = {"description": node.get("description", ""), **node["items"]}
-            node["items"] = walk(items, path)
-        elif kind == "string" and "enum" not in node:
-            limit = _LIMIT.search(node.get("description", ""))
-            longest = int(limit.group(1)) if limit else _DEFAULT_MAX_LENGTH
-            # A pattern rather than min/maxLength: llama.cpp's plain string rule lets raw
-            # newlines through, which strict JSON parsers reject.
-            node["pattern"] = patterns.get(path, f"^{JSON_CHAR}{{2,{longest}}}$")
-        return node
-
-    tightened = walk(copy.deepcopy({k: v for k, v in schema.items() if k != "$defs"}), "")
-    return tightened
+from pipeline.llm.grammar import grammar_schema
+from pipeline.llm.provider import Capabilities, ChatRequest, ChatResult
 
 
 class LocalProvider:
     """A GGUF model run by llama-cpp-python, loaded once per process."""
 
     name = "local"
-    max_concurrency = 1  # one model instance: calls take turns
-    retry_cutoffs = False  # a small model runs to any cap; trimming beats asking again
 
     def __init__(self, settings: LocalSettings) -> None:
         try:
@@ -76,10 +36,11 @@ class LocalProvider:
             verbose=False,
         )
         self._turn = asyncio.Lock()
-
-    @property
-    def model_name(self) -> str:
-        return self.path.name
+        # One model instance: calls take turns. A small model runs to any cap, so a cut-off
+        # answer is trimmed rather than asked again.
+        self.capabilities = Capabilities(
+            concurrency=1, streaming=False, grammar=True, retry_cutoffs=False, fixed_model=self.path.name
+        )
 
     async def close(self) -> None:
         self.llm.close()
@@ -110,7 +71,7 @@ class LocalProvider:
             "seed": self.settings.seed,
         }
         if request.schema is not None:
-            schema = grammar_schema(request.schema, request.patterns)
+            schema = grammar_schema(request.schema, request.fields)
             params["response_format"] = {"type": "json_object", "schema": schema}
         answer = self.llm.create_chat_completion(**params)
         choice = answer["choices"][0]

@@ -11,13 +11,14 @@ import openai
 from openai import AsyncOpenAI
 
 from pipeline.errors import ProviderError, UsageError
-from pipeline.llm.provider import ChatRequest, ChatResult, Refusal, TransientError
+from pipeline.llm.provider import Capabilities, ChatRequest, ChatResult, Refusal, TransientError
 
 
 class OpenAIProvider:
     """Reads OPENAI_API_KEY and OPENAI_BASE_URL the way the SDK does."""
 
     name = "openai"
+    capabilities = Capabilities()
 
     def __init__(self, timeout: float) -> None:
         # A local OpenAI-compatible server (Ollama, vLLM, llama.cpp) needs no key.

@@ -1,9 +1,11 @@
-"""What every model provider takes and returns."""
+"""What every model provider takes, returns and says it can do."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
+
+from pipeline.llm.fields import FieldSpec
 
 
 @dataclass(frozen=True)
@@ -16,9 +18,9 @@ class ChatRequest:
     stream: bool = True
     schema: dict[str, Any] | None = None
     schema_name: str = "answer"
-    # Regexes for string fields by dotted path ("title", "image_queries.hero"), enforced by
-    # providers that constrain decoding with a grammar (the embedded one); others ignore them.
-    patterns: dict[str, str] = field(default_factory=dict)
+    # What string fields are, by dotted path ("title", "image_queries.hero"); a provider
+    # that decodes under a grammar enforces them, the others ignore them.
+    fields: dict[str, FieldSpec] = field(default_factory=dict)
 
 
 @dataclass
@@ -46,8 +48,20 @@ class Refusal(TransientError):
     """The model refused to answer."""
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a provider can do; the gateway and the stages ask this, never the provider's class."""
+
+    concurrency: int | None = None  # calls it serves at once (None: as many as configured)
+    streaming: bool = True  # answers can be streamed
+    grammar: bool = False  # decodes under a grammar built from the request's fields
+    retry_cutoffs: bool = True  # a cut-off answer is worth asking again with more room
+    fixed_model: str | None = None  # the one model it runs, whatever a stage asks for
+
+
 class Provider(Protocol):
     name: str
+    capabilities: Capabilities
 
     async def chat(self, request: ChatRequest) -> ChatResult:
         """One model call; raise TransientError for failures worth retrying."""
@@ -55,4 +69,21 @@ class Provider(Protocol):
 
     async def close(self) -> None:
         """Release connections."""
+        ...
+
+
+@runtime_checkable
+class BatchProvider(Protocol):
+    """A provider that also takes whole batches of calls (the OpenAI Batch API)."""
+
+    def batch_body(self, request: ChatRequest) -> dict[str, Any]:
+        """The request as one line's body in a batch input file."""
+        ...
+
+    async def submit_batch(self, lines: list[dict[str, Any]], metadata: dict[str, str]) -> str:
+        """Upload the lines and start a batch; returns its id."""
+        ...
+
+    async def batch_results(self, batch_id: str) -> tuple[str, dict[str, Any] | None]:
+        """The batch's status, and once it is completed its answers by custom id."""
         ...

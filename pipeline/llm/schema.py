@@ -9,10 +9,6 @@ from pydantic import BaseModel
 
 _DROP = {"title", "default"}
 
-# In a grammar regex: any character a JSON string may hold unescaped (no quote, backslash or
-# control character).
-JSON_CHAR = r'[^"\\\x00-\x1f]'
-
 
 def strict_schema(model: type[BaseModel]) -> dict[str, Any]:
     """The model's JSON schema with every property required and no extra keys."""

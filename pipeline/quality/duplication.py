@@ -9,16 +9,12 @@ from pathlib import Path
 from pipeline.quality.context import Check
 from pipeline.quality.parse import parse
 from pipeline.site import POST_NAME
-from pipeline.text import char_ngrams
+from pipeline.text import char_ngrams, jaccard
 from pipeline.types import Finding
 
 
 def shingles(text: str, n: int = 3) -> frozenset[str]:
     return frozenset(char_ngrams(re.sub(r"\s+", "", text), n))
-
-
-def similarity(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 @cache
@@ -34,7 +30,7 @@ def similar_posts(c: Check) -> list[Finding]:
     for path in sorted((c.site / "_posts").glob("*")):
         if not POST_NAME.match(path.name) or path.name == c.name:
             continue
-        score = similarity(mine, _post_shingles(path, path.stat().st_mtime))
+        score = jaccard(mine, _post_shingles(path, path.stat().st_mtime))
         if score >= c.settings.quality.duplicate_threshold:
             message = f"{score:.0%} similar to {path.name} (threshold {c.settings.quality.duplicate_threshold:.0%})"
             out.append(c.finding("duplicate.similar", "error", message))

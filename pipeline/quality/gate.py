@@ -19,36 +19,13 @@ def gate(post: Post, settings: Settings, instinct: Instinct, site: Path | None) 
     return check_text(post.markdown, settings, {instinct.key: instinct}, site, post.filename)
 
 
-def part_of(finding: Finding, outline: Outline) -> str | None:
-    """The drafted part a finding sits in (the drafter's names: lead, trend3, step2, …)."""
-    section, sub = finding.section, finding.subsection
-    if section == "lead":
-        return "lead"
-    if section == outline.background:
-        return "background"
-    if section == outline.trend:
-        if sub is None:
-            return "trend_intro"
-        return f"trend{outline.trend_parts.index(sub) + 1}" if sub in outline.trend_parts else None
-    if section == outline.steps:
-        if sub is None:
-            return "steps_intro"
-        number = sub.split(":")[0].removeprefix("ステップ")
-        return f"step{number}" if number.isdigit() else None
-    if section == outline.cases:
-        return "cases"
-    if section == outline.summary:
-        return "summary"
-    return None
-
-
 def fixes_by_part(findings: list[Finding], outline: Outline) -> dict[str, list[Finding]]:
     """Errors a redraft can fix, grouped by the part to redraft."""
     fixes: dict[str, list[Finding]] = {}
     for finding in findings:
         if finding.severity != "error" or not finding.rule.startswith(REWRITABLE):
             continue
-        part = part_of(finding, outline)
+        part = outline.part_at(finding.section, finding.subsection)
         if part is not None:
-            fixes.setdefault(part, []).append(finding)
+            fixes.setdefault(part.key, []).append(finding)
     return fixes

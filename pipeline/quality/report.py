@@ -17,7 +17,7 @@ def report_text(path: Path, findings: list[Finding]) -> str:
     summary = f"{path}: {n_errors} error(s), {len(findings) - n_errors} warning(s)"
     confirm = to_confirm(findings)
     if confirm:
-        figures = "、".join(f.message.split("「")[1].split("」")[0] + f" (line {f.line})" for f in confirm)
+        figures = "、".join(f"{f.figure} (line {f.line})" for f in confirm)
         summary += f"; 要確認 {len(confirm)}: {figures}"
     lines.append(summary)
     return "\n".join(lines)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pipeline.outline import STEP_LABELS, TREND_PARTS
+from pipeline.outline import (
+    RELATED_H2,
+    STEP_COUNT,
+    STEP_LABELS,
+    STEPS_H2,
+    TREND_PARTS,
+    Outline,
+    build_outline,
+    step_number,
+)
 from pipeline.quality.context import Check
 from pipeline.types import Finding
 
@@ -22,7 +31,6 @@ FRONT_MATTER = {
     "reading_time": int,
     "seo_keywords": list,
 }
-FIXED_H2 = ("実践ステップ", "成功事例と期待できる効果", "まとめと次のアクション")
 
 
 def front_matter(c: Check) -> list[Finding]:
@@ -56,21 +64,26 @@ def front_matter(c: Check) -> list[Finding]:
     return out
 
 
-def expected_h2(c: Check) -> list[str] | None:
+def expected_outline(c: Check) -> Outline | None:
+    """The post's skeleton from its instinct and theme (the H2s do not depend on the structure)."""
     front = c.doc.front or {}
     instinct = c.instincts.get(str(front.get("instinct")))
     categories = front.get("categories")
     if instinct is None or not isinstance(categories, list) or not categories:
         return None
-    theme = str(categories[0])
-    return [f"{instinct.name}の心理学的背景", f"{theme}の最新トレンド分析", *FIXED_H2]
+    return build_outline(instinct.name, str(categories[0]), "howTo", [])
+
+
+def expected_h2(c: Check) -> list[str] | None:
+    outline = expected_outline(c)
+    return outline.h2() if outline else None
 
 
 def headings(c: Check) -> list[Finding]:
     expected = expected_h2(c)
     if expected is None:
         return []
-    actual = [h for h in c.doc.h2 if h.text != "関連記事"]
+    actual = [h for h in c.doc.h2 if h.text != RELATED_H2]
     out = []
     key = str((c.doc.front or {}).get("instinct"))
     for n, want in enumerate(expected):
@@ -93,15 +106,16 @@ def headings(c: Check) -> list[Finding]:
 
 
 def steps(c: Check) -> list[Finding]:
-    h3s = c.doc.h3_under("実践ステップ")
-    if not any(h.text == "実践ステップ" for h in c.doc.h2):
+    h3s = c.doc.h3_under(STEPS_H2)
+    if not any(h.text == STEPS_H2 for h in c.doc.h2):
         return []
     out = []
-    if [h.text.split(":")[0] for h in h3s] != ["ステップ1", "ステップ2", "ステップ3"]:
+    if [step_number(h.text) for h in h3s] != list(range(1, STEP_COUNT + 1)):
         line = h3s[0].line if h3s else None
-        out.append(c.finding("structure.steps", "error", "実践ステップ needs ステップ1..3 as H3s", line))
+        message = f"{STEPS_H2} needs ステップ1..{STEP_COUNT} as H3s"
+        out.append(c.finding("structure.steps", "error", message, line))
     for h in h3s:
-        blocks = [b for b in c.doc.blocks if b.h3 == h.text and b.h2 == "実践ステップ"]
+        blocks = [b for b in c.doc.blocks if b.h3 == h.text and b.h2 == STEPS_H2]
         labels = {b.text[:-1] for b in blocks if b.text.endswith((":", "："))}
         missing = [label for label in STEP_LABELS if label not in labels]
         if missing:
@@ -110,11 +124,11 @@ def steps(c: Check) -> list[Finding]:
 
 
 def image_placement(c: Check) -> list[Finding]:
-    expected = expected_h2(c)
-    if expected is None:
+    outline = expected_outline(c)
+    if outline is None:
         return []
     out = []
-    for title in (expected[0], expected[1], "成功事例と期待できる効果"):
+    for title in (part.heading for part in outline if part.image and part.heading):
         heading = next((h for h in c.doc.h2 if h.text == title), None)
         if heading and not any(i.line == heading.line + 1 for i in c.doc.images):
             out.append(c.finding("images.placement", "error", f"no image line right after `{title}`", heading.line))

@@ -1,1 +1,1 @@
-"""Editor review: draft state beside each draft, the review web app, and their CLI twins."""
+"""Editor review: the review web app and part regeneration (draft state lives in pipeline.drafts)."""

@@ -18,13 +18,17 @@ from starlette.templating import Jinja2Templates
 
 from pipeline import frontmatter
 from pipeline.config import Settings
+from pipeline.drafts import Pending, draft_path, list_drafts, load_record, load_state, reject, save_state
 from pipeline.errors import GenpostError
+from pipeline.instincts import Instinct
+from pipeline.job import Desk
 from pipeline.llm import Gateway
 from pipeline.llm.choice import make_provider
+from pipeline.outline import outline_for
 from pipeline.prompts import PromptBook
 from pipeline.publish import publish
 from pipeline.review import regenerate
-from pipeline.review.state import draft_path, list_drafts, load_record, load_state, reject, save_state
+from pipeline.types import RunRecord
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 _RELATED = re.compile(r"\{\{ site\.baseurl \}\}\{% post_url (\S+) %\}")
@@ -43,7 +47,7 @@ def render_post(text: str, figures: list[str]) -> str:
     return rendered
 
 
-def create_app(out_dir: Path, site: Path | None, settings: Settings) -> Starlette:
+def create_app(out_dir: Path, site: Path | None, settings: Settings, instincts: dict[str, Instinct]) -> Starlette:
     token = secrets.token_urlsafe(32)
 
     def page(request: Request, name: str, context: dict, status: int = 200) -> Response:
@@ -54,6 +58,13 @@ def create_app(out_dir: Path, site: Path | None, settings: Settings) -> Starlett
         if not secrets.compare_digest(str(form.get("csrf", "")), token):
             raise PermissionError("bad CSRF token")
         return dict(form)
+
+    def candidate(record: RunRecord | None, pending: Pending | None) -> str | None:
+        """A regenerated part waiting for the editor, as text; its kind comes from the post's outline."""
+        if record is None or pending is None:
+            return None
+        outline = outline_for(instincts[record.brief.instinct].name, record.plan, record.brief.structure)
+        return regenerate.candidate_text(pending, outline[pending.part].kind)
 
     def back(name: str, message: str) -> RedirectResponse:
         return RedirectResponse(f"/drafts/{quote(name)}?msg={quote(message)}", status_code=303)
@@ -71,7 +82,7 @@ def create_app(out_dir: Path, site: Path | None, settings: Settings) -> Starlett
         front, _ = frontmatter.split(text)
         record = load_record(draft)
         findings = record.findings if record else []
-        figures = [f.message.split("「")[1].split("」")[0] for f in findings if f.rule == "claims.unsourced"]
+        figures = [f.figure for f in findings if f.figure]
         related = []
         for item in record.related if record else []:
             exists = bool(site) and any((site / "_posts" / f"{item.name}.{e}").exists() for e in ("md", "markdown"))
@@ -89,7 +100,7 @@ def create_app(out_dir: Path, site: Path | None, settings: Settings) -> Starlett
             "related": related,
             "state": state,
             "parts": regenerate.parts(record) if record else [],
-            "candidate": regenerate.candidate_text(state.pending) if state.pending else None,
+            "candidate": candidate(record, state.pending),
             "message": request.query_params.get("msg", ""),
         }
         return page(request, "draft.html", context)
@@ -118,7 +129,7 @@ def create_app(out_dir: Path, site: Path | None, settings: Settings) -> Starlett
         if action == "publish":
             if site is None:
                 raise GenpostError("start the app with --site to publish")
-            done = await publish(draft, site, settings, force=form.get("force") == "on")
+            done = await publish(draft, site, settings, instincts, force=form.get("force") == "on")
             return f"公開しました: {done.path.name}（Unsplash ダウンロード通知 {done.pinged} 件）"
         if action == "reject":
             reject(draft, str(form.get("note", "")))
@@ -126,13 +137,14 @@ def create_app(out_dir: Path, site: Path | None, settings: Settings) -> Starlett
         if action == "regenerate":
             gateway = Gateway(make_provider(settings.llm), settings.llm, PromptBook())
             try:
-                await regenerate.propose(draft, str(form.get("part", "")), str(form.get("note", "")), settings, gateway)
+                desk = Desk(settings, instincts, gateway, out_dir)
+                await regenerate.propose(draft, str(form.get("part", "")), str(form.get("note", "")), desk, gateway)
             finally:
                 await gateway.close()
             return "書き直し案ができました。確認して差し替えるか破棄してください"
         if action == "accept":
-            errors = sum(f.severity == "error" for f in regenerate.accept(draft, settings))
-            return f"差し替えました（エラー {errors} 件）"
+            findings = regenerate.accept(draft, Desk(settings, instincts, None, out_dir))
+            return f"差し替えました（エラー {sum(f.severity == 'error' for f in findings)} 件）"
         if action == "discard":
             regenerate.discard(draft)
             return "書き直し案を破棄しました"

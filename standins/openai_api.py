@@ -17,8 +17,8 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
 
-from tests.standins.fake_writer import FakeWriter
-from tests.standins.http import FaultQueue, JSONHandler, LoopbackServer
+from standins.fake_writer import FakeWriter
+from standins.http import FaultQueue, JSONHandler, LoopbackServer
 
 
 def approx_tokens(text: str) -> int:

@@ -1,4 +1,6 @@
-"""Review state, kept beside each draft as `out/DATE-SLUG.review.json`, and the draft list."""
+"""Drafts in out/: their names, run records and review state (`out/DATE-SLUG.review.json`), and the list of them.
+
+The review app, `publish` and the CLI twins all read and write drafts through this module."""
 
 from __future__ import annotations
 
@@ -59,6 +61,11 @@ def load_record(draft: Path) -> RunRecord | None:
         return RunRecord.model_validate_json(draft.with_suffix(".json").read_text(encoding="utf-8"))
     except (OSError, ValidationError):
         return None
+
+
+def save_record(draft: Path, record: RunRecord) -> None:
+    """The draft's run record, rewritten whole."""
+    replace_write(draft.with_suffix(".json"), record.model_copy(update={"draft": draft.name}).model_dump_json(indent=2))
 
 
 def draft_path(out_dir: Path, name: str) -> Path:

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-from tests.standins.http import FaultQueue, JSONHandler, LoopbackServer
+from standins.http import FaultQueue, JSONHandler, LoopbackServer
 
 
 @dataclass

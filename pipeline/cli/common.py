@@ -1,0 +1,158 @@
+"""What the commands share: options, argument checks, and one async context for setup and teardown."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from pipeline.config import Settings
+from pipeline.errors import UsageError
+from pipeline.instincts import Instinct
+from pipeline.job import Desk
+from pipeline.llm import Gateway
+from pipeline.llm.choice import make_provider
+from pipeline.memory import TopicMemory
+from pipeline.prompts import PromptBook
+from pipeline.store import ensure_dir
+from pipeline.types import CallRecord
+
+PATH = click.Path(path_type=Path)
+
+
+class VariadicCommand(click.Command):
+    """A command whose variadic options take every value up to the next option (`--keywords a b c`).
+
+    click's options take one value each; the values are spread over repeated options
+    (`--keywords a --keywords b --keywords c`) before click parses them, as argparse's
+    nargs="+" reads them.
+    """
+
+    def __init__(self, *args: Any, variadic: Sequence[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.variadic = tuple(variadic)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, spread(args, self.variadic))
+
+
+def spread(args: list[str], names: Sequence[str]) -> list[str]:
+    """`--keywords a b --out x` → `--keywords a --keywords b --out x`."""
+    out: list[str] = []
+    current, fresh = None, False
+    for arg in args:
+        if arg in names:
+            current, fresh = arg, True
+        elif arg.startswith("-") and arg != "-":
+            current = None
+        elif current is not None:
+            if not fresh:
+                out.append(current)
+            fresh = False
+        out.append(arg)
+    return out
+
+
+def _verbose(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        logging.getLogger().setLevel(logging.INFO)
+
+
+def verbose_option(command: Callable) -> Callable:
+    return click.option(
+        "-v",
+        "--verbose",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_verbose,
+        help="Log each stage and model call to stderr (and a traceback on an unexpected error).",
+    )(command)
+
+
+def out_option(command: Callable) -> Callable:
+    return click.option("--out", type=PATH, default=Path("out"), show_default=True, help="The drafts folder.")(command)
+
+
+def site_option(command: Callable) -> Callable:
+    return click.option(
+        "--site", type=PATH, help="A Jekyll site root (with _posts/): related posts, topic memory, links."
+    )(command)
+
+
+def model_options(command: Callable) -> Callable:
+    command = click.option(
+        "--provider",
+        type=click.Choice(["openai", "local"]),
+        help="openai: any OpenAI-compatible API; local: the embedded model "
+        "(default: openai when OPENAI_API_KEY or OPENAI_BASE_URL is set, else local).",
+    )(command)
+    return click.option("--model", help="One model for every stage (default: per stage from genpost.yml).")(command)
+
+
+def check_site(site: Path | None) -> None:
+    """A --site must be a Jekyll site: it has a _posts/ directory."""
+    if site is not None and not (site / "_posts").is_dir():
+        raise UsageError(f"--site {site} has no _posts/ directory")
+
+
+def check_out(out: Path) -> None:
+    """An --out to read drafts from must exist."""
+    if not out.is_dir():
+        raise UsageError(f"--out {out} is not a directory")
+
+
+def parse_date(text: str | None, settings: Settings) -> datetime:
+    """An aware datetime; a naive --date is read in the site's timezone."""
+    if not text:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--date {text!r} is not an ISO 8601 date or time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=settings.site.zone)
+    return moment
+
+
+def progress_printer() -> Callable[[CallRecord], None]:
+    """One line per finished model call, for a person watching a terminal."""
+
+    def show(call: CallRecord) -> None:
+        line = f"genpost: {call.stage} {call.part} ({call.completion_tokens} tokens, {call.duration_s:.1f}s)"
+        print(line, file=sys.stderr, flush=True)
+
+    return show
+
+
+@asynccontextmanager
+async def open_desk(
+    settings: Settings,
+    instincts: dict[str, Instinct],
+    out: Path,
+    site: Path | None,
+    provider: str | None = None,
+    model: str | None = None,
+    per_call_lines: bool = True,
+) -> AsyncIterator[Desk]:
+    """The desk a command writes posts at: topic memory and the model gateway, closed again on the way out."""
+    ensure_dir(out)
+    async with AsyncExitStack() as stack:
+        memory = TopicMemory(out / ".genpost" / "memory.sqlite", site)
+        stack.callback(memory.close)
+        quiet = not per_call_lines or not sys.stderr.isatty() or logging.getLogger().isEnabledFor(logging.INFO)
+        gateway = Gateway(
+            make_provider(settings.llm, provider),
+            settings.llm,
+            PromptBook(),
+            model_override=model,
+            progress=None if quiet else progress_printer(),
+        )
+        stack.push_async_callback(gateway.close)
+        yield Desk(settings, instincts, gateway, out, memory)

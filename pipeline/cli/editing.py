@@ -1,0 +1,110 @@
+"""The editor's commands: check, drafts, publish, reject, review."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from pipeline import quality
+from pipeline.cli.common import PATH, check_out, check_site, out_option, site_option, verbose_option
+from pipeline.config import load_settings
+from pipeline.drafts import draft_path, list_drafts, reject
+from pipeline.errors import UsageError
+from pipeline.instincts import load_instincts
+from pipeline.publish import publish
+from pipeline.quality.report import report_json, report_text
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=PATH, metavar="FILE...")
+@site_option
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def check(files: tuple[Path, ...], site: Path | None, as_json: bool) -> int:
+    """Check posts (FILE...) against genpost's quality rules; exit 1 if any has an error."""
+    check_site(site)
+    settings, instincts = load_settings(), load_instincts()
+    reports = []
+    for path in files:
+        if not path.is_file():
+            raise UsageError(f"{path}: no such file")
+        text = path.read_text(encoding="utf-8", errors="replace")
+        reports.append((path, quality.check_text(text, settings, instincts, site, path.name)))
+    if as_json:
+        print(json.dumps([report_json(path, findings) for path, findings in reports], ensure_ascii=False, indent=2))
+    else:
+        for path, findings in reports:
+            print(report_text(path, findings))
+    return 1 if any(quality.errors(findings) for _, findings in reports) else 0
+
+
+@click.command()
+@out_option
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def drafts(out: Path, as_json: bool) -> int:
+    """List the drafts in out/ with their review state, findings and cost."""
+    check_out(out)
+    found = list_drafts(out)
+    if as_json:
+        print(json.dumps([{**d.__dict__, "path": str(d.path)} for d in found], ensure_ascii=False, indent=2))
+        return 0
+    for d in found:
+        print(
+            f"{d.status:9} {d.errors:2}E {d.warnings:2}W {d.tokens:>8,} tok ${d.cost:.4f}  {d.instinct:13} "
+            f"{d.name}  「{d.title}」"
+        )
+    print(f"{len(found)} draft(s) in {out}", file=sys.stderr)
+    return 0
+
+
+@click.command(name="publish")
+@click.argument("file", type=PATH)
+@click.option("--site", type=PATH, required=True, help="The Jekyll site root whose _posts/ receives the post.")
+@click.option("--force", is_flag=True, help="Publish even with error findings or dead related links.")
+@verbose_option
+def publish_command(file: Path, site: Path, force: bool) -> int:
+    """Publish the draft FILE into the site's _posts/ and send its Unsplash download pings."""
+    done = asyncio.run(publish(file, site, load_settings(), load_instincts(), force=force))
+    state = "published" if done.copied else "already published"
+    pending = f", {done.pending} pending" if done.pending else ""
+    print(f"genpost: {state}; {done.pinged} Unsplash download ping(s){pending}", file=sys.stderr)
+    print(done.path)
+    return 0
+
+
+@click.command(name="reject")
+@click.argument("file", type=PATH)
+@click.option("--note", required=True, help="Why the draft is rejected (kept in its review state).")
+def reject_command(file: Path, note: str) -> int:
+    """Reject the draft FILE, with a note for the record."""
+    draft = draft_path(file.parent, file.name)
+    reject(draft, note)
+    print(f"genpost: rejected {draft.name}", file=sys.stderr)
+    return 0
+
+
+@click.command()
+@out_option
+@site_option
+@click.option("--port", type=int, default=8765, show_default=True, help="The port to serve on.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to bind (loopback only by default).")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser.")
+def review(out: Path, site: Path | None, port: int, host: str, no_browser: bool) -> int:
+    """Review the drafts in out/ in a local web app."""
+    check_out(out)
+    check_site(site)
+    import uvicorn
+
+    from pipeline.review.app import create_app
+
+    url = f"http://{host}:{port}/"
+    print(f"genpost: reviewing {out} at {url} (Ctrl-C to stop)", file=sys.stderr)
+    if not no_browser:
+        import webbrowser
+
+        webbrowser.open(url)
+    uvicorn.run(create_app(out, site, load_settings(), load_instincts()), host=host, port=port, log_level="warning")
+    return 0

@@ -1,0 +1,172 @@
+"""`genpost --instinct … --keywords …` and `genpost --auto`: the default command, which writes a post."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from pipeline import __version__
+from pipeline.auto import AutoOutcome, auto_post
+from pipeline.cli.common import (
+    VariadicCommand,
+    check_site,
+    model_options,
+    open_desk,
+    out_option,
+    parse_date,
+    site_option,
+    verbose_option,
+)
+from pipeline.config import STRUCTURES, Settings, load_settings
+from pipeline.errors import UsageError
+from pipeline.instincts import load_instincts
+from pipeline.job import PostJob, Result
+from pipeline.llm.choice import provider_name
+from pipeline.schedule import warn_past_years
+from pipeline.store import Checkpoint, run_key
+from pipeline.types import Brief
+
+
+@click.command(cls=VariadicCommand, variadic=["--keywords"])
+@click.option("--instinct", metavar="KEY", help="The instinct to appeal to (a key of instincts.yml, e.g. learning).")
+@click.option(
+    "--keywords", metavar="KW [KW ...]", multiple=True, help="Keywords, the primary first (it goes in the title)."
+)
+@click.option("--theme", help="The category and trend heading (default: the planner picks from genpost.yml).")
+@click.option(
+    "--structure", type=click.Choice(STRUCTURES), help="The trend section's structure (default: genpost.yml)."
+)
+@out_option
+@site_option
+@click.option("--date", help="Publication time, ISO 8601 (default: now; without a zone, site.timezone).")
+@model_options
+@click.option("--auto", is_flag=True, help="Write the day's post from calendar.yml and topic memory (for cron).")
+@click.option("--force", is_flag=True, help="With --auto: write another post even if the day has one.")
+@click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary instead of the draft's path.")
+@click.option("--fresh", is_flag=True, help="Ignore the checkpoint of an earlier, unfinished run of this command.")
+@verbose_option
+def write(
+    instinct: str | None,
+    keywords: tuple[str, ...],
+    theme: str | None,
+    structure: str | None,
+    out: Path,
+    site: Path | None,
+    date: str | None,
+    provider: str | None,
+    model: str | None,
+    auto: bool,
+    force: bool,
+    as_json: bool,
+    fresh: bool,
+) -> int:
+    """Write a post as a draft in out/ (the default command: `genpost --instinct … --keywords …`)."""
+    settings = load_settings()
+    check_site(site)
+    instincts = load_instincts()
+    if auto:
+        if instinct or keywords:
+            raise UsageError("--auto takes the instinct and keywords from calendar.yml; leave them out")
+        moment = parse_date(date, settings)
+
+        async def run_auto() -> AutoOutcome:
+            async with open_desk(settings, instincts, out, site, provider, model) as desk:
+                return await auto_post(moment, desk, site, force)
+
+        outcome = asyncio.run(run_auto())
+        if outcome.result is None:
+            print(f"genpost: {outcome.day}: a post exists ({outcome.existing}); nothing to do (--force writes another)")
+            return 0
+        result = outcome.result
+        print(f"genpost: {outcome.day}: {summary_line(result)}", file=sys.stderr)
+    else:
+        brief = make_brief(settings, list(instincts), instinct, keywords, theme, structure, date, site)
+        checkpoint = Checkpoint(out, _run_key(settings, brief, date, theme, model, provider), enabled=not fresh)
+
+        async def run_one() -> Result:
+            async with open_desk(settings, instincts, out, site, provider, model) as desk:
+                return await PostJob(brief, desk, checkpoint).run()
+
+        result = asyncio.run(run_one())
+    print(json_summary(result) if as_json else result.path)
+    return 0
+
+
+def make_brief(
+    settings: Settings,
+    known: list[str],
+    instinct: str | None,
+    keywords: tuple[str, ...],
+    theme: str | None,
+    structure: str | None,
+    date: str | None,
+    site: Path | None,
+) -> Brief:
+    """The arguments checked into a Brief."""
+    if instinct is None or not keywords:
+        raise UsageError("the following arguments are required: --instinct, --keywords (or use --auto)")
+    if instinct not in known:
+        raise UsageError(f"unknown instinct {instinct!r}; choose one of: {', '.join(known)}")
+    words = [k.strip() for k in keywords]
+    if any(not k for k in words):
+        raise UsageError("--keywords needs at least one non-empty keyword")
+    brief = Brief(
+        instinct=instinct,
+        keywords=words,
+        theme=(theme or "").strip() or None,
+        structure=structure or settings.site.default_structure,
+        date=parse_date(date, settings),
+        site=site,
+    )
+    warn_past_years(brief, settings)
+    return brief
+
+
+def _run_key(
+    settings: Settings, brief: Brief, date: str | None, theme: str | None, model: str | None, provider: str | None
+) -> str:
+    """The same command (on the same site-local day, when no --date is given) gets the same key."""
+    day = datetime.now(settings.site.zone).strftime("%Y-%m-%d")
+    return run_key(
+        version=__version__,
+        instinct=brief.instinct,
+        keywords=brief.keywords,
+        theme=theme,
+        structure=brief.structure,
+        date=date or day,
+        site=str(brief.site) if brief.site else None,
+        model=model,
+        provider=provider_name(settings.llm, provider),
+    )
+
+
+def json_summary(result: Result) -> str:
+    record = result.record
+    summary = {
+        "path": str(result.path),
+        "title": record.plan.title,
+        "reading_time": record.reading_time,
+        "body_chars": record.body_chars,
+        "related": [r.name for r in record.related],
+        "totals": record.totals,
+        "seconds": record.stage_seconds,
+    }
+    return json.dumps(summary, ensure_ascii=False)
+
+
+def summary_line(result: Result) -> str:
+    """One line for cron mail or a journal."""
+    record = result.record
+    totals = record.totals
+    tokens = int(totals["prompt_tokens"] + totals["completion_tokens"])
+    errors = sum(f.severity == "error" for f in record.findings)
+    return (
+        f"wrote 「{record.plan.title}」 ({record.brief.instinct}, {record.brief.primary_keyword}); "
+        f"{int(totals['calls'])} calls, {tokens:,} tokens, ${float(totals['cost_usd']):.4f}, "
+        f"{record.stage_seconds.get('total', 0):.1f} s; {errors} quality error(s)"
+    )
