@@ -16,7 +16,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from pipeline import __version__
-from pipeline.drafter import Drafter, Piece, combine, finish
+from pipeline.drafter import Drafter, Piece, combine
 from pipeline.errors import UsageError
 from pipeline.job import Desk, PostJob, Result
 from pipeline.llm import Gateway
@@ -104,10 +104,6 @@ async def collect(batch_id: str, desk: Desk) -> Collected:
 async def _answer(drafter: Drafter, piece: Piece, client: BatchClient, session: Gateway, item: dict | None) -> PartText:
     """A piece's batch answer, cleaned; asked again directly when it failed or does not fit."""
     text = client.take_answer(session, "draft", piece.key, piece.prompt, item)
-    if text is not None:
-        if piece.answer is None:
-            return finish(piece, text)
-        value = parse_answer(text, piece.answer)
-        if value is not None:
-            return finish(piece, value)
-    return await drafter.write(piece)
+    answer = text if text is None or piece.answer is None else parse_answer(text, piece.answer)
+    value = drafter.accept(piece, answer) if answer is not None else None
+    return value if value is not None else await drafter.write(piece)

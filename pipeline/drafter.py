@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,10 +17,12 @@ from pipeline.llm import Gateway, ask_json, ask_text
 from pipeline.llm.fields import FieldSpec, JapaneseText
 from pipeline.outline import Kind, Outline, Part
 from pipeline.prompts import RenderedPrompt
+from pipeline.quality.copying import Instructions, cut_copies, field_descriptions
 from pipeline.store import Checkpoint
-from pipeline.text import clean_line, clean_prose
+from pipeline.text import char_count, clean_line, clean_prose
 from pipeline.types import Brief, Finding, PartText, Plan, Sections, StepText, SummaryText
 
+log = logging.getLogger("genpost")
 # The JSON shape the model answers in, for the parts that are not plain prose.
 ANSWERS: dict[Kind, type[BaseModel]] = {Kind.STEP: StepText, Kind.SUMMARY: SummaryText}
 # Their fields open with a Japanese character (a grammar-decoding provider makes it so).
@@ -42,8 +45,10 @@ class Piece:
     number: int  # 1-based within its part
     count: int  # pieces the part is split into
     prompt: RenderedPrompt
+    chars: int  # the characters it is asked for
     max_tokens: int
     fields: dict[str, FieldSpec] = field(default_factory=dict)
+    fixes: tuple[Finding, ...] = ()  # what a redraft was told to fix
 
     @property
     def key(self) -> str:
@@ -68,10 +73,13 @@ class Drafter:
         settings: Settings,
         gateway: Gateway,
         checkpoint: Checkpoint | None = None,
+        cuts: list[dict] | None = None,
     ) -> None:
+        """`cuts` collects the copied instruction lines cut from answers (the job's run record keeps them)."""
         self.brief, self.plan, self.outline = brief, plan, outline
         self.instinct, self.settings, self.gateway = instinct, settings, gateway
         self.checkpoint = checkpoint
+        self.cuts = cuts if cuts is not None else []
 
     def _context(self, part: Part, chars: int, fixes: list[Finding], number: int, count: int) -> dict[str, Any]:
         context = {
@@ -110,8 +118,10 @@ class Drafter:
                 number,
                 count,
                 render(part.template, **self._context(part, per_piece, list(fixes), number, count)),
+                per_piece,
                 max_tokens_for(per_piece),
                 fields,
+                tuple(fixes),
             )
             for number in range(1, count + 1)
         ]
@@ -121,14 +131,12 @@ class Drafter:
         wanted = self.outline.parts if fixes is None else [p for p in self.outline if p.key in fixes]
         return [piece for part in wanted for piece in self.pieces_of(part, (fixes or {}).get(part.key, []))]
 
-    async def write(self, piece: Piece) -> PartText:
-        """One piece through the model gateway, cleaned."""
+    async def _ask(self, piece: Piece) -> Any:
         if piece.answer is None:
-            text = await ask_text(
+            return await ask_text(
                 self.gateway, stage="draft", part=piece.key, prompt=piece.prompt, max_tokens=piece.max_tokens
             )
-            return finish(piece, text)
-        answer = await ask_json(
+        return await ask_json(
             self.gateway,
             stage="draft",
             part=piece.key,
@@ -137,7 +145,53 @@ class Drafter:
             max_tokens=piece.max_tokens,
             fields=piece.fields,
         )
-        return finish(piece, answer)
+
+    async def write(self, piece: Piece) -> PartText:
+        """One piece through the model gateway, cleaned; lines that copy its prompt are cut.
+
+        When too little is left to stand on its own, the piece is asked once more, told
+        which lines it copied.
+        """
+        value = self.accept(piece, await self._ask(piece))
+        if value is not None:
+            return value
+        fix = Finding(
+            rule="integrity.copied-instruction",
+            severity="error",
+            message="copied its instructions",
+            message_ja="指示文をそのまま書いていました",
+            excerpt=" / ".join(self.cuts[-1]["lines"])[:160],
+        )
+        retry = self.pieces_of(piece.part, [fix])[piece.number - 1]
+        return self.cleaned(retry, await self._ask(retry))
+
+    def material(self) -> list[str]:
+        """What the post is about: text from the plan, brief and instinct that a piece may rightly repeat."""
+        plan, brief, instinct = self.plan, self.brief, self.instinct
+        items = [plan.title, plan.description, plan.category, *plan.tags, plan.lead, plan.background, plan.trend]
+        items += [*plan.trend_points, *(s.title for s in plan.steps), *(s.brief for s in plan.steps)]
+        items += [plan.cases, plan.summary, *brief.keywords, instinct.name, *instinct.triggers, instinct.psychology]
+        return [*items, *(p.heading for p in self.outline if p.heading)]
+
+    def cleaned(self, piece: Piece, answer: Any) -> PartText:
+        """An answer cleaned for the assembler, without the sentences that copy the piece's own prompt."""
+        texts = [m["content"] for m in piece.prompt.messages]
+        # A redraft's prompt quotes the text it must fix: writing that again is not copying instructions.
+        quoted = [f.excerpt for f in piece.fixes if f.excerpt]
+        instructions = Instructions.of(
+            [*texts, *field_descriptions(*filter(None, [piece.answer]))], [*self.material(), *quoted]
+        )
+        value, cut = cut_answer(finish(piece, answer), instructions)
+        if cut:
+            self.cuts.append({"part": piece.key, "lines": cut})
+            log.info("draft/%s: cut %d line(s) copied from the prompt", piece.key, len(cut))
+        return value
+
+    def accept(self, piece: Piece, answer: Any) -> PartText | None:
+        """The cleaned answer, or None when, once copied lines are cut, too little is left to stand on its own."""
+        before = len(self.cuts)
+        value = self.cleaned(piece, answer)
+        return value if len(self.cuts) == before or stands(value, piece.chars) else None
 
     async def _kept(self, piece: Piece, fresh: bool) -> PartText:
         """A piece from the checkpoint when a crashed run already wrote it (never one being fixed)."""
@@ -178,6 +232,35 @@ def finish(piece: Piece, answer: Any) -> PartText:
         ]
         return SummaryText(intro=clean_line(answer.intro), points=points, closing=clean_line(answer.closing))
     return clean_prose(answer)
+
+
+def cut_answer(value: PartText, instructions: Instructions) -> tuple[PartText, list[str]]:
+    """A part's text without the sentences that copy the instructions; empty bullets dropped."""
+    cut: list[str] = []
+
+    def keep(text: str) -> str:
+        kept, lines = cut_copies(text, instructions)
+        cut.extend(lines)
+        return kept
+
+    if isinstance(value, StepText):
+        lists = [[b for b in map(keep, items) if b] for items in (value.actions, value.metrics, value.cautions)]
+        value = StepText(summary=keep(value.summary), actions=lists[0], metrics=lists[1], cautions=lists[2])
+    elif isinstance(value, SummaryText):
+        points = [p.model_copy(update={"label": keep(p.label), "text": keep(p.text)}) for p in value.points]
+        value = SummaryText(intro=keep(value.intro), points=points, closing=keep(value.closing))
+    else:
+        value = keep(value)
+    return value, cut
+
+
+def stands(value: PartText, chars: int) -> bool:
+    """Enough is left to publish: half the characters asked for, and no field left empty."""
+    if isinstance(value, StepText):
+        return bool(value.summary and value.actions and value.metrics and value.cautions)
+    if isinstance(value, SummaryText):
+        return bool(value.intro and value.closing and all(p.label and p.text for p in value.points))
+    return char_count(value) >= chars / 2
 
 
 def _bullets(items: list[str]) -> list[str]:

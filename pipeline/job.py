@@ -93,6 +93,7 @@ class PostJob:
         self.post: Post | None = None
         self.findings: list[Finding] = []
         self.rewrites: list[dict] = []
+        self.cuts: list[dict] = []  # lines the drafter cut because they copied a prompt
         self.seconds: dict[str, float] = {}
         self.created_at = datetime.now(UTC)
 
@@ -102,7 +103,7 @@ class PostJob:
         job = cls(record.brief, desk, Checkpoint(desk.out_dir, "", enabled=False), gateway=gateway, plan=record.plan)
         job.earlier_calls = list(record.calls)
         job.sections, job.images, job.related = dict(record.sections), record.images, record.related
-        job.rewrites, job.findings = list(record.rewrites), list(record.findings)
+        job.rewrites, job.findings, job.cuts = list(record.rewrites), list(record.findings), list(record.cuts)
         job.seconds, job.created_at = dict(record.stage_seconds), record.created_at
         return job
 
@@ -144,7 +145,9 @@ class PostJob:
 
     def drafter(self, checkpointed: bool = True) -> Drafter:
         checkpoint = self.checkpoint if checkpointed else None
-        return Drafter(self.brief, self.plan, self.outline, self.instinct, self.settings, self.model, checkpoint)
+        return Drafter(
+            self.brief, self.plan, self.outline, self.instinct, self.settings, self.model, checkpoint, self.cuts
+        )
 
     async def find_images(self) -> list[Image]:
         async def search() -> list[Image]:
@@ -235,6 +238,7 @@ class PostJob:
             resumed=[name for name in self.checkpoint.reused if name != "brief"],
             findings=self.findings,
             rewrites=self.rewrites,
+            cuts=self.cuts,
         )
 
     def store(self) -> Result:

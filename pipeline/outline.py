@@ -139,9 +139,11 @@ class Outline:
         return [part.heading for part in self.parts if part.level == 2 and part.heading]
 
     def part_at(self, h2: str | None, h3: str | None) -> Part | None:
-        """The part that text under these headings belongs to (h2 None or "lead": the lead)."""
-        if h2 in (None, "lead"):
+        """The part that text under these headings belongs to ("lead": the lead; None: no part, the front matter)."""
+        if h2 == "lead":
             return self.parts[0]
+        if h2 is None:
+            return None
 
         def named(part: Part, text: str) -> bool:
             # Findings carry headings as the Markdown holds them (escaped) or as planned.

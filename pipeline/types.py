@@ -128,16 +128,22 @@ class CallRecord(BaseModel):
 
 
 class Finding(BaseModel):
-    """One thing the quality gate found, and where."""
+    """One thing the quality gate found, and where; said in English and in Japanese."""
 
     rule: str
     severity: Literal["error", "warning"]
     message: str
+    message_ja: str = ""
     figure: str | None = None  # the figure an editor must confirm (claims rules)
+    other: str | None = None  # the other place involved (repetition: where the first occurrence stands)
     line: int | None = None
     section: str | None = None  # the H2 it sits under ("lead" before the first H2)
     subsection: str | None = None  # the H3, if any
     excerpt: str | None = None
+
+    def text(self, lang: str = "ja") -> str:
+        """The message in `lang` (ja, or en)."""
+        return self.message_ja if lang == "ja" and self.message_ja else self.message
 
 
 class Post(BaseModel):
@@ -169,4 +175,5 @@ class RunRecord(BaseModel):
     resumed: list[str] = Field(default_factory=list)  # stages taken from a crashed run's checkpoint
     findings: list[Finding] = Field(default_factory=list)  # what the quality gate still found
     rewrites: list[dict] = Field(default_factory=list)  # each gate round: the parts redrafted and why
+    cuts: list[dict] = Field(default_factory=list)  # lines cut from a piece because they copied its prompt
     draft: str = ""

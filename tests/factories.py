@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime
 
 from pipeline.config import Settings
@@ -19,6 +20,7 @@ from pipeline.types import (
     SummaryPoint,
     SummaryText,
 )
+from standins.fake_writer import sentence
 
 
 def brief(**changes) -> Brief:
@@ -54,18 +56,26 @@ SENTENCE = "顧客の関心を丁寧に確かめることが大切です。"
 
 
 def sections(chars: int = 100) -> Sections:
-    """Every part of a howTo post, each `chars` long."""
-    text = (SENTENCE * (chars // len(SENTENCE) + 1))[:chars]
-    step = StepText(summary=text, actions=["行動1", "行動2"], metrics=["指標"], cautions=["注意"])
-    points = [SummaryPoint(label=f"要点{i}", text="説明です。") for i in range(3)]
+    """Every part of a howTo post, each about `chars` long, no sentence said twice."""
+    numbers = itertools.count()
+
+    def prose(length: int) -> str:
+        text = ""
+        while len(text) < length:
+            text += sentence(next(numbers))
+        return text
+
     values: Sections = {}
     for part in outline():
         if part.kind is Kind.STEP:
-            values[part.key] = step
+            values[part.key] = StepText(
+                summary=prose(chars), actions=[prose(20), prose(20)], metrics=[prose(10)], cautions=[prose(10)]
+            )
         elif part.kind is Kind.SUMMARY:
-            values[part.key] = SummaryText(intro="まとめです。", points=points, closing="以上です。")
+            points = [SummaryPoint(label=f"要点{i}", text=prose(20)) for i in range(3)]
+            values[part.key] = SummaryText(intro=prose(10), points=points, closing=prose(10))
         else:
-            values[part.key] = text
+            values[part.key] = prose(chars)
     return values
 
 

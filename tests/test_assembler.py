@@ -87,16 +87,19 @@ def test_no_related_block_without_related_posts():
 
 
 def test_step_layout_matches_reference():
-    body = parse_post(assemble().markdown).body
+    sections = f.sections()
+    step = sections["step1"]
+    body = parse_post(assemble(sections=sections).markdown).body
     block = body[body.index("### ステップ1: 準備0") :].split("\n\n")[0].splitlines()
+    assert block[1] == step.summary
     assert block[2:] == [
         "- **実行内容:**",
-        "    - 行動1",
-        "    - 行動2",
+        f"    - {step.actions[0]}",
+        f"    - {step.actions[1]}",
         "- **指標:**",
-        "    - 指標",
+        f"    - {step.metrics[0]}",
         "- **注意点:**",
-        "    - 注意",
+        f"    - {step.cautions[0]}",
     ]
 
 

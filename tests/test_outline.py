@@ -58,7 +58,6 @@ def test_each_structure_has_its_trend_parts_and_prompts(structure):
     ("h2", "h3", "key"),
     [
         ("lead", None, "lead"),
-        (None, None, "lead"),
         ("学習本能の心理学的背景", None, "background"),
         ("AIマーケティングの最新トレンド分析", None, "trend_intro"),
         ("AIマーケティングの最新トレンド分析", "ステップ2: 実装と実行", "trend3"),
@@ -76,6 +75,7 @@ def test_a_finding_maps_back_to_its_part(h2, h3, key):
 def test_text_outside_the_outline_maps_to_no_part():
     o = outline()
     assert o.part_at("関連記事", None) is None
+    assert o.part_at(None, None) is None, "a front-matter finding belongs to no part"
     assert o.part_at(STEPS_H2, "ステップ9: 余分") is None
     with pytest.raises(KeyError):
         o["step4"]

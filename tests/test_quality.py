@@ -24,11 +24,13 @@ SENTENCE = f.SENTENCE
 
 def clean_post(related=()) -> str:
     """A post genpost could have written: every rule passes."""
-    sections = f.sections(len(SENTENCE) * 6)
+    sections = f.sections(60)
     plan = f.plan(
         description="AIマーケティングの最新トレンドを心理学の視点で整理し、明日から使える実践ステップまで丁寧に紹介します。"
     )
-    sections["lead"] += "AI マーケティング 最新トレンドを学びましょう。" * 3
+    sections["lead"] += "".join(
+        f"AI マーケティング 最新トレンドを{verb}。" for verb in ("学びましょう", "比べてみましょう", "試しましょう")
+    )
     post = Assembler(SETTINGS, f.learning()).assemble(
         f.brief(), plan, f.outline(plan), sections, f.images(), list(related)
     )

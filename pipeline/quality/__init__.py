@@ -6,12 +6,22 @@ from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.instincts import Instinct
-from pipeline.quality import claims, duplication, numbers, photos, shape, style
+from pipeline.quality import claims, copying, duplication, numbers, photos, repetition, script, shape, style
 from pipeline.quality.context import Check
 from pipeline.quality.parse import parse
 from pipeline.types import Finding
 
-RULE_SETS = (shape.RULES, numbers.RULES, style.RULES, claims.RULES, photos.RULES, duplication.RULES)
+RULE_SETS = (
+    shape.RULES,
+    numbers.RULES,
+    style.RULES,
+    claims.RULES,
+    photos.RULES,
+    duplication.RULES,
+    copying.RULES,
+    script.RULES,
+    repetition.RULES,
+)
 
 
 def check_text(

@@ -23,7 +23,14 @@ def unsourced_figures(c: Check) -> list[Finding]:
             for match in FIGURE.finditer(sentence):
                 figure = match.group(0).strip()
                 message = f"要確認: 「{figure}」 reads as a fact but has no source"
-                found = c.finding("claims.unsourced", "error", message, block=block, excerpt=sentence[:60])
+                found = c.finding(
+                    "claims.unsourced",
+                    "error",
+                    message,
+                    f"要確認: 「{figure}」に出典がありません",
+                    block=block,
+                    excerpt=sentence[:60],
+                )
                 out.append(found.model_copy(update={"figure": figure}))
     return out
 

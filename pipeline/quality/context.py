@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from pipeline.config import Settings
 from pipeline.instincts import Instinct
@@ -22,20 +23,22 @@ class Check:
     def finding(
         self,
         rule: str,
-        severity: str,
+        severity: Literal["error", "warning"],
         message: str,
+        message_ja: str,
         line: int | None = None,
         block: Block | None = None,
         excerpt: str | None = None,
+        other: str | None = None,
     ) -> Finding:
-        if block is not None:
-            return Finding(
-                rule=rule,
-                severity=severity,  # type: ignore[arg-type]
-                message=message,
-                line=line or block.line,
-                section=block.h2 or "lead",
-                subsection=block.h3,
-                excerpt=excerpt,
-            )
-        return Finding(rule=rule, severity=severity, message=message, line=line, excerpt=excerpt)  # type: ignore[arg-type]
+        """A finding in both languages; placed at `block` (its line and headings) when given."""
+        where = {"line": line or block.line, "section": block.h2 or "lead", "subsection": block.h3} if block else {}
+        return Finding(
+            rule=rule,
+            severity=severity,
+            message=message,
+            message_ja=message_ja,
+            excerpt=excerpt,
+            other=other,
+            **({"line": line} | where),
+        )

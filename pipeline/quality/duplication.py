@@ -33,7 +33,9 @@ def similar_posts(c: Check) -> list[Finding]:
         score = jaccard(mine, _post_shingles(path, path.stat().st_mtime))
         if score >= c.settings.quality.duplicate_threshold:
             message = f"{score:.0%} similar to {path.name} (threshold {c.settings.quality.duplicate_threshold:.0%})"
-            out.append(c.finding("duplicate.similar", "error", message))
+            out.append(
+                c.finding("duplicate.similar", "error", message, f"サイトの記事 {path.name} と{score:.0%}似ています")
+            )
     return out
 
 

@@ -11,7 +11,7 @@ from pipeline.quality import check_text
 from pipeline.types import Finding, Post
 
 # Rules a section can fix by being written again (the rest need an editor or a re-plan).
-REWRITABLE = ("style.", "claims.")
+REWRITABLE = ("style.", "claims.", "integrity.", "script.", "repetition.")
 
 
 def gate(post: Post, settings: Settings, instinct: Instinct, site: Path | None) -> list[Finding]:

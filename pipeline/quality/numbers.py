@@ -24,7 +24,15 @@ def reading_time(c: Check) -> list[Finding]:
     expected = max(1, math.ceil(body_chars(c) / per_minute))
     if abs(stated - expected) > c.settings.quality.reading_tolerance:
         message = f"reading_time is {stated} but the body reads in about {expected} min ({per_minute} chars/min)"
-        return [c.finding("numbers.reading-time", "error", message, line=1)]
+        return [
+            c.finding(
+                "numbers.reading-time",
+                "error",
+                message,
+                f"reading_time が{stated}分ですが、本文は約{expected}分で読めます",
+                1,
+            )
+        ]
     return []
 
 
@@ -35,9 +43,17 @@ def title(c: Check) -> list[Finding]:
     out = []
     limit = c.settings.lengths.title_max
     if len(value) > limit:
-        out.append(c.finding("numbers.title-length", "error", f"title has {len(value)} characters (max {limit})", 1))
+        out.append(
+            c.finding(
+                "numbers.title-length",
+                "error",
+                f"title has {len(value)} characters (max {limit})",
+                f"タイトルが{len(value)}字です（{limit}字まで）",
+                1,
+            )
+        )
     if not any(ch.isdigit() for ch in unicodedata.normalize("NFKC", value)):
-        out.append(c.finding("numbers.title-number", "error", "title has no number", line=1))
+        out.append(c.finding("numbers.title-number", "error", "title has no number", "タイトルに数字がありません", 1))
     return out
 
 
@@ -47,9 +63,25 @@ def description(c: Check) -> list[Finding]:
         return []
     longest, shortest = c.settings.lengths.description_max, c.settings.quality.description_min
     if len(value) > longest:
-        return [c.finding("numbers.description", "error", f"description has {len(value)} chars (max {longest})", 1)]
+        return [
+            c.finding(
+                "numbers.description",
+                "error",
+                f"description has {len(value)} chars (max {longest})",
+                f"ディスクリプションが{len(value)}字です（{longest}字まで）",
+                1,
+            )
+        ]
     if len(value) < shortest:
-        return [c.finding("numbers.description", "warning", f"description has {len(value)} chars (min {shortest})", 1)]
+        return [
+            c.finding(
+                "numbers.description",
+                "warning",
+                f"description has {len(value)} chars (min {shortest})",
+                f"ディスクリプションが{len(value)}字と短すぎます（{shortest}字以上）",
+                1,
+            )
+        ]
     return []
 
 
@@ -58,7 +90,14 @@ def body_length(c: Check) -> list[Finding]:
     chars = body_chars(c)
     if low <= chars <= high:
         return []
-    return [c.finding("numbers.body-length", "warning", f"the body has {chars} characters (target {low}–{high})")]
+    return [
+        c.finding(
+            "numbers.body-length",
+            "warning",
+            f"the body has {chars} characters (target {low}–{high})",
+            f"本文が{chars}字です（目安 {low}〜{high}字）",
+        )
+    ]
 
 
 def keyword_uses(c: Check) -> list[Finding]:
@@ -70,7 +109,14 @@ def keyword_uses(c: Check) -> list[Finding]:
     if low <= uses <= high:
         return []
     message = f"the primary keyword 「{keywords[0]}」 appears {uses} times in the body (target {low}–{high})"
-    return [c.finding("numbers.keyword", "warning", message)]
+    return [
+        c.finding(
+            "numbers.keyword",
+            "warning",
+            message,
+            f"主キーワード「{keywords[0]}」が本文に{uses}回あります（目安 {low}〜{high}回）",
+        )
+    ]
 
 
 def post_year(c: Check) -> int | None:
@@ -98,7 +144,15 @@ def stale_years(c: Check) -> list[Finding]:
         past = [y for y in years_in(text) if y < year] if isinstance(text, str) else []
         if past:
             message = f"{field} 「{text}」 names {past[0]}, before the post's year {year}"
-            out.append(c.finding("numbers.stale-year", "warning", message, line=1))
+            out.append(
+                c.finding(
+                    "numbers.stale-year",
+                    "warning",
+                    message,
+                    f"{field}「{text}」が公開年（{year}年）より前の{past[0]}年を挙げています",
+                    1,
+                )
+            )
     return out
 
 

@@ -13,12 +13,32 @@ def alt_and_credit(c: Check) -> list[Finding]:
     out = []
     for image in c.doc.images:
         if not image.alt.strip():
-            out.append(c.finding("images.alt", "error", "an image without alt text", image.line))
+            out.append(
+                c.finding(
+                    "images.alt", "error", "an image without alt text", "画像に代替テキストがありません", image.line
+                )
+            )
         if "Unsplash" not in image.credit or "<a " not in image.credit:
-            out.append(c.finding("images.credit", "error", f"no Unsplash credit under `{image.alt}`", image.line))
+            out.append(
+                c.finding(
+                    "images.credit",
+                    "error",
+                    f"no Unsplash credit under `{image.alt}`",
+                    f"画像「{image.alt}」に Unsplash のクレジットがありません",
+                    image.line,
+                )
+            )
     hero_credited = any('class="photo-credit"' in html and "Unsplash" in html for html, _ in c.doc.html_blocks)
     if (c.doc.front or {}).get("image") and not hero_credited:
-        out.append(c.finding("images.credit", "error", "no Unsplash credit for the front-matter image", line=1))
+        out.append(
+            c.finding(
+                "images.credit",
+                "error",
+                "no Unsplash credit for the front-matter image",
+                "アイキャッチ画像に Unsplash のクレジットがありません",
+                1,
+            )
+        )
     return out
 
 
@@ -40,7 +60,16 @@ def repeated_parameters(c: Check) -> list[Finding]:
         repeated = sorted(k for k, n in counts.items() if n > 1)
         if repeated:
             names = ", ".join(f"{k}= ×{counts[k]}" for k in repeated)
-            out.append(c.finding("images.url-params", "error", f"an image URL repeats {names}", line, excerpt=url))
+            out.append(
+                c.finding(
+                    "images.url-params",
+                    "error",
+                    f"an image URL repeats {names}",
+                    f"画像URLのパラメーターが重複しています（{names}）",
+                    line,
+                    excerpt=url,
+                )
+            )
     return out
 
 

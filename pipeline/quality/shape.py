@@ -36,11 +36,23 @@ FRONT_MATTER = {
 def front_matter(c: Check) -> list[Finding]:
     doc = c.doc
     if doc.front is None:
-        return [c.finding("frontmatter.invalid", "error", doc.front_error or "no front matter", line=1)]
+        return [
+            c.finding(
+                "frontmatter.invalid", "error", doc.front_error or "no front matter", "フロントマターが読めません", 1
+            )
+        ]
     out = []
     for key, kind in FRONT_MATTER.items():
         if key not in doc.front:
-            out.append(c.finding("frontmatter.missing", "error", f"front matter has no `{key}`", line=1))
+            out.append(
+                c.finding(
+                    "frontmatter.missing",
+                    "error",
+                    f"front matter has no `{key}`",
+                    f"フロントマターに {key} がありません",
+                    1,
+                )
+            )
             continue
         value = doc.front[key]
         wrong = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
@@ -49,18 +61,48 @@ def front_matter(c: Check) -> list[Finding]:
         if kind is str and not wrong:
             wrong = not value.strip()
         if wrong:
-            out.append(c.finding("frontmatter.type", "error", f"`{key}` should be a non-empty {kind.__name__}", 1))
+            out.append(
+                c.finding(
+                    "frontmatter.type",
+                    "error",
+                    f"`{key}` should be a non-empty {kind.__name__}",
+                    f"{key} の値が空か、型が違います",
+                    1,
+                )
+            )
     extra = [k for k in doc.front_keys if k not in FRONT_MATTER]
     if extra:
-        out.append(c.finding("frontmatter.extra", "warning", f"unexpected keys: {', '.join(extra)}", line=1))
+        out.append(
+            c.finding(
+                "frontmatter.extra",
+                "warning",
+                f"unexpected keys: {', '.join(extra)}",
+                f"想定外のキー: {'、'.join(extra)}",
+                1,
+            )
+        )
     known = [k for k in doc.front_keys if k in FRONT_MATTER]
     if known != [k for k in FRONT_MATTER if k in known]:
-        out.append(c.finding("frontmatter.order", "warning", "keys are not in the reference order", line=1))
+        out.append(
+            c.finding(
+                "frontmatter.order", "warning", "keys are not in the reference order", "キーの順序が既定と違います", 1
+            )
+        )
     if isinstance(doc.front.get("categories"), list) and len(doc.front["categories"]) != 1:
-        out.append(c.finding("frontmatter.type", "error", "`categories` should hold exactly one theme", line=1))
+        out.append(
+            c.finding(
+                "frontmatter.type",
+                "error",
+                "`categories` should hold exactly one theme",
+                "categories はテーマを1つだけにしてください",
+                1,
+            )
+        )
     instinct = doc.front.get("instinct")
     if isinstance(instinct, str) and instinct not in c.instincts:
-        out.append(c.finding("frontmatter.instinct", "error", f"unknown instinct `{instinct}`", line=1))
+        out.append(
+            c.finding("frontmatter.instinct", "error", f"unknown instinct `{instinct}`", f"未知の本能 {instinct}", 1)
+        )
     return out
 
 
@@ -89,19 +131,39 @@ def headings(c: Check) -> list[Finding]:
     for n, want in enumerate(expected):
         got = actual[n] if n < len(actual) else None
         if got is None:
-            out.append(c.finding("structure.h2", "error", f"missing H2 `{want}`", line=None))
+            out.append(c.finding("structure.h2", "error", f"missing H2 `{want}`", f"H2「{want}」がありません"))
         elif got.text != want:
             rule = "structure.instinct-name" if n == 0 and got.text.startswith(key) else "structure.h2"
             hint = " (use the instinct's Japanese name)" if rule == "structure.instinct-name" else ""
-            out.append(c.finding(rule, "error", f"H2 {n + 1} is `{got.text}`, expected `{want}`{hint}", got.line))
+            out.append(
+                c.finding(
+                    rule,
+                    "error",
+                    f"H2 {n + 1} is `{got.text}`, expected `{want}`{hint}",
+                    f"{n + 1}番目のH2は「{want}」にしてください（今は「{got.text}」）",
+                    got.line,
+                )
+            )
     for extra in actual[len(expected) :]:
-        out.append(c.finding("structure.h2", "error", f"unexpected H2 `{extra.text}`", extra.line))
+        out.append(
+            c.finding(
+                "structure.h2", "error", f"unexpected H2 `{extra.text}`", f"想定外のH2「{extra.text}」", extra.line
+            )
+        )
     trend = c.doc.h3_under(expected[1])
     if any(h.text == expected[1] for h in actual):
         titles = [h.text for h in trend]
         if titles not in [list(parts) for parts in TREND_PARTS.values()]:
             line = trend[0].line if trend else None
-            out.append(c.finding("structure.h3", "error", f"the H3s under `{expected[1]}` match no structure", line))
+            out.append(
+                c.finding(
+                    "structure.h3",
+                    "error",
+                    f"the H3s under `{expected[1]}` match no structure",
+                    f"「{expected[1]}」のH3がどの構成にも合いません",
+                    line,
+                )
+            )
     return out
 
 
@@ -113,13 +175,25 @@ def steps(c: Check) -> list[Finding]:
     if [step_number(h.text) for h in h3s] != list(range(1, STEP_COUNT + 1)):
         line = h3s[0].line if h3s else None
         message = f"{STEPS_H2} needs ステップ1..{STEP_COUNT} as H3s"
-        out.append(c.finding("structure.steps", "error", message, line))
+        out.append(
+            c.finding(
+                "structure.steps", "error", message, f"{STEPS_H2} にはH3のステップ1〜{STEP_COUNT}が必要です", line
+            )
+        )
     for h in h3s:
         blocks = [b for b in c.doc.blocks if b.h3 == h.text and b.h2 == STEPS_H2]
         labels = {b.text[:-1] for b in blocks if b.text.endswith((":", "："))}
         missing = [label for label in STEP_LABELS if label not in labels]
         if missing:
-            out.append(c.finding("structure.step-labels", "error", f"`{h.text}` lacks {', '.join(missing)}", h.line))
+            out.append(
+                c.finding(
+                    "structure.step-labels",
+                    "error",
+                    f"`{h.text}` lacks {', '.join(missing)}",
+                    f"「{h.text}」に {'・'.join(missing)} がありません",
+                    h.line,
+                )
+            )
     return out
 
 
@@ -131,7 +205,15 @@ def image_placement(c: Check) -> list[Finding]:
     for title in (part.heading for part in outline if part.image and part.heading):
         heading = next((h for h in c.doc.h2 if h.text == title), None)
         if heading and not any(i.line == heading.line + 1 for i in c.doc.images):
-            out.append(c.finding("images.placement", "error", f"no image line right after `{title}`", heading.line))
+            out.append(
+                c.finding(
+                    "images.placement",
+                    "error",
+                    f"no image line right after `{title}`",
+                    f"「{title}」の直後に画像がありません",
+                    heading.line,
+                )
+            )
     return out
 
 
@@ -142,7 +224,15 @@ def related_links(c: Check) -> list[Finding]:
     out = []
     for name, line in c.doc.post_urls:
         if not any((posts / f"{name}.{ext}").exists() for ext in ("md", "markdown", "html")):
-            out.append(c.finding("links.related", "error", f"post_url `{name}` names no post in {posts}", line))
+            out.append(
+                c.finding(
+                    "links.related",
+                    "error",
+                    f"post_url `{name}` names no post in {posts}",
+                    f"関連記事 {name} がサイトにありません",
+                    line,
+                )
+            )
     return out
 
 
@@ -161,15 +251,39 @@ def json_ld(c: Check) -> list[Finding]:
     blocks = c.doc.json_ld_blocks
     line = next((ln for html, ln in c.doc.html_blocks if "application/ld+json" in html), None)
     if len(blocks) != 1:
-        return [c.finding("jsonld.count", "error", f"{len(blocks)} JSON-LD blocks; expected one", line)]
+        return [
+            c.finding(
+                "jsonld.count",
+                "error",
+                f"{len(blocks)} JSON-LD blocks; expected one",
+                f"JSON-LD が{len(blocks)}個あります（1個にしてください）",
+                line,
+            )
+        ]
     try:
         data = c.doc.json_ld()
     except ValueError as exc:
-        return [c.finding("jsonld.invalid", "error", f"JSON-LD is not valid JSON ({exc})", line)]
+        return [
+            c.finding(
+                "jsonld.invalid",
+                "error",
+                f"JSON-LD is not valid JSON ({exc})",
+                "JSON-LD が正しいJSONではありません",
+                line,
+            )
+        ]
     front = c.doc.front or {}
     out = []
     if not isinstance(data, dict) or data.get("@type") not in ("BlogPosting", "Article", "NewsArticle"):
-        return [c.finding("jsonld.type", "error", "JSON-LD is not a BlogPosting/Article", line)]
+        return [
+            c.finding(
+                "jsonld.type",
+                "error",
+                "JSON-LD is not a BlogPosting/Article",
+                "JSON-LD が BlogPosting/Article ではありません",
+                line,
+            )
+        ]
     author = data.get("author") or {}
     names = [a.get("name") for a in (author if isinstance(author, list) else [author]) if isinstance(a, dict)]
     for key, ok in (
@@ -179,23 +293,63 @@ def json_ld(c: Check) -> list[Finding]:
         ("author.name", any(names)),
     ):
         if not ok:
-            out.append(c.finding("jsonld.google", "error", f"JSON-LD lacks a valid `{key}` (Google Article)", line))
+            out.append(
+                c.finding(
+                    "jsonld.google",
+                    "error",
+                    f"JSON-LD lacks a valid `{key}` (Google Article)",
+                    f"JSON-LD に有効な {key} がありません（Google の記事の要件）",
+                    line,
+                )
+            )
     if data.get("headline") and data.get("headline") != front.get("title"):
-        out.append(c.finding("jsonld.agree", "error", "JSON-LD headline differs from the title", line))
+        out.append(
+            c.finding(
+                "jsonld.agree",
+                "error",
+                "JSON-LD headline differs from the title",
+                "JSON-LD の headline がタイトルと違います",
+                line,
+            )
+        )
     if data.get("image") and data.get("image") != front.get("image"):
-        out.append(c.finding("jsonld.agree", "error", "JSON-LD image differs from the front-matter image", line))
+        out.append(
+            c.finding(
+                "jsonld.agree",
+                "error",
+                "JSON-LD image differs from the front-matter image",
+                "JSON-LD の image がフロントマターの画像と違います",
+                line,
+            )
+        )
     published, dated = _iso(data.get("datePublished")), _iso(front.get("date"))
     if published and dated and published.replace(tzinfo=None) != dated.replace(tzinfo=None):
-        out.append(c.finding("jsonld.agree", "error", "JSON-LD datePublished differs from `date`", line))
+        out.append(
+            c.finding(
+                "jsonld.agree",
+                "error",
+                "JSON-LD datePublished differs from `date`",
+                "JSON-LD の datePublished が date と違います",
+                line,
+            )
+        )
     if any(names) and front.get("author") not in names:
-        out.append(c.finding("jsonld.agree", "warning", f"JSON-LD author {names} differs from `author`", line))
+        out.append(
+            c.finding(
+                "jsonld.agree",
+                "warning",
+                f"JSON-LD author {names} differs from `author`",
+                "JSON-LD の author がフロントマターの author と違います",
+                line,
+            )
+        )
     return out
 
 
 def cta(c: Check) -> list[Finding]:
     if any('class="cta-section"' in html for html, _ in c.doc.html_blocks):
         return []
-    return [c.finding("cta.missing", "error", 'no CTA block (`<div class="cta-section">`)')]
+    return [c.finding("cta.missing", "error", 'no CTA block (`<div class="cta-section">`)', "CTAブロックがありません")]
 
 
 RULES = (front_matter, headings, steps, image_placement, related_links, json_ld, cta)

@@ -70,7 +70,14 @@ def mixed_endings(c: Check) -> list[Finding]:
     if not plain or not polite:
         return []
     return [
-        c.finding("style.mixed-endings", "error", "である/だ ending in です・ます prose", block=b, excerpt=s[-30:])
+        c.finding(
+            "style.mixed-endings",
+            "error",
+            "である/だ ending in です・ます prose",
+            "です・ます調の中に「である・だ」調の文があります",
+            block=b,
+            excerpt=s[-30:],
+        )
         for b, s in plain
     ]
 
@@ -82,11 +89,29 @@ def sentence_rules(c: Check) -> list[Finding]:
         for sentence in sentences(block):
             if len(sentence) > limit:
                 message = f"a sentence of {len(sentence)} characters (max {limit})"
-                out.append(c.finding("style.sentence-length", "error", message, block=block, excerpt=sentence[:30]))
+                out.append(
+                    c.finding(
+                        "style.sentence-length",
+                        "error",
+                        message,
+                        f"1文が{len(sentence)}字あります（{limit}字まで）",
+                        block=block,
+                        excerpt=sentence[:30],
+                    )
+                )
             ten = sentence.count("、") + sentence.count("，")
             if ten > max_ten:
                 message = f"{ten} 読点 in one sentence (max {max_ten})"
-                out.append(c.finding("style.max-ten", "error", message, block=block, excerpt=sentence[:30]))
+                out.append(
+                    c.finding(
+                        "style.max-ten",
+                        "error",
+                        message,
+                        f"1文に読点が{ten}個あります（{max_ten}個まで）",
+                        block=block,
+                        excerpt=sentence[:30],
+                    )
+                )
     return out
 
 
@@ -97,7 +122,16 @@ def doubled_particles(c: Check) -> list[Finding]:
         for a, b in itertools.pairwise(words):
             if a.feature.pos1 == "助詞" and b.feature.pos1 == "助詞" and a.surface == b.surface:
                 message = f"doubled particle 「{a.surface}{b.surface}」"
-                out.append(c.finding("style.doubled-particle", "error", message, block=block, excerpt=block.text[:30]))
+                out.append(
+                    c.finding(
+                        "style.doubled-particle",
+                        "error",
+                        message,
+                        f"助詞が重複しています「{a.surface}{b.surface}」",
+                        block=block,
+                        excerpt=block.text[:30],
+                    )
+                )
     return out
 
 
@@ -105,7 +139,15 @@ def hankaku_kana(c: Check) -> list[Finding]:
     out = []
     for block in c.doc.blocks:
         for match in _HANKAKU_KANA.finditer(block.text):
-            out.append(c.finding("style.hankaku-kana", "error", f"half-width kana 「{match.group(0)}」", block=block))
+            out.append(
+                c.finding(
+                    "style.hankaku-kana",
+                    "error",
+                    f"half-width kana 「{match.group(0)}」",
+                    f"半角カナ「{match.group(0)}」があります",
+                    block=block,
+                )
+            )
     return out
 
 
@@ -122,6 +164,7 @@ def spacing(c: Check) -> list[Finding]:
             "style.spacing",
             "warning",
             f"full/half-width text joined {style} a space, unlike the rest",
+            f"全角と半角の間の空白が{'あり' if style == 'with' else 'なし'}で、ほかの箇所と不統一です",
             block=b,
             excerpt=m.group(0),
         )

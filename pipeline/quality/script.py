@@ -1,0 +1,108 @@
+"""Foreign script: ideographs Japanese does not use, English sentences in Japanese prose, English metadata.
+
+Whether an ideograph is Japanese is asked of the JIS X 0213 codec (`euc_jis_2004`), not of
+a list: simplified Chinese forms such as 习 or 们 are outside it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pipeline.quality.context import Check
+from pipeline.types import Finding
+
+_IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+_JAPANESE = re.compile(r"[ぁ-ゖァ-ヺー\u3400-\u4dbf\u4e00-\u9fff]")
+# Four or more Latin words in a row: a sentence, not a product name or an acronym.
+_LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z'’\-]*(?:[ ,.;:]+[A-Za-z][A-Za-z'’\-]*){3,}")
+_LATIN_WORDS = re.compile(r"[A-Za-z][A-Za-z'’\-]*(?:\s+[A-Za-z][A-Za-z'’\-]*)+")
+
+
+def is_japanese_ideograph(char: str) -> bool:
+    """An ideograph of JIS X 0213 (the characters Japanese text uses)."""
+    try:
+        char.encode("euc_jis_2004")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def foreign_ideographs(text: str) -> list[str]:
+    """The ideographs in `text` that are not Japanese, in order, each once."""
+    found = [ch for ch in _IDEOGRAPH.findall(unicodedata.normalize("NFC", text)) if not is_japanese_ideograph(ch)]
+    return list(dict.fromkeys(found))
+
+
+def is_english(text: str) -> bool:
+    """Text with no Japanese in it, or two or more Latin words and fewer Japanese characters than Latin letters."""
+    if not _JAPANESE.search(text):
+        return bool(re.search(r"[A-Za-z]", text))
+    latin = sum(ch.isascii() and ch.isalpha() for ch in text)
+    return bool(_LATIN_WORDS.search(text)) and latin > len(_JAPANESE.findall(text))
+
+
+def ideographs_in_prose(c: Check) -> list[Finding]:
+    out = []
+    for block in c.doc.blocks:
+        chars = foreign_ideographs(block.text)
+        if chars:
+            listed = "".join(chars)
+            out.append(
+                c.finding(
+                    "script.foreign-ideograph",
+                    "error",
+                    f"ideographs Japanese does not use: {listed}",
+                    f"日本語で使わない漢字（簡体字など）があります: {listed}",
+                    block=block,
+                    excerpt=block.text[:60],
+                )
+            )
+    return out
+
+
+def latin_sentences(c: Check) -> list[Finding]:
+    out = []
+    for block in c.doc.blocks:
+        if not _JAPANESE.search(block.text):
+            continue  # a line of code or a name list is not Japanese prose
+        for match in _LATIN_RUN.finditer(block.text):
+            run = match.group(0)
+            out.append(
+                c.finding(
+                    "script.latin-sentence",
+                    "error",
+                    f"an English sentence in Japanese prose: 「{run[:40]}」",
+                    f"日本語の本文に英語の文があります:「{run[:40]}」",
+                    block=block,
+                    excerpt=run[:80],
+                )
+            )
+    return out
+
+
+def metadata(c: Check) -> list[Finding]:
+    """The title, description and tags are for Japanese readers: no English, no foreign ideographs."""
+    front = c.doc.front or {}
+    out = []
+    fields = [("title", front.get("title")), ("description", front.get("description"))]
+    tags = front.get("tags")
+    fields += [("tags", tag) for tag in tags] if isinstance(tags, list) else []
+    for name, value in fields:
+        if not isinstance(value, str) or not value.strip():
+            continue  # missing or empty: the front-matter rules say so
+        chars = foreign_ideographs(value)
+        if chars:
+            listed = "".join(chars)
+            en, ja = (
+                f"`{name}` has ideographs Japanese does not use: {listed}",
+                f"{name} に日本語で使わない漢字: {listed}",
+            )
+            out.append(c.finding("script.foreign-ideograph", "error", en, ja, line=1, excerpt=value[:80]))
+        if is_english(value) and not (name == "tags" and " " not in value.strip()):
+            en, ja = f"`{name}` is English: 「{value[:40]}」", f"{name} が英語です:「{value[:40]}」"
+            out.append(c.finding("script.english-metadata", "error", en, ja, line=1, excerpt=value[:80]))
+    return out
+
+
+RULES = (ideographs_in_prose, latin_sentences, metadata)
