@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.paths import resource
+from pipeline.types import ImageQueries
 from pipeline.yamlfile import load_validated
 
 
@@ -29,6 +30,7 @@ class Instinct(BaseModel):
     psychology: str
     tone: str
     images: list[CataloguePhoto] = Field(min_length=4)
+    image_queries: ImageQueries  # English searches for when a plan's own are unusable
 
 
 class _InstinctsFile(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 
@@ -11,6 +12,7 @@ from pipeline.llm import Gateway, ask_json
 from pipeline.llm.fields import EnglishWords, FieldSpec, JapaneseText, TitleWith
 from pipeline.llm.schema import strict_schema
 from pipeline.outline import TREND_PARTS
+from pipeline.quality.script import foreign_ideographs, is_english
 from pipeline.text import char_ngrams, clean_line, jaccard, keyword_words, squash
 from pipeline.types import Brief, ImageQueries, Plan
 
@@ -29,6 +31,7 @@ def plan_schema(categories: list[str]) -> dict:
     return schema
 
 
+log = logging.getLogger("genpost")
 IMAGE_QUERY_SLOTS = tuple(ImageQueries.model_fields)
 
 
@@ -62,6 +65,10 @@ def plan_problems(plan: Plan, brief: Brief, settings: Settings, existing: list[s
         problems.append(f"title に主キーワードの語（{'、'.join(missing)}）を含めてください")
     if len(plan.description) > lengths.description_max:
         problems.append(f"description を{lengths.description_max}字以内にしてください")
+    if is_english(plan.description) or foreign_ideographs(plan.title + plan.description):
+        problems.append("title と description は日本語で書き、日本で使わない漢字（簡体字など）は使わないでください")
+    if any(is_english(tag) and " " in tag.strip() for tag in plan.tags):
+        problems.append("tags は日本語にしてください（製品名や略語はそのままでかまいません）")
     if plan.category not in categories_for(brief, settings):
         problems.append("category は指定の選択肢から選んでください")
     queries = plan.image_queries.model_dump().values()
@@ -107,7 +114,7 @@ async def make_plan(
         date_label=brief.date.astimezone(settings.site.zone).strftime("%Y年%m月%d日"),
         recent_titles=list(existing)[-10:],
     )
-    plan = await ask_json(
+    answer = await ask_json(
         gateway,
         stage="plan",
         part="plan",
@@ -118,11 +125,51 @@ async def make_plan(
         check=lambda p: plan_problems(p, brief, settings, existing),
         fields=plan_fields(brief, settings),
     )
-    steps = [s.model_copy(update={"title": clean_line(s.title)}) for s in plan.steps]
-    return plan.model_copy(update={"tags": _tags_with_primary(plan.tags, brief.primary_keyword), "steps": steps})
+    plan = repair(answer, brief, instinct, settings)
+    remaining = plan_problems(plan, brief, settings, existing)
+    if remaining:
+        # Degrade, don't die: the draft is written, and the gate's error findings hold it back from publishing.
+        log.warning(
+            "the plan still breaks %d rule(s) after a re-ask (%s); the draft carries them as findings for the editor",
+            len(remaining),
+            "; ".join(remaining),
+        )
+    return plan
 
 
-def _tags_with_primary(tags: list[str], primary: str) -> list[str]:
-    """Tags with the primary keyword first and no duplicates."""
-    ordered = [primary, *tags]
-    return list(dict.fromkeys(t.strip() for t in ordered if t.strip()))
+def repair(plan: Plan, brief: Brief, instinct: Instinct, settings: Settings) -> Plan:
+    """What can be mended without the model: image queries, the description's length, tags, category, step titles."""
+    defaults = instinct.image_queries.model_dump()
+    queries = {
+        slot: q if q.strip() and q.isascii() else defaults[slot] for slot, q in plan.image_queries.model_dump().items()
+    }
+    choices = categories_for(brief, settings)
+    steps = [
+        s.model_copy(update={"title": clean_line(s.title) or clean_line(s.brief)[:20] or "実践のポイント"})
+        for s in plan.steps
+    ]
+    return plan.model_copy(
+        update={
+            "image_queries": ImageQueries(**queries),
+            "description": cut_to_sentence(plan.description, settings.lengths.description_max),
+            "tags": clean_tags(plan.tags, brief.primary_keyword),
+            "category": plan.category if plan.category in choices else choices[0],
+            "steps": steps,
+        }
+    )
+
+
+def cut_to_sentence(text: str, limit: int) -> str:
+    """`text` within `limit` characters, cut at a sentence end when one is near enough."""
+    text = clean_line(text)
+    if len(text) <= limit:
+        return text
+    ends = [m.end() for m in re.finditer(r"[。！？]", text[:limit])]
+    return text[: ends[-1]] if ends and ends[-1] >= limit // 2 else text[: limit - 1] + "…"
+
+
+def clean_tags(tags: list[str], primary: str) -> list[str]:
+    """The primary keyword first; no empty, duplicate or English tags, none with foreign ideographs."""
+    kept = [clean_line(t) for t in tags]
+    kept = [t for t in kept if t and not (is_english(t) and " " in t) and not foreign_ideographs(t)]
+    return list(dict.fromkeys([primary.strip(), *kept]))

@@ -96,8 +96,11 @@ def jaccard(a: set | frozenset, b: set | frozenset) -> float:
 
 
 def keyword_words(keyword: str) -> list[str]:
-    """The words of a keyword phrase ("AI マーケティング" → ["AI", "マーケティング"])."""
-    return [w for w in unicodedata.normalize("NFKC", keyword).split() if w]
+    """The words of a keyword phrase: `AI "マーケティング": 最新` → ["AI", "マーケティング", "最新"].
+
+    Quotes, colons and other marks around the words are not part of them.
+    """
+    return re.findall(r"[^\W_]+(?:[-/.][^\W_]+)*", unicodedata.normalize("NFKC", keyword))
 
 
 # A year as people write it in a keyword or title: four digits from 1900 to 2099, not part of a longer number.

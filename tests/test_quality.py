@@ -265,11 +265,14 @@ def test_check_exit_codes_and_output(genpost, tmp_path):
     clean = tmp_path / "2025-12-15-clean.md"
     clean.write_text(clean_post(), encoding="utf-8")
     ok = genpost("check", str(clean))
-    assert ok.code == 0 and ok.last_line.startswith(f"{clean}: 0 error(s), ") and "warning" in ok.stdout
+    assert ok.code == 0 and ok.last_line.startswith(f"{clean}: エラー 0 件、警告 ") and ": 警告 [" in ok.stdout
     bad = genpost("check", str(OLD_POST), str(clean))
     assert bad.code == 1
-    assert f"{OLD_POST}:82: error [claims.unsourced]" in bad.stdout
-    assert "要確認 4: 約30% (line 82)、約12% (line 82)、約60% (line 85)、5ポイント (line 85)" in bad.stdout
+    assert f"{OLD_POST}:82: エラー [claims.unsourced] 要確認: 「約30%」に出典がありません" in bad.stdout
+    assert "要確認 4: 約30%（82行目）、約12%（82行目）、約60%（85行目）、5ポイント（85行目）" in bad.stdout
+    english = genpost("check", str(OLD_POST), "--lang", "en")
+    assert f"{OLD_POST}:82: error [claims.unsourced] 要確認: 「約30%」 reads as a fact" in english.stdout
+    assert "要確認 4: 約30% (line 82)、約12% (line 82)、約60% (line 85)、5ポイント (line 85)" in english.stdout
     assert genpost("check", str(tmp_path / "missing.md")).code == 2
     assert genpost("check").code == 2
     assert genpost("check", str(clean), "--site", str(tmp_path)).code == 2
@@ -279,7 +282,8 @@ def test_check_json(genpost, site):
     run = genpost("check", str(OLD_POST), "--site", str(site), "--json")
     (report,) = json.loads(run.stdout)
     assert run.code == 1 and report["errors"] > 0 and len(report["to_confirm"]) == 4
-    assert {"rule", "severity", "message"} <= set(report["findings"][0])
+    assert {"rule", "severity", "message", "message_ja"} <= set(report["findings"][0])
+    assert all(x["message_ja"] and x["message"] for x in report["findings"]), "every rule speaks both languages"
     assert any(x["rule"] == "links.related" for x in report["findings"]), "the sample's links name no post here"
 
 

@@ -166,7 +166,7 @@ def test_a_typed_past_year_is_kept_with_a_notice(llm, genpost, tmp_path):
     assert len(notices) == 1 and "before the post's year 2026" in notices[0] and "kept as written" in notices[0]
     assert parse_post(Path(run.last_line)).front["seo_keywords"] == ["AI ツール 比較 2025"]
     check = genpost("check", run.last_line)
-    assert "[numbers.stale-year]" in check.stdout and "warning" in check.stdout
+    assert "警告 [numbers.stale-year]" in check.stdout
 
 
 # --- genpost --auto -----------------------------------------------------------------------

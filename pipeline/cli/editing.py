@@ -22,11 +22,17 @@ from pipeline.quality.report import report_json, report_text
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=PATH, metavar="FILE...")
 @site_option
-@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
-def check(files: tuple[Path, ...], site: Path | None, as_json: bool) -> int:
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON (rule ids, English and Japanese).")
+@click.option(
+    "--lang",
+    type=click.Choice(["ja", "en"]),
+    help="The language of the findings (default: ja when site.language is ja, else en).",
+)
+def check(files: tuple[Path, ...], site: Path | None, as_json: bool, lang: str | None) -> int:
     """Check posts (FILE...) against genpost's quality rules; exit 1 if any has an error."""
     check_site(site)
     settings, instincts = load_settings(), load_instincts()
+    lang = lang or ("ja" if settings.site.language.startswith("ja") else "en")
     reports = []
     for path in files:
         if not path.is_file():
@@ -37,7 +43,7 @@ def check(files: tuple[Path, ...], site: Path | None, as_json: bool) -> int:
         print(json.dumps([report_json(path, findings) for path, findings in reports], ensure_ascii=False, indent=2))
     else:
         for path, findings in reports:
-            print(report_text(path, findings))
+            print(report_text(path, findings, lang))
     return 1 if any(quality.errors(findings) for _, findings in reports) else 0
 
 

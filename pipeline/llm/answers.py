@@ -45,14 +45,21 @@ async def ask_json(
     check: Callable[[M], list[str]] | None = None,
     fields: dict[str, FieldSpec] | None = None,
 ) -> M:
-    """A JSON answer validated against `model` (and `check`), re-asked once, told what is wrong."""
+    """A JSON answer validated against `model`, re-asked once, told what is wrong.
+
+    `check` finds what a valid answer still gets wrong (soft rules); it is asked about once.
+    A second answer that is valid but still breaks them is returned, for the caller to
+    repair or flag; one that is not valid JSON of `model` raises InvalidAnswer.
+    """
     schema = schema or strict_schema(model)
     name = model.__name__.lower()
     for attempt in (1, 2):
         request = gateway.request(stage, prompt, max_tokens, schema, name, fields)
         result = await gateway.call(stage, part, prompt, request)
-        value, problems = parse(result.text, model, check)
-        if value is not None:
+        value, problems = parse(result.text, model, None)
+        if value is not None and check is not None and attempt == 1:
+            problems = check(value)
+        if value is not None and (attempt == 2 or not problems):
             return value
         log.info("%s/%s: invalid answer (%s)", stage, part, "; ".join(problems))
         if attempt == 2:
@@ -71,7 +78,7 @@ def parse_answer(text: str, model: type[M]) -> M | None:
 
 
 def parse(text: str, model: type[M], check: Callable[[M], list[str]] | None) -> tuple[M | None, list[str]]:
-    """The parsed answer and no problems, or None and what is wrong with it."""
+    """The parsed answer and what `check` finds wrong with it, or None and why it does not parse."""
     try:
         # strict=False: a raw newline inside a string is tolerated, as most servers emit it.
         value = model.model_validate(json.loads(_strip_fence(text), strict=False))
@@ -79,8 +86,7 @@ def parse(text: str, model: type[M], check: Callable[[M], list[str]] | None) -> 
         return None, [f"JSON として読めません（{exc.msg}）"]
     except ValidationError as exc:
         return None, [f"{'.'.join(map(str, e['loc'])) or 'JSON'}: {e['msg']}" for e in exc.errors()[:5]]
-    problems = check(value) if check else []
-    return (None, problems) if problems else (value, [])
+    return value, check(value) if check else []
 
 
 def _strip_fence(text: str) -> str:

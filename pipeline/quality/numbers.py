@@ -7,7 +7,7 @@ import unicodedata
 from datetime import UTC, date, datetime
 
 from pipeline.quality.context import Check
-from pipeline.text import char_count, squash, years_in
+from pipeline.text import char_count, keyword_words, squash, years_in
 from pipeline.types import Finding
 
 
@@ -54,6 +54,13 @@ def title(c: Check) -> list[Finding]:
         )
     if not any(ch.isdigit() for ch in unicodedata.normalize("NFKC", value)):
         out.append(c.finding("numbers.title-number", "error", "title has no number", "タイトルに数字がありません", 1))
+    keywords = (c.doc.front or {}).get("seo_keywords")
+    if isinstance(keywords, list) and keywords and isinstance(keywords[0], str):
+        missing = [w for w in keyword_words(keywords[0]) if squash(w) not in squash(value)]
+        if missing:
+            en = f"title lacks words of the primary keyword: {', '.join(missing)}"
+            ja = f"タイトルに主キーワードの語（{'、'.join(missing)}）がありません"
+            out.append(c.finding("numbers.title-keyword", "error", en, ja, 1))
     return out
 
 

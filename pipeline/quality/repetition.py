@@ -104,9 +104,12 @@ def overlapping_sections(c: Check) -> list[Finding]:
         if len(letters("".join(b.text for b in found))) >= SECTION_MIN
     }
     out = []
-    for first, later in itertools.combinations(shingles, 2):
-        score = jaccard(shingles[first], shingles[later])
-        if score >= SECTION_OVERLAP:
+    keys = list(shingles)
+    for n, later in enumerate(keys):
+        # Each section is reported once, against the earlier section it overlaps most.
+        scored = [(jaccard(shingles[first], shingles[later]), first) for first in keys[:n]]
+        score, first = max(scored, default=(0.0, None))
+        if first is not None and score >= SECTION_OVERLAP:
             a, b = texts[first][0], texts[later][0]
             out.append(
                 c.finding(

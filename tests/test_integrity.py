@@ -1,0 +1,220 @@
+"""Content integrity: copied instructions, foreign script and repetition, in `genpost check` and in the pipeline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.assembler import Assembler
+from pipeline.quality.copying import Instructions, cut_copies
+from pipeline.quality.script import foreign_ideographs, is_english
+from standins.fake_writer import FakeWriter, sentence
+from standins.openai_api import Fault
+from tests import factories as f
+from tests.conftest import OLD_POST, REFERENCE_POST
+from tests.test_quality import SETTINGS, clean_post, rules, run_rules
+
+UNIQUE = [sentence(n * 7919) for n in range(40)]  # sentences no fixture part uses
+
+
+def post_with(**parts: str) -> str:
+    """A clean post with some parts' prose replaced."""
+    sections = f.sections(60)
+    sections["lead"] += "".join(
+        f"AI マーケティング 最新トレンドを{verb}。" for verb in ("学びましょう", "比べてみましょう", "試しましょう")
+    )
+    for key, text in parts.items():
+        sections[key] = text
+    plan = f.plan(
+        description="AIマーケティングの最新トレンドを心理学の視点で整理し、明日から使える実践ステップまで紹介します。"
+    )
+    return (
+        Assembler(SETTINGS, f.learning()).assemble(f.brief(), plan, f.outline(plan), sections, f.images(), []).markdown
+    )
+
+
+def found(text: str, rule: str) -> list:
+    return [x for x in run_rules(text) if x.rule == rule]
+
+
+# --- copied instructions -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "copied",
+    [
+        "このステップの概要を1〜2文で。",  # step.j2's instruction
+        "要点: 顧客の学びを支える仕組みを作る",  # the prompt's label
+        "【担当】（導入文）",  # the prompt's scaffolding
+        "見出し、URL、HTMLタグ、前置きや後書きは書かない。",  # _rules.j2
+    ],
+)
+def test_a_sentence_copied_from_the_prompts_is_an_error(copied):
+    text = post_with(trend2=copied + UNIQUE[0] + UNIQUE[1])
+    (finding,) = found(text, "integrity.copied-instruction")
+    assert finding.severity == "error" and finding.subsection == "ステップ1: 準備と計画"
+    assert "指示文" in finding.message_ja and copied[:10] in finding.message_ja
+
+
+def test_prose_about_the_topic_is_not_a_copy():
+    assert not found(clean_post(), "integrity.copied-instruction")
+    assert not found(OLD_POST.read_text(encoding="utf-8"), "integrity.copied-instruction")
+    if REFERENCE_POST.is_file():
+        assert not found(REFERENCE_POST.read_text(encoding="utf-8"), "integrity.copied-instruction")
+
+
+def test_a_piece_is_compared_with_its_own_prompt_less_its_material():
+    prompt = "【担当】## 学習本能の心理学的背景\n要点: 好奇心が行動を生む理由\n- 約200字で書く。見出しは書かない。"
+    instructions = Instructions.of([prompt], material=["好奇心が行動を生む理由", "学習本能の心理学的背景"])
+    kept, cut = cut_copies(f"要点: 好奇心が行動を生む理由\n{UNIQUE[2]}好奇心が行動を生む理由を考えます。", instructions)
+    assert cut == ["要点: 好奇心が行動を生む理由"], "the label is scaffolding"
+    assert kept.startswith(UNIQUE[2]) and "好奇心が行動を生む理由を考えます。" in kept, "the brief's words are material"
+
+
+# --- foreign script --------------------------------------------------------------------------
+
+
+def test_ideographs_outside_jis_x_0213_are_found_by_the_codec():
+    assert foreign_ideographs("学习と进步の们") == ["习", "进", "们"]
+    assert foreign_ideographs("学習と進歩、山﨑さんと塚本さん") == [], "JIS X 0213 has 﨑, beyond JIS X 0208"
+    text = post_with(cases="AIを活用した学习の事例では、" + UNIQUE[3])
+    (finding,) = found(text, "script.foreign-ideograph")
+    assert finding.section == "成功事例と期待できる効果" and "习" in finding.message_ja
+
+
+def test_an_english_sentence_in_japanese_prose_is_an_error():
+    english = post_with(background=UNIQUE[4] + "This is the best way to learn marketing today. " + UNIQUE[5])
+    assert found(english, "script.latin-sentence")
+    names = post_with(background=UNIQUE[4] + "ChatGPTとGoogle Analytics 4でSEOを測ります。" + UNIQUE[5])
+    assert not found(names, "script.latin-sentence"), "product names and acronyms are fine"
+
+
+def test_english_description_and_tags_are_errors():
+    text = clean_post()
+    description = text.split('description: "')[1].split('"')[0]
+    english = text.replace(description, "Learn the latest AI marketing trends with practical steps for your team.")
+    assert [x.excerpt[:5] for x in found(english, "script.english-metadata")] == ["Learn"]
+    tags = text.replace(
+        "tags: [AI マーケティング 最新トレンド, 生成AI]",
+        "tags: [AI マーケティング 最新トレンド, machine learning, ChatGPT]",
+    )
+    assert [x.excerpt for x in found(tags, "script.english-metadata")] == ["machine learning"]
+    assert is_english("machine learning") and not is_english("ChatGPT ビジネス活用 事例")
+
+
+# --- repetition ------------------------------------------------------------------------------
+
+
+def test_the_same_sentence_twice_names_both_places():
+    repeated = UNIQUE[6]
+    text = post_with(background=repeated + UNIQUE[7], cases=UNIQUE[8] + repeated)
+    (finding,) = found(text, "repetition.sentence")
+    assert finding.severity == "error" and finding.section == "成功事例と期待できる効果"
+    assert "学習本能の心理学的背景" in finding.message_ja and "学習本能の心理学的背景" in finding.other
+
+
+def test_a_nearly_identical_sentence_counts_too():
+    first = "顧客の声を毎週まとめて共有すると、次に打つ手がはっきり見えてきます。"
+    second = "顧客の声を毎週まとめて共有すれば、次に打つ手がはっきり見えてきます。"
+    assert found(post_with(lead=first + UNIQUE[9], trend1=second + UNIQUE[10]), "repetition.sentence")
+    different = "店頭の声を月末に整理すると、値付けの迷いが減っていきます。"
+    assert not found(post_with(lead=first + UNIQUE[9], trend1=different + UNIQUE[10]), "repetition.sentence")
+
+
+def test_a_paragraph_repeated_in_another_section():
+    paragraph = "".join(UNIQUE[11:15])
+    reworded = paragraph.replace("ます。", "ますね。", 2)
+    (finding,) = found(post_with(trend1=paragraph, cases=reworded), "repetition.paragraph")
+    assert finding.section == "成功事例と期待できる効果" and "なぜこの方法が重要なのか" in finding.other
+    assert not found(post_with(trend1=paragraph, cases=reworded), "repetition.sentence"), (
+        "reported once, as a paragraph"
+    )
+
+
+def test_sections_that_overlap_heavily_are_a_warning():
+    shared = "".join(UNIQUE[16:22])
+    text = post_with(trend2=shared + UNIQUE[22], trend3=UNIQUE[23] + shared[::-1][:0] + shared[: len(shared) // 2])
+    overlaps = found(text, "repetition.sections")
+    assert overlaps and all(x.severity == "warning" for x in overlaps)
+
+
+def test_an_old_generator_post_gets_no_repetition_error():
+    for path in (OLD_POST, REFERENCE_POST):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            assert not {"repetition.sentence", "repetition.paragraph"} & rules(text), path
+
+
+def test_the_reference_posts_real_overlap_is_at_most_a_warning():
+    if not REFERENCE_POST.is_file():
+        pytest.skip(f"{REFERENCE_POST} is not beside this clone")
+    overlaps = found(REFERENCE_POST.read_text(encoding="utf-8"), "repetition.sections")
+    assert overlaps and all(x.severity == "warning" for x in overlaps)
+    assert any("ステップ3" in (x.subsection or "") for x in overlaps), "the howTo step against 実践ステップ"
+
+
+# --- in the pipeline -----------------------------------------------------------------------
+
+
+def record_of(run) -> dict:
+    return json.loads(Path(run.last_line).with_suffix(".json").read_text(encoding="utf-8"))
+
+
+def write(genpost, out: Path):
+    return genpost("--instinct", "learning", "--keywords", "AI マーケティング 最新トレンド", "--out", str(out))
+
+
+def test_a_copied_line_is_cut_when_the_rest_stands(llm, genpost, tmp_path):
+    text = "【担当】（導入文）\n" + "".join(UNIQUE[24:31])
+    llm.inject(Fault(content=text, when="記事の冒頭に置く導入文"))
+    run = write(genpost, tmp_path)
+    assert run.code == 0, run.stderr
+    record = record_of(run)
+    assert record["cuts"] == [{"part": "lead", "lines": ["【担当】（導入文）"]}]
+    assert "【担当】" not in Path(run.last_line).read_text(encoding="utf-8")
+    assert len(llm.chat_bodies()) == 17, "nothing was asked again"
+
+
+def test_a_piece_that_is_mostly_copied_is_asked_again(llm, genpost, tmp_path):
+    copied = (
+        "記事の冒頭に置く導入文を書いてください。読者の悩みや関心に寄り添い、この記事で何がわかるかを伝えてください。"
+    )
+    llm.inject(Fault(content=copied, when="記事の冒頭に置く導入文"))
+    run = write(genpost, tmp_path)
+    assert run.code == 0, run.stderr
+    asks = [
+        b["messages"][-1]["content"]
+        for b in llm.chat_bodies()
+        if "記事の冒頭に置く導入文" in b["messages"][-1]["content"]
+    ]
+    assert (
+        len(asks) == 2 and "指示文をそのまま本文に書いています（「記事の冒頭に置く導入文を書いてください。" in asks[1]
+    )
+    assert "寄り添い" not in record_of(run)["sections"]["lead"]
+
+
+class RepeatingWriter(FakeWriter):
+    """A model that closes the case studies with the lead's first sentence."""
+
+    def prose(self, prompt: str, keyword: str) -> str:
+        text = super().prose(prompt, keyword)
+        if "成功事例と期待できる効果」の本文" in prompt and "前回の原稿の問題" not in prompt:
+            return text + "AI マーケティング 最新トレンドでは、顧客との接点を一覧にしておくと手戻りがぐっと減ります。"
+        if "記事の冒頭に置く導入文" in prompt:
+            return "AI マーケティング 最新トレンドでは、顧客との接点を一覧にしておくと手戻りがぐっと減ります。" + text
+        return text
+
+
+def test_the_redraft_prompt_names_the_repeated_sentence_and_where_it_stands(llm, genpost, tmp_path):
+    llm.writer = RepeatingWriter()
+    run = write(genpost, tmp_path)
+    assert run.code == 0, run.stderr
+    record = record_of(run)
+    assert record["rewrites"][0]["parts"] == ["cases"]
+    fixes = [
+        b["messages"][-1]["content"] for b in llm.chat_bodies() if "前回の原稿の問題" in b["messages"][-1]["content"]
+    ]
+    assert fixes and all("顧客との接点を一覧にしておくと" in p and "導入文" in p and "すでに" in p for p in fixes)
+    assert not [x for x in record["findings"] if x["rule"].startswith("repetition.") and x["severity"] == "error"]
