@@ -118,7 +118,10 @@ class Price(_Strict):
 class LocalSettings(_Strict):
     """The embedded model (llama.cpp in-process)."""
 
-    model_path: str | None = Field(None, description="a GGUF of your own (GENPOST_LOCAL_MODEL overrides)")
+    model: Literal["qwen2.5-coder-0.5b", "qwen2.5-coder-1.5b"] = Field(
+        "qwen2.5-coder-0.5b", description="the packaged model to run (each verified by its sha256)"
+    )
+    model_path: str | None = Field(None, description="a GGUF of your own instead (GENPOST_LOCAL_MODEL overrides)")
     sha256: str | None = Field(None, description="its checksum, verified before loading")
     n_ctx: int = Field(4096, ge=512, description="context window in tokens")
     threads: int = Field(0, ge=0, description="CPU threads (0: every core)")
@@ -128,6 +131,7 @@ class LocalSettings(_Strict):
     frequency_penalty: float = Field(0.5, description="penalty by how often a token was used")
     top_p: float = Field(0.9, description="nucleus sampling")
     max_tokens: int = Field(1000, ge=16, description="cap per call, whatever a part asks for")
+    japanese_only: bool = Field(True, description="mask every token holding an ideograph Japanese does not use")
     seed: int = Field(7, description="sampling seed")
 
 

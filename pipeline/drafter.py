@@ -17,9 +17,10 @@ from pipeline.llm import Gateway, ask_json, ask_text
 from pipeline.llm.fields import FieldSpec, JapaneseText
 from pipeline.outline import Kind, Outline, Part
 from pipeline.prompts import RenderedPrompt
-from pipeline.quality.copying import Instructions, cut_copies, field_descriptions
+from pipeline.quality.copying import Instructions, field_descriptions
+from pipeline.quality.mend import cut_part, stands
 from pipeline.store import Checkpoint
-from pipeline.text import char_count, clean_line, clean_prose
+from pipeline.text import clean_line, clean_prose
 from pipeline.types import Brief, Finding, PartText, Plan, Sections, StepText, SummaryText
 
 log = logging.getLogger("genpost")
@@ -150,20 +151,28 @@ class Drafter:
         """One piece through the model gateway, cleaned; lines that copy its prompt are cut.
 
         When too little is left to stand on its own, the piece is asked once more, told
-        which lines it copied.
+        which lines it copied; copied again, it is kept whole and the gate flags it.
         """
-        value = self.accept(piece, await self._ask(piece))
-        if value is not None:
-            return value
+        answer = await self._ask(piece)
+        value, cut = self.cleaned(piece, answer)
+        if not cut or stands(value, piece.chars):
+            return self._keep(piece, value, cut)
         fix = Finding(
             rule="integrity.copied-instruction",
             severity="error",
             message="copied its instructions",
             message_ja="指示文をそのまま書いていました",
-            excerpt=" / ".join(self.cuts[-1]["lines"])[:160],
+            excerpt=" / ".join(cut)[:160],
         )
         retry = self.pieces_of(piece.part, [fix])[piece.number - 1]
-        return self.cleaned(retry, await self._ask(retry))
+        answer = await self._ask(retry)
+        value, cut = self.cleaned(retry, answer)
+        return self._keep(retry, value, cut) if not cut or stands(value, retry.chars) else finish(retry, answer)
+
+    def accept(self, piece: Piece, answer: Any) -> PartText | None:
+        """An answer from elsewhere (the Batch API), cleaned; None when too little of it stands (ask again)."""
+        value, cut = self.cleaned(piece, answer)
+        return self._keep(piece, value, cut) if not cut or stands(value, piece.chars) else None
 
     def material(self) -> list[str]:
         """What the post is about: text from the plan, brief and instinct that a piece may rightly repeat."""
@@ -173,25 +182,22 @@ class Drafter:
         items += [plan.cases, plan.summary, *brief.keywords, instinct.name, *instinct.triggers, instinct.psychology]
         return [*items, *(p.heading for p in self.outline if p.heading)]
 
-    def cleaned(self, piece: Piece, answer: Any) -> PartText:
-        """An answer cleaned for the assembler, without the sentences that copy the piece's own prompt."""
+    def cleaned(self, piece: Piece, answer: Any) -> tuple[PartText, list[str]]:
+        """An answer cleaned for the assembler, without the sentences that copy the piece's own prompt, and those."""
         texts = [m["content"] for m in piece.prompt.messages]
-        # A redraft's prompt quotes the text it must fix: writing that again is not copying instructions.
-        quoted = [f.excerpt for f in piece.fixes if f.excerpt]
+        # A redraft's prompt quotes the text it must fix: writing that again is not copying instructions
+        # (unless what it quotes is a copied instruction).
+        quoted = [f.excerpt for f in piece.fixes if f.excerpt and not f.rule.startswith("integrity.")]
         instructions = Instructions.of(
             [*texts, *field_descriptions(*filter(None, [piece.answer]))], [*self.material(), *quoted]
         )
-        value, cut = cut_answer(finish(piece, answer), instructions)
+        return cut_part(finish(piece, answer), instructions.copies)
+
+    def _keep(self, piece: Piece, value: PartText, cut: list[str]) -> PartText:
         if cut:
             self.cuts.append({"part": piece.key, "lines": cut})
             log.info("draft/%s: cut %d line(s) copied from the prompt", piece.key, len(cut))
         return value
-
-    def accept(self, piece: Piece, answer: Any) -> PartText | None:
-        """The cleaned answer, or None when, once copied lines are cut, too little is left to stand on its own."""
-        before = len(self.cuts)
-        value = self.cleaned(piece, answer)
-        return value if len(self.cuts) == before or stands(value, piece.chars) else None
 
     async def _kept(self, piece: Piece, fresh: bool) -> PartText:
         """A piece from the checkpoint when a crashed run already wrote it (never one being fixed)."""
@@ -218,49 +224,24 @@ class Drafter:
 
 
 def finish(piece: Piece, answer: Any) -> PartText:
-    """A model's answer to a piece, cleaned for the assembler."""
+    """A model's answer to a piece, cleaned for the assembler (a bullet that cleans away is dropped)."""
     if isinstance(answer, StepText):
-        return StepText(
-            summary=clean_prose(answer.summary),
-            actions=_bullets(answer.actions),
-            metrics=_bullets(answer.metrics),
-            cautions=_bullets(answer.cautions),
-        )
+        lists = [_bullets(items) for items in (answer.actions, answer.metrics, answer.cautions)]
+        update = {
+            "summary": clean_prose(answer.summary),
+            "actions": lists[0],
+            "metrics": lists[1],
+            "cautions": lists[2],
+        }
+        return answer.model_copy(update=update)
     if isinstance(answer, SummaryText):
         points = [
             p.model_copy(update={"label": clean_line(p.label), "text": clean_line(p.text)}) for p in answer.points
         ]
-        return SummaryText(intro=clean_line(answer.intro), points=points, closing=clean_line(answer.closing))
+        return answer.model_copy(
+            update={"intro": clean_line(answer.intro), "points": points, "closing": clean_line(answer.closing)}
+        )
     return clean_prose(answer)
-
-
-def cut_answer(value: PartText, instructions: Instructions) -> tuple[PartText, list[str]]:
-    """A part's text without the sentences that copy the instructions; empty bullets dropped."""
-    cut: list[str] = []
-
-    def keep(text: str) -> str:
-        kept, lines = cut_copies(text, instructions)
-        cut.extend(lines)
-        return kept
-
-    if isinstance(value, StepText):
-        lists = [[b for b in map(keep, items) if b] for items in (value.actions, value.metrics, value.cautions)]
-        value = StepText(summary=keep(value.summary), actions=lists[0], metrics=lists[1], cautions=lists[2])
-    elif isinstance(value, SummaryText):
-        points = [p.model_copy(update={"label": keep(p.label), "text": keep(p.text)}) for p in value.points]
-        value = SummaryText(intro=keep(value.intro), points=points, closing=keep(value.closing))
-    else:
-        value = keep(value)
-    return value, cut
-
-
-def stands(value: PartText, chars: int) -> bool:
-    """Enough is left to publish: half the characters asked for, and no field left empty."""
-    if isinstance(value, StepText):
-        return bool(value.summary and value.actions and value.metrics and value.cautions)
-    if isinstance(value, SummaryText):
-        return bool(value.intro and value.closing and all(p.label and p.text for p in value.points))
-    return char_count(value) >= chars / 2
 
 
 def _bullets(items: list[str]) -> list[str]:

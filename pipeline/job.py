@@ -30,6 +30,7 @@ from pipeline.outline import Outline, outline_for
 from pipeline.planner import make_plan
 from pipeline.quality import errors
 from pipeline.quality.gate import fixes_by_part, gate
+from pipeline.quality.mend import mend
 from pipeline.site import load_posts, related_posts
 from pipeline.store import Checkpoint, ensure_dir, write_draft
 from pipeline.types import Brief, CallRecord, Finding, Image, PartText, Plan, Post, RelatedPost, RunRecord, Sections
@@ -191,12 +192,21 @@ class PostJob:
         return self.findings
 
     async def check_and_redraft(self) -> list[Finding]:
-        """The quality gate: failing parts are redrafted with what was found, a bounded number of times."""
+        """The quality gate: copied and repeated sentences are cut where their parts still stand; parts
+        still failing are redrafted with what was found, a bounded number of times; a last cut before writing."""
+
+        def mended(final: bool = False) -> None:
+            self.sections, cuts = mend(self.sections, self.outline, self.findings, self.settings.lengths, final)
+            if cuts:
+                self.cuts += cuts
+                self.assemble()
+                self.check()
 
         async def rounds() -> None:
             self.assemble()
             self.check()
             for round_number in range(1, self.settings.quality.max_rewrites + 1):
+                mended()
                 fixes = fixes_by_part(self.findings, self.outline)
                 if not fixes:
                     break
@@ -206,6 +216,7 @@ class PostJob:
                 self.sections = await self.drafter().redraft(self.sections, fixes)
                 self.assemble()
                 self.check()
+            mended(final=True)
 
         await self._timed("gate", rounds())
         if errors(self.findings):

@@ -12,8 +12,8 @@ from pipeline.llm import Gateway, ask_json
 from pipeline.llm.fields import EnglishWords, FieldSpec, JapaneseText, TitleWith
 from pipeline.llm.schema import strict_schema
 from pipeline.outline import TREND_PARTS
-from pipeline.quality.script import foreign_ideographs, is_english
-from pipeline.text import char_ngrams, clean_line, jaccard, keyword_words, squash
+from pipeline.quality.script import foreign_characters, is_english
+from pipeline.text import char_ngrams, clean_line, jaccard, keyword_words, plain_line, squash
 from pipeline.types import Brief, ImageQueries, Plan
 
 PLAN_MAX_TOKENS = 1200
@@ -65,7 +65,7 @@ def plan_problems(plan: Plan, brief: Brief, settings: Settings, existing: list[s
         problems.append(f"title に主キーワードの語（{'、'.join(missing)}）を含めてください")
     if len(plan.description) > lengths.description_max:
         problems.append(f"description を{lengths.description_max}字以内にしてください")
-    if is_english(plan.description) or foreign_ideographs(plan.title + plan.description):
+    if is_english(plan.description) or foreign_characters(plan.title + plan.description):
         problems.append("title と description は日本語で書き、日本で使わない漢字（簡体字など）は使わないでください")
     if any(is_english(tag) and " " in tag.strip() for tag in plan.tags):
         problems.append("tags は日本語にしてください（製品名や略語はそのままでかまいません）")
@@ -145,7 +145,7 @@ def repair(plan: Plan, brief: Brief, instinct: Instinct, settings: Settings) -> 
     }
     choices = categories_for(brief, settings)
     steps = [
-        s.model_copy(update={"title": clean_line(s.title) or clean_line(s.brief)[:20] or "実践のポイント"})
+        s.model_copy(update={"title": plain_line(s.title) or plain_line(s.brief)[:20] or "実践のポイント"})
         for s in plan.steps
     ]
     return plan.model_copy(
@@ -171,5 +171,5 @@ def cut_to_sentence(text: str, limit: int) -> str:
 def clean_tags(tags: list[str], primary: str) -> list[str]:
     """The primary keyword first; no empty, duplicate or English tags, none with foreign ideographs."""
     kept = [clean_line(t) for t in tags]
-    kept = [t for t in kept if t and not (is_english(t) and " " in t) and not foreign_ideographs(t)]
+    kept = [t for t in kept if t and not (is_english(t) and " " in t) and not foreign_characters(t)]
     return list(dict.fromkeys([primary.strip(), *kept]))

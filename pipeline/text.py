@@ -7,6 +7,8 @@ import re
 import unicodedata
 
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
+_LISTED_HEADING = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)#{1,6}\s+")  # `5. ## 見出し`: a heading in a list item
+_TAG = re.compile(r"<[^>]*>")
 _IMAGE_LINE = re.compile(r"^\s*!\[[^\]]*\]\([^)]*\)\s*$")
 _FENCE = re.compile(r"^\s*```")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -40,6 +42,7 @@ def clean_prose(text: str) -> str:
             continue
         if _IMAGE_LINE.match(line) or _FENCE.match(line):
             continue
+        line = _LISTED_HEADING.sub(r"\1", line)
         line = _AUTOLINK.sub(r"\1", _LINK.sub(r"\1", line))
         kept.append(neutralise_liquid(html.escape(line.rstrip(), quote=False)))
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", "\n".join(kept)) if p.strip()]
@@ -61,6 +64,15 @@ def clean_line(text: str) -> str:
     """One-line model text (a bullet, a label): no newlines, no leading list marker."""
     line = _SPACES.sub(" ", clean_prose(text)).strip()
     return re.sub(r"^(?:[-*・]|\d+[.)])\s*", "", line)
+
+
+def plain_line(text: str) -> str:
+    """One line of plain text for a heading or a title: no tags, no Markdown marks, no newlines.
+
+    Unlike `clean_line`, nothing is escaped here: the assembler escapes it where it is placed.
+    """
+    line = _SPACES.sub(" ", _TAG.sub("", text)).strip()
+    return re.sub(r"^(?:[-*・#]+|\d+[.)])\s*", "", line).replace("**", "").strip()
 
 
 def slugify(title: str, max_chars: int = 70) -> str:

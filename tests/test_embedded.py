@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from pipeline.config import LLMSettings, load_settings
+from pipeline.config import LLMSettings, LocalSettings, load_settings
 from pipeline.drafter import JAPANESE_FIELDS
 from pipeline.errors import UsageError
 from pipeline.llm import embedded
@@ -20,6 +20,8 @@ from pipeline.outline import Kind
 from pipeline.planner import plan_fields, plan_schema
 from pipeline.types import StepText, SummaryText
 from tests import factories as f
+
+DEFAULT = LocalSettings().model
 
 
 def parts(tmp_path, chunks: list[bytes]):
@@ -57,25 +59,28 @@ def test_assemble_refuses_a_wrong_size(tmp_path):
 def test_resolve_a_model_of_your_own(tmp_path):
     model = tmp_path / "big-japanese.gguf"
     with pytest.raises(UsageError, match="does not exist"):
-        embedded.resolve(str(model), None)
+        embedded.resolve(str(model), None, DEFAULT)
     model.write_bytes(b"weights")
-    assert embedded.resolve(str(model), None) == model
-    assert embedded.resolve(str(model), hashlib.sha256(b"weights").hexdigest()) == model
+    assert embedded.resolve(str(model), None, DEFAULT) == model
+    assert embedded.resolve(str(model), hashlib.sha256(b"weights").hexdigest(), DEFAULT) == model
     with pytest.raises(UsageError, match="sha256"):
-        embedded.resolve(str(model), "1" * 64)
+        embedded.resolve(str(model), "1" * 64, DEFAULT)
 
 
 def test_a_damaged_cached_default_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("GENPOST_CACHE", str(tmp_path))
-    (tmp_path / embedded.DEFAULT_MODEL.name).write_bytes(b"truncated")
+    (tmp_path / embedded.MODELS[DEFAULT].name).write_bytes(b"truncated")
     with pytest.raises(UsageError, match="delete it"):
-        embedded.resolve(None, None)
+        embedded.resolve(None, None, DEFAULT)
+    with pytest.raises(UsageError, match="not one of"):
+        embedded.resolve(None, None, "gpt-5-local")
 
 
 def test_default_model_parts_are_installed():
-    files = embedded.part_files(embedded.DEFAULT_MODEL)
-    assert [p.name for p in files] == [f"part{i:02d}.bin" for i in range(1, 7)]
-    assert sum(p.stat().st_size for p in files) == embedded.DEFAULT_MODEL.size
+    model = embedded.MODELS[DEFAULT]
+    files = embedded.part_files(model)
+    assert [p.name for p in files] == [f"part{i:02d}.bin" for i in range(1, len(model.packages) + 1)]
+    assert sum(p.stat().st_size for p in files) == model.size
 
 
 @pytest.mark.parametrize(

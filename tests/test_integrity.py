@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.assembler import Assembler
-from pipeline.quality.copying import Instructions, cut_copies
-from pipeline.quality.script import foreign_ideographs, is_english
+from pipeline.quality.copying import Instructions
+from pipeline.quality.mend import cut_sentences
+from pipeline.quality.script import foreign_characters, is_english
 from standins.fake_writer import FakeWriter, sentence
 from standins.openai_api import Fault
 from tests import factories as f
@@ -45,7 +46,7 @@ def found(text: str, rule: str) -> list:
 @pytest.mark.parametrize(
     "copied",
     [
-        "このステップの概要を1〜2文で。",  # step.j2's instruction
+        "指定のJSONスキーマで返してください。",  # step.j2 and summary.j2
         "要点: 顧客の学びを支える仕組みを作る",  # the prompt's label
         "【担当】（導入文）",  # the prompt's scaffolding
         "見出し、URL、HTMLタグ、前置きや後書きは書かない。",  # _rules.j2
@@ -68,7 +69,9 @@ def test_prose_about_the_topic_is_not_a_copy():
 def test_a_piece_is_compared_with_its_own_prompt_less_its_material():
     prompt = "【担当】## 学習本能の心理学的背景\n要点: 好奇心が行動を生む理由\n- 約200字で書く。見出しは書かない。"
     instructions = Instructions.of([prompt], material=["好奇心が行動を生む理由", "学習本能の心理学的背景"])
-    kept, cut = cut_copies(f"要点: 好奇心が行動を生む理由\n{UNIQUE[2]}好奇心が行動を生む理由を考えます。", instructions)
+    kept, cut = cut_sentences(
+        f"要点: 好奇心が行動を生む理由\n{UNIQUE[2]}好奇心が行動を生む理由を考えます。", instructions.copies
+    )
     assert cut == ["要点: 好奇心が行動を生む理由"], "the label is scaffolding"
     assert kept.startswith(UNIQUE[2]) and "好奇心が行動を生む理由を考えます。" in kept, "the brief's words are material"
 
@@ -77,10 +80,10 @@ def test_a_piece_is_compared_with_its_own_prompt_less_its_material():
 
 
 def test_ideographs_outside_jis_x_0213_are_found_by_the_codec():
-    assert foreign_ideographs("学习と进步の们") == ["习", "进", "们"]
-    assert foreign_ideographs("学習と進歩、山﨑さんと塚本さん") == [], "JIS X 0213 has 﨑, beyond JIS X 0208"
+    assert foreign_characters("学习と进步の们") == ["习", "进", "们"]
+    assert foreign_characters("学習と進歩、山﨑さんと塚本さん") == [], "JIS X 0213 has 﨑, beyond JIS X 0208"
     text = post_with(cases="AIを活用した学习の事例では、" + UNIQUE[3])
-    (finding,) = found(text, "script.foreign-ideograph")
+    (finding,) = found(text, "script.foreign-character")
     assert finding.section == "成功事例と期待できる効果" and "习" in finding.message_ja
 
 
@@ -195,16 +198,38 @@ def test_a_piece_that_is_mostly_copied_is_asked_again(llm, genpost, tmp_path):
     assert "寄り添い" not in record_of(run)["sections"]["lead"]
 
 
+REPEATED = "AI マーケティング 最新トレンドでは、顧客との接点を一覧にしておくと手戻りがぐっと減ります。"
+
+
 class RepeatingWriter(FakeWriter):
-    """A model that closes the case studies with the lead's first sentence."""
+    """A model whose case studies say only what the lead already said."""
+
+    def prose(self, prompt: str, keyword: str) -> str:
+        if "成功事例と期待できる効果」の本文" in prompt and "前回の原稿の問題" not in prompt:
+            return REPEATED
+        text = super().prose(prompt, keyword)
+        return REPEATED + text if "記事の冒頭に置く導入文" in prompt else text
+
+
+class EchoingWriter(FakeWriter):
+    """A model that closes the case studies with the lead's first sentence, once."""
 
     def prose(self, prompt: str, keyword: str) -> str:
         text = super().prose(prompt, keyword)
-        if "成功事例と期待できる効果」の本文" in prompt and "前回の原稿の問題" not in prompt:
-            return text + "AI マーケティング 最新トレンドでは、顧客との接点を一覧にしておくと手戻りがぐっと減ります。"
-        if "記事の冒頭に置く導入文" in prompt:
-            return "AI マーケティング 最新トレンドでは、顧客との接点を一覧にしておくと手戻りがぐっと減ります。" + text
-        return text
+        if "成功事例と期待できる効果」の本文" in prompt and "2つ目のモデルケース" in prompt:
+            return text + REPEATED
+        return REPEATED + text if "記事の冒頭に置く導入文" in prompt else text
+
+
+def test_a_repeated_sentence_is_cut_when_its_part_stands_without_it(llm, genpost, tmp_path):
+    llm.writer = EchoingWriter()
+    run = write(genpost, tmp_path)
+    assert run.code == 0, run.stderr
+    record = record_of(run)
+    assert record["rewrites"] == [], "no call was needed"
+    assert {"part": "cases", "lines": [REPEATED], "rule": "repetition.sentence"} in record["cuts"]
+    body = Path(run.last_line).read_text(encoding="utf-8")
+    assert body.count(REPEATED) == 1, "the lead keeps it"
 
 
 def test_the_redraft_prompt_names_the_repeated_sentence_and_where_it_stands(llm, genpost, tmp_path):
@@ -212,7 +237,7 @@ def test_the_redraft_prompt_names_the_repeated_sentence_and_where_it_stands(llm,
     run = write(genpost, tmp_path)
     assert run.code == 0, run.stderr
     record = record_of(run)
-    assert record["rewrites"][0]["parts"] == ["cases"]
+    assert record["rewrites"][0]["parts"] == ["cases"], "cutting would leave nothing: the part is written again"
     fixes = [
         b["messages"][-1]["content"] for b in llm.chat_bodies() if "前回の原稿の問題" in b["messages"][-1]["content"]
     ]

