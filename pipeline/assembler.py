@@ -8,12 +8,14 @@ import math
 import re
 
 from pipeline import frontmatter
+from pipeline.citations import Footnotes, cited_texts, footnote_lines, strip_markers, to_footnotes
 from pipeline.config import Settings
 from pipeline.frontmatter import Flow, Quoted, Timestamp
 from pipeline.instincts import Instinct
 from pipeline.outline import RELATED_H2, STEP_LABELS, Outline
+from pipeline.sources import Grounding
 from pipeline.text import char_count, heading_text, neutralise_liquid, slugify
-from pipeline.types import Brief, Image, PartText, Plan, Post, RelatedPost, Sections, StepText, SummaryText
+from pipeline.types import Brief, Image, PartText, Plan, Post, RelatedPost, Sections, Source, StepText, SummaryText
 
 _LIQUID_IN_JSON = re.compile(r"\{(?=[{%])")
 
@@ -140,7 +142,7 @@ class Assembler:
             "",
         ]
 
-    def json_ld_block(self, fields: dict) -> list[str]:
+    def json_ld_block(self, fields: dict, cited: list[Source] = ()) -> list[str]:
         site = self.settings.site
         data = {
             "@context": "https://schema.org",
@@ -158,6 +160,9 @@ class Assembler:
             "inLanguage": site.language,
             "keywords": [str(k) for k in fields["seo_keywords"]],
         }
+        works = [{"@type": "CreativeWork", "name": s.title, "url": s.location} for s in cited if s.is_url]
+        if works:
+            data["citation"] = works
         return ['<script type="application/ld+json">', json_ld(data), "</script>"]
 
     def assemble(
@@ -168,14 +173,25 @@ class Assembler:
         sections: Sections,
         images: list[Image],
         related: list[RelatedPost],
+        grounding: Grounding | None = None,
     ) -> Post:
+        """The post; with `grounding`, the parts' [S7] markers become footnotes on their sources."""
         by_slot = {image.slot: image for image in images}
-        chars = sum(char_count(t) for t in prose_of(sections))
+        plain = {key: strip_markers(value) for key, value in sections.items()}
+        chars = sum(char_count(t) for t in prose_of(plain))
         minutes = reading_minutes(chars, self.settings.lengths.reading_chars_per_minute)
         fields = self.front_matter(brief, plan, by_slot["hero"], minutes)
+        if grounding is None:
+            sections, notes = plain, Footnotes()
+        else:
+            sections, notes = to_footnotes(sections, outline.part_keys(), grounding.passages_by_id())
+        sources = {s.id: s for s in grounding.sources} if grounding else {}
         lines = self.body(outline, sections, by_slot)
         lines += self.hero_credit(by_slot["hero"])
-        lines += self.related_block(related) + self.cta_block() + self.json_ld_block(fields)
+        notes_lines = footnote_lines(notes, sources, self.settings.site.zone)
+        lines += [*notes_lines, ""] if notes_lines else []
+        cited = [sources[s] for s in sorted(notes.by_source, key=notes.by_source.get)]
+        lines += self.related_block(related) + self.cta_block() + self.json_ld_block(fields, cited)
         markdown = frontmatter.dump(fields) + "\n" + "\n".join(lines) + "\n"
         local_day = brief.date.astimezone(self.settings.site.zone).strftime("%Y-%m-%d")
         return Post(
@@ -185,6 +201,8 @@ class Assembler:
             reading_time=minutes,
             body_chars=chars,
             related=related,
+            citations=notes.citations,
+            cited=cited_texts(notes, grounding.index.passages) if grounding else {},
         )
 
 

@@ -20,6 +20,7 @@ from pipeline.job import Desk, PostJob, Result
 from pipeline.llm.pricing import call_cost
 from pipeline.memory import Written
 from pipeline.schedule import Calendar, day_brief, morning_of, warn_past_years
+from pipeline.sources import check_items
 from pipeline.store import Checkpoint, run_key
 from pipeline.types import Brief
 from pipeline.yamlfile import load_validated
@@ -36,6 +37,8 @@ class KeywordSet(BaseModel):
     theme: str | None = None
     structure: str | None = None
     date: datetime | None = None
+    sources: list[str] = Field(default_factory=list)  # URLs, files or folders, as --sources takes them
+    search: bool = False
 
 
 class BatchFile(RootModel[list[KeywordSet]]):
@@ -61,7 +64,10 @@ def briefs_from_file(path: Path, settings: Settings, instincts: dict[str, Instin
             structure=item.structure or settings.site.default_structure,
             date=moment,
             site=site,
+            sources=item.sources,
+            search=item.search,
         )
+        check_items(item.sources)
         warn_past_years(brief, settings)
         briefs.append(brief)
     return briefs

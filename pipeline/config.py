@@ -212,6 +212,30 @@ class BudgetSettings(_Strict):
     tokens_per_post_estimate: int = Field(30_000, ge=1, description="used until a post of the run has finished")
 
 
+class SearchSettings(_Strict):
+    """A search engine that finds sources for the keywords (with --search, and in --auto)."""
+
+    provider: Literal["searxng"] = Field("searxng", description="searxng: a SearXNG instance's JSON API")
+    url: str = Field(..., description="the engine's address, e.g. http://localhost:8888")
+    results: int = Field(3, ge=1, le=10, description="search results fetched as sources")
+    language: str = Field("ja", description="the results' language")
+
+
+class SourceSettings(_Strict):
+    """Sources a post is grounded in: --sources, a library folder, a search engine."""
+
+    library: str | None = Field(None, description="a folder of the company's own material, used for every post")
+    search: SearchSettings | None = Field(None, description="a search engine (none: --search is refused)")
+    timeout: float = Field(10, gt=0, description="seconds per request")
+    attempts: int = Field(2, ge=1, description="tries per URL, within the budget")
+    budget_s: float = Field(20, gt=0, description="no retry starts once this much time has passed")
+    max_bytes: int = Field(5_000_000, ge=10_000, description="a larger page or file is refused")
+    cache_hours: float = Field(168, ge=0, description="a fetched URL is reused from the disk cache this long")
+    passage_chars: int = Field(300, ge=80, description="a passage's target length (cut at sentence ends)")
+    passages_per_piece: int = Field(3, ge=0, description="passages quoted in each drafting prompt, at most")
+    piece_budget_chars: int = Field(900, ge=0, description="characters of passages a drafting prompt may carry")
+
+
 class AutoSettings(_Strict):
     """`genpost --auto`."""
 
@@ -229,6 +253,7 @@ class Settings(_Strict):
     memory: MemorySettings = Field(default_factory=MemorySettings)
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
     auto: AutoSettings = Field(default_factory=AutoSettings)
+    sources: SourceSettings = Field(default_factory=SourceSettings)
 
 
 def load_settings(path: Path | None = None) -> Settings:

@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from pipeline.citations import keep_given
 from pipeline.config import Settings
 from pipeline.instincts import Instinct
 from pipeline.llm import Gateway, ask_json, ask_text
@@ -19,9 +20,10 @@ from pipeline.outline import Kind, Outline, Part
 from pipeline.prompts import RenderedPrompt
 from pipeline.quality.copying import Instructions, field_descriptions
 from pipeline.quality.mend import cut_part, stands
+from pipeline.sources import Grounding
 from pipeline.store import Checkpoint
 from pipeline.text import clean_line, clean_prose
-from pipeline.types import Brief, Finding, PartText, Plan, Sections, StepText, SummaryText
+from pipeline.types import Brief, Citation, Finding, PartText, Passage, Plan, Sections, StepText, SummaryText
 
 log = logging.getLogger("genpost")
 # The JSON shape the model answers in, for the parts that are not plain prose.
@@ -50,6 +52,7 @@ class Piece:
     max_tokens: int
     fields: dict[str, FieldSpec] = field(default_factory=dict)
     fixes: tuple[Finding, ...] = ()  # what a redraft was told to fix
+    passages: tuple[Passage, ...] = ()  # what it may draw figures from, and cite
 
     @property
     def key(self) -> str:
@@ -60,6 +63,27 @@ class Piece:
     def answer(self) -> type[BaseModel] | None:
         """The JSON shape of the answer, or None for free text."""
         return ANSWERS.get(self.part.kind)
+
+
+@dataclass
+class DraftNotes:
+    """What drafting did besides writing, for the run record."""
+
+    cuts: list[dict] = field(default_factory=list)  # lines cut because they copied a prompt
+    dropped: list[Citation] = field(default_factory=list)  # markers naming no passage the piece was given
+    given: dict[str, list[str]] = field(default_factory=dict)  # piece → the passage ids its prompt quoted
+
+
+def brief_of(part: Part, plan: Plan) -> str:
+    """What the plan says a part is about."""
+    if part.group == "trend" and part.position:
+        return plan.trend_points[part.position - 1]
+    if part.kind is Kind.STEP:
+        step = plan.steps[part.position - 1]
+        return f"{step.title}: {step.brief}"
+    briefs = {"lead": plan.lead, "background": plan.background, "trend": plan.trend, "cases": plan.cases}
+    briefs.update(summary=plan.summary, steps="、".join(s.title for s in plan.steps))
+    return briefs[part.group]
 
 
 class Drafter:
@@ -74,16 +98,22 @@ class Drafter:
         settings: Settings,
         gateway: Gateway,
         checkpoint: Checkpoint | None = None,
-        cuts: list[dict] | None = None,
+        notes: DraftNotes | None = None,
+        grounding: Grounding | None = None,
     ) -> None:
-        """`cuts` collects the copied instruction lines cut from answers (the job's run record keeps them)."""
+        """`notes` collects what the run record keeps; `grounding`, the sources pieces may cite."""
         self.brief, self.plan, self.outline = brief, plan, outline
         self.instinct, self.settings, self.gateway = instinct, settings, gateway
         self.checkpoint = checkpoint
-        self.cuts = cuts if cuts is not None else []
+        self.notes = notes or DraftNotes()
+        self.grounding = grounding
 
-    def _context(self, part: Part, chars: int, fixes: list[Finding], number: int, count: int) -> dict[str, Any]:
+    def _context(
+        self, part: Part, chars: int, fixes: list[Finding], number: int, count: int, passages: list[Passage]
+    ) -> dict[str, Any]:
+        titles = self.grounding.titles() if self.grounding else {}
         context = {
+            "passages": [{"id": p.id, "text": p.text, "title": titles.get(p.source, "")} for p in passages],
             "fixes": fixes,
             "sentence_max": self.settings.quality.sentence_max,
             "max_ten": self.settings.quality.max_ten,
@@ -112,20 +142,34 @@ class Drafter:
         count = max(1, math.ceil(chars / self.settings.lengths.split_above)) if part.kind is Kind.PROSE else 1
         per_piece = math.ceil(chars / count)
         fields: dict[str, FieldSpec] = dict.fromkeys(JAPANESE_FIELDS.get(part.kind, ()), JapaneseText())
+        dealt = self._passages_for(part, count)
         render = self.gateway.prompts.render
         return [
             Piece(
                 part,
                 number,
                 count,
-                render(part.template, **self._context(part, per_piece, list(fixes), number, count)),
+                render(part.template, **self._context(part, per_piece, list(fixes), number, count, dealt[number - 1])),
                 per_piece,
                 max_tokens_for(per_piece),
                 fields,
                 tuple(fixes),
+                tuple(dealt[number - 1]),
             )
             for number in range(1, count + 1)
         ]
+
+    def _passages_for(self, part: Part, count: int) -> list[list[Passage]]:
+        """The passages that best match the part's heading and brief, dealt out to its pieces in turn."""
+        dealt: list[list[Passage]] = [[] for _ in range(count)]
+        if self.grounding is None:
+            return dealt
+        sources = self.settings.sources
+        query = " ".join([part.heading or "", brief_of(part, self.plan), self.brief.primary_keyword])
+        found = self.grounding.index.top(query, sources.passages_per_piece * count, sources.piece_budget_chars * count)
+        for n, passage in enumerate(found):
+            dealt[n % count].append(passage)
+        return dealt
 
     def pieces(self, fixes: dict[str, list[Finding]] | None = None) -> list[Piece]:
         """Every call that drafts the post, or, with `fixes`, those that redraft the parts it names."""
@@ -175,7 +219,8 @@ class Drafter:
         return self._keep(piece, value, cut) if not cut or stands(value, piece.chars) else None
 
     def material(self) -> list[str]:
-        """What the post is about: text from the plan, brief and instinct that a piece may rightly repeat."""
+        """What the post is about: text from the plan, brief and instinct that a piece may rightly repeat
+        (a piece's passages too: see `cleaned`)."""
         plan, brief, instinct = self.plan, self.brief, self.instinct
         items = [plan.title, plan.description, plan.category, *plan.tags, plan.lead, plan.background, plan.trend]
         items += [*plan.trend_points, *(s.title for s in plan.steps), *(s.brief for s in plan.steps)]
@@ -188,14 +233,19 @@ class Drafter:
         # A redraft's prompt quotes the text it must fix: writing that again is not copying instructions
         # (unless what it quotes is a copied instruction).
         quoted = [f.excerpt for f in piece.fixes if f.excerpt and not f.rule.startswith("integrity.")]
+        sources = [p.text for p in piece.passages]
         instructions = Instructions.of(
-            [*texts, *field_descriptions(*filter(None, [piece.answer]))], [*self.material(), *quoted]
+            [*texts, *field_descriptions(*filter(None, [piece.answer]))], [*self.material(), *quoted, *sources]
         )
-        return cut_part(finish(piece, answer), instructions.copies)
+        value, cut = cut_part(finish(piece, answer), instructions.copies)
+        value, dropped = keep_given(value, {p.id for p in piece.passages}, piece.key)
+        self.notes.dropped += dropped
+        self.notes.given[piece.key] = [p.id for p in piece.passages]
+        return value, cut
 
     def _keep(self, piece: Piece, value: PartText, cut: list[str]) -> PartText:
         if cut:
-            self.cuts.append({"part": piece.key, "lines": cut})
+            self.notes.cuts.append({"part": piece.key, "lines": cut})
             log.info("draft/%s: cut %d line(s) copied from the prompt", piece.key, len(cut))
         return value
 

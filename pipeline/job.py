@@ -18,8 +18,9 @@ from typing import Any, TypeVar
 
 from pipeline import __version__
 from pipeline.assembler import Assembler
+from pipeline.citations import NOT_GIVEN
 from pipeline.config import Settings
-from pipeline.drafter import Drafter
+from pipeline.drafter import Drafter, DraftNotes
 from pipeline.errors import GenpostError
 from pipeline.images import choose_images, recently_used, unsplash_client
 from pipeline.instincts import Instinct
@@ -32,8 +33,21 @@ from pipeline.quality import errors
 from pipeline.quality.gate import fixes_by_part, gate
 from pipeline.quality.mend import mend
 from pipeline.site import load_posts, related_posts
+from pipeline.sources import Grounding, gather
 from pipeline.store import Checkpoint, ensure_dir, write_draft
-from pipeline.types import Brief, CallRecord, Finding, Image, PartText, Plan, Post, RelatedPost, RunRecord, Sections
+from pipeline.types import (
+    Brief,
+    CallRecord,
+    Finding,
+    Image,
+    PartText,
+    Passage,
+    Plan,
+    Post,
+    RelatedPost,
+    RunRecord,
+    Sections,
+)
 
 log = logging.getLogger("genpost")
 T = TypeVar("T")
@@ -94,7 +108,8 @@ class PostJob:
         self.post: Post | None = None
         self.findings: list[Finding] = []
         self.rewrites: list[dict] = []
-        self.cuts: list[dict] = []  # lines the drafter cut because they copied a prompt
+        self.notes = DraftNotes()  # lines cut, markers dropped, passages given
+        self.grounding: Grounding | None = None
         self.seconds: dict[str, float] = {}
         self.created_at = datetime.now(UTC)
 
@@ -104,7 +119,11 @@ class PostJob:
         job = cls(record.brief, desk, Checkpoint(desk.out_dir, "", enabled=False), gateway=gateway, plan=record.plan)
         job.earlier_calls = list(record.calls)
         job.sections, job.images, job.related = dict(record.sections), record.images, record.related
-        job.rewrites, job.findings, job.cuts = list(record.rewrites), list(record.findings), list(record.cuts)
+        job.rewrites, job.findings = list(record.rewrites), list(record.findings)
+        dropped = [c for c in record.citations if c.reason == NOT_GIVEN]
+        job.notes = DraftNotes(list(record.cuts), dropped, dict(record.given))
+        if record.sources:
+            job.grounding = Grounding.recorded(record.sources, record.passages)
         job.seconds, job.created_at = dict(record.stage_seconds), record.created_at
         return job
 
@@ -120,12 +139,26 @@ class PostJob:
         """A step's value from the checkpoint of a crashed run, or made now and saved; timed."""
         return await self._timed(name, self.checkpoint.reuse(name, kind, make))
 
+    async def gather_sources(self) -> Grounding | None:
+        """The sources to cite (--sources, the library, a search), fetched at once; None when there are none."""
+        cache = self.desk.out_dir / ".genpost" / "sources-cache"
+        work = gather(self.brief, self.settings.sources, cache, auto=self.source == "auto")
+        sources = await self._timed("sources", work)
+        self.grounding = Grounding.of(sources, self.settings.sources) if sources else None
+        return self.grounding
+
+    async def build_index(self) -> None:
+        """The passages' index: built in a thread while the plan is asked for."""
+        if self.grounding is not None:
+            await self._timed("index", asyncio.to_thread(self.grounding.index.build))
+
     async def make_plan(self) -> Plan:
         async def ask() -> Plan:
             if self.plan is not None:
                 return self.plan
             existing = [w.title for w in self.desk.memory.written()] if self.desk.memory else []
-            return await make_plan(self.brief, self.instinct, self.settings, self.model, existing)
+            sources = self.grounding.sources if self.grounding else []
+            return await make_plan(self.brief, self.instinct, self.settings, self.model, existing, sources)
 
         self.plan = await self._step("plan", Plan, ask)
         log.info("plan: %s", self.plan.title)
@@ -147,7 +180,15 @@ class PostJob:
     def drafter(self, checkpointed: bool = True) -> Drafter:
         checkpoint = self.checkpoint if checkpointed else None
         return Drafter(
-            self.brief, self.plan, self.outline, self.instinct, self.settings, self.model, checkpoint, self.cuts
+            self.brief,
+            self.plan,
+            self.outline,
+            self.instinct,
+            self.settings,
+            self.model,
+            checkpoint,
+            self.notes,
+            self.grounding,
         )
 
     async def find_images(self) -> list[Image]:
@@ -183,7 +224,7 @@ class PostJob:
 
     def assemble(self) -> Post:
         self.post = Assembler(self.settings, self.instinct).assemble(
-            self.brief, self.plan, self.outline, self.sections, self.images, self.related
+            self.brief, self.plan, self.outline, self.sections, self.images, self.related, self.grounding
         )
         return self.post
 
@@ -198,7 +239,7 @@ class PostJob:
         def mended(final: bool = False) -> None:
             self.sections, cuts = mend(self.sections, self.outline, self.findings, self.settings.lengths, final)
             if cuts:
-                self.cuts += cuts
+                self.notes.cuts += cuts
                 self.assemble()
                 self.check()
 
@@ -249,8 +290,20 @@ class PostJob:
             resumed=[name for name in self.checkpoint.reused if name != "brief"],
             findings=self.findings,
             rewrites=self.rewrites,
-            cuts=self.cuts,
+            cuts=self.notes.cuts,
+            sources=self.grounding.sources if self.grounding else [],
+            passages=self._given_passages(),
+            given=self.notes.given,
+            citations=[*self.notes.dropped, *post.citations],
         )
+
+    def _given_passages(self) -> list[Passage]:
+        """The passages some drafting prompt quoted (what the record keeps of the sources' text)."""
+        if self.grounding is None:
+            return []
+        given = {marker for markers in self.notes.given.values() for marker in markers}
+        given |= {c.marker for c in (self.post.citations if self.post else []) if c.kept}  # resumed pieces too
+        return [p for p in self.grounding.index.passages if p.id in given]
 
     def store(self) -> Result:
         """The draft and its run record in out/; the checkpoint goes, the topic memory remembers."""
@@ -280,7 +333,9 @@ class PostJob:
         # A resumed run keeps the first run's brief (its date, when none was given).
         brief = self.brief
         self.brief = await self.checkpoint.reuse("brief", Brief, lambda: _same(brief))
-        await self.make_plan()
+        # Sources are fetched first (the plan sees their titles); their index is built beside the plan call.
+        await self.gather_sources()
+        await asyncio.gather(self.make_plan(), self.build_index())
         await asyncio.gather(self.draft(drafting), self.find_images())
         self.find_related()
         await self.check_and_redraft()

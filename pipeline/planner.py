@@ -14,7 +14,7 @@ from pipeline.llm.schema import strict_schema
 from pipeline.outline import TREND_PARTS
 from pipeline.quality.script import foreign_characters, is_english
 from pipeline.text import char_ngrams, clean_line, jaccard, keyword_words, plain_line, squash
-from pipeline.types import Brief, ImageQueries, Plan
+from pipeline.types import Brief, ImageQueries, Plan, Source
 
 PLAN_MAX_TOKENS = 1200
 
@@ -95,9 +95,17 @@ def plan_fields(brief: Brief, settings: Settings) -> dict[str, FieldSpec]:
 
 
 async def make_plan(
-    brief: Brief, instinct: Instinct, settings: Settings, gateway: Gateway, existing: list[str] = ()
+    brief: Brief,
+    instinct: Instinct,
+    settings: Settings,
+    gateway: Gateway,
+    existing: list[str] = (),
+    sources: list[Source] = (),
 ) -> Plan:
-    """Ask the planning model for a Plan that meets every rule; `existing` titles are not to be echoed."""
+    """Ask the planning model for a Plan that meets every rule; `existing` titles are not to be echoed.
+
+    The planner sees each source's title and first line, so the outline can lean on what they hold.
+    """
     categories = categories_for(brief, settings)
     prompt = gateway.prompts.render(
         "plan.j2",
@@ -113,6 +121,7 @@ async def make_plan(
         description_max=settings.lengths.description_max,
         date_label=brief.date.astimezone(settings.site.zone).strftime("%Y年%m月%d日"),
         recent_titles=list(existing)[-10:],
+        sources=[{"title": s.title, "first_line": _first_line(s.text)} for s in sources[:8]],
     )
     answer = await ask_json(
         gateway,
@@ -135,6 +144,11 @@ async def make_plan(
             "; ".join(remaining),
         )
     return plan
+
+
+def _first_line(text: str, limit: int = 80) -> str:
+    line = next((x.strip() for x in text.splitlines() if x.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
 def repair(plan: Plan, brief: Brief, instinct: Instinct, settings: Settings) -> Plan:

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline import frontmatter
+from pipeline.citations import cited_in_record
 from pipeline.config import Settings
-from pipeline.drafts import load_state, save_state
+from pipeline.drafts import load_record, load_state, save_state
 from pipeline.errors import GenpostError, UsageError
 from pipeline.images import UnsplashUnavailable, photo_key, unsplash_client
 from pipeline.instincts import Instinct
@@ -65,7 +66,9 @@ def site_text(draft_text: str) -> str:
 
 def refusal(draft_text: str, draft: Path, site: Path, settings: Settings, instincts: dict[str, Instinct]) -> str | None:
     """Why the post must not go live yet (error findings, related links that point nowhere), or None."""
-    found = [f for f in check_text(draft_text, settings, instincts, site, draft.name) if f.severity == "error"]
+    record = load_record(draft)
+    cited = cited_in_record(record) if record else None
+    found = [f for f in check_text(draft_text, settings, instincts, site, draft.name, cited) if f.severity == "error"]
     if not found:
         return None
     rules = sorted({f.rule for f in found})

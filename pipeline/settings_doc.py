@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -24,11 +24,16 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def _section(info: FieldInfo) -> type[BaseModel] | None:
-    kind = info.annotation
-    return kind if isinstance(kind, type) and issubclass(kind, BaseModel) else None
+    """The settings model a field holds (an optional one too), or None for a plain value."""
+    for kind in (info.annotation, *get_args(info.annotation)):
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            return kind
+    return None
 
 
 def _default(info: FieldInfo) -> str:
+    if info.is_required():
+        return "(required)"
     value: Any = info.get_default(call_default_factory=True)
     if value is None or value == {}:
         return ""
@@ -49,6 +54,8 @@ def rows(model: type[BaseModel] = Settings, prefix: str = "") -> list[tuple[str,
         key = f"{prefix}{name}"
         section = _section(info)
         if section is not None:
+            if type(None) in get_args(info.annotation):  # an optional section: say what leaving it out means
+                out.append((key, "", info.description))
             out += rows(section, f"{key}.")
         elif key == "llm.prices":
             out.append((f"{key}.<model>", "", f"{info.description}: `input`, `cached_input`, `output`"))

@@ -19,6 +19,8 @@ class Brief(BaseModel):
     structure: str
     date: datetime
     site: Path | None = None
+    sources: list[str] = Field(default_factory=list)  # URLs, files or folders to ground the post in
+    search: bool = False  # also search the web (sources.search) for the keywords
 
     @property
     def primary_keyword(self) -> str:
@@ -101,6 +103,42 @@ class Image(BaseModel):
     downloaded_at: datetime | None = None
 
 
+class Source(BaseModel):
+    """A document the post may draw figures from: a page, a PDF, a file of the company's library."""
+
+    id: int  # its number among the post's sources, from 1
+    location: str  # the URL or the file's path
+    title: str
+    publisher: str = ""  # the site or the folder it came from
+    kind: Literal["web", "file", "library", "search"] = "web"
+    fetched_at: datetime
+    sha256: str  # of the extracted text
+    chars: int = 0
+    text: str = Field("", exclude=True)  # the extracted text (kept in the cache, not the run record)
+
+    @property
+    def is_url(self) -> bool:
+        return self.location.startswith(("http://", "https://"))
+
+
+class Passage(BaseModel):
+    """A few sentences of a source, as a drafting prompt quotes them: `[S7] text (title)`."""
+
+    id: str  # "S7": the marker a model writes after the sentence that uses it
+    source: int
+    text: str
+
+
+class Citation(BaseModel):
+    """A marker a model wrote, and what became of it."""
+
+    part: str
+    marker: str  # "S7"
+    kept: bool
+    footnote: int | None = None  # the footnote it became
+    reason: str = ""  # why it was dropped
+
+
 class RelatedPost(BaseModel):
     name: str
     title: str
@@ -155,6 +193,8 @@ class Post(BaseModel):
     reading_time: int
     body_chars: int
     related: list[RelatedPost] = Field(default_factory=list)
+    citations: list[Citation] = Field(default_factory=list)  # every marker that became a footnote, or was dropped
+    cited: dict[str, list[str]] = Field(default_factory=dict)  # footnote label → the passages of its source
 
 
 class RunRecord(BaseModel):
@@ -176,4 +216,8 @@ class RunRecord(BaseModel):
     findings: list[Finding] = Field(default_factory=list)  # what the quality gate still found
     rewrites: list[dict] = Field(default_factory=list)  # each gate round: the parts redrafted and why
     cuts: list[dict] = Field(default_factory=list)  # lines cut from a piece because they copied its prompt
+    sources: list[Source] = Field(default_factory=list)  # every source the post could draw on
+    passages: list[Passage] = Field(default_factory=list)  # the passages handed to drafting pieces
+    given: dict[str, list[str]] = Field(default_factory=dict)  # piece → the passage ids its prompt quoted
+    citations: list[Citation] = Field(default_factory=list)  # every marker, kept as a footnote or dropped
     draft: str = ""

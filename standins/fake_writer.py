@@ -67,6 +67,11 @@ TAGS = ("心理学マーケティング", "顧客体験", "行動経済学", "�
 ENGLISH = ("business strategy meeting", "marketing analytics dashboard", "team collaboration office", "people learning")
 
 
+# A passage as a drafting prompt quotes it, and a figure in it.
+PASSAGE = re.compile(r"^\[S(\d+)\] (.+) \(.*\)$", re.MULTILINE)
+FIGURE = re.compile(r"\d+(?:\.\d+)?(?:%|ポイント|倍)")
+
+
 def _line_value(prompt: str, label: str) -> str | None:
     match = re.search(rf"^- {label}: (.+)$", prompt, re.MULTILINE)
     return match.group(1).strip() if match else None
@@ -113,9 +118,19 @@ class FakeWriter:
         target = int(match.group(1)) if match else 200
         include = f"主キーワード「{keyword}」を1回だけ" in prompt
         out = f"{keyword}では、{sentence(self._next())}" if include else ""
-        while len(out) < target:
+        cited = self.citation(prompt)
+        while len(out) < target - len(cited):
             out += sentence(self._next())
-        return out
+        return out + cited
+
+    def citation(self, prompt: str) -> str:
+        """A sentence that uses a figure from the first passage the prompt quotes, with its marker."""
+        for number, text in PASSAGE.findall(prompt):
+            figure = FIGURE.search(text)
+            if figure:
+                opener = OPENERS[self._next() % len(OPENERS)]
+                return f"{opener}見直すと、資料にある{figure.group(0)}という数字が目安になります。[S{number}]"
+        return ""
 
     def _instance(self, schema: dict, defs: dict, name: str, keyword: str, prompt: str) -> Any:
         if "$ref" in schema:

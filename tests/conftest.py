@@ -15,6 +15,7 @@ import pytest
 from pipeline.cli import main
 from standins.openai_api import OpenAIStandIn
 from standins.unsplash_api import UnsplashStandIn
+from standins.web import SearXNGStandIn, WebStandIn
 
 ROOT = Path(__file__).resolve().parent.parent
 # A post in the reference format with the old generator's defects, written for the project.
@@ -51,6 +52,24 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="session")
 def unsplash_server() -> Iterator[UnsplashStandIn]:
     with UnsplashStandIn() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def web() -> Iterator[WebStandIn]:
+    """Pages (HTML, a PDF, dead, slow, huge) on 127.0.0.1 to use as sources."""
+    with WebStandIn() as server:
+        yield server
+
+
+@pytest.fixture
+def searxng(web: WebStandIn) -> Iterator[SearXNGStandIn]:
+    """A SearXNG JSON API that finds the web stand-in's survey and PDF."""
+    results = [
+        (web.url("survey.html"), "生成AI活用実態調査2026", "国内企業の生成AI活用"),
+        (web.url("report.pdf"), "Marketing Automation Benchmark 2026", "email automation"),
+    ]
+    with SearXNGStandIn(results) as server:
         yield server
 
 

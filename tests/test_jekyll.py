@@ -17,6 +17,34 @@ from tests.postparse import parse_post
 pytestmark = pytest.mark.jekyll
 
 
+def build(jekyll: str, site: Path) -> None:
+    proc = subprocess.run(
+        [jekyll, "build", "--source", str(site), "--destination", str(site / "_site")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_a_post_with_footnotes_builds_with_kramdowns_own_footnotes(llm, web, genpost, site, tmp_path):
+    jekyll = jekyll_path()
+    if jekyll is None:
+        pytest.skip("jekyll is not installed")
+    args = ["--instinct", "learning", "--keywords", "AI マーケティング 最新トレンド", "--site", str(site)]
+    run = genpost(*args, "--out", str(tmp_path / "out"), "--sources", web.url("survey.html"), web.url("hostile.html"))
+    assert run.code == 0, run.stderr
+    draft = Path(run.last_line)
+    shutil.copy(draft, site / "_posts" / draft.name)
+    build(jekyll, site)
+    slug = draft.stem.split("-", 3)[3]
+    (page,) = [p for p in (site / "_site").rglob("*.html") if p.stem == slug]
+    html = page.read_text(encoding="utf-8")
+    assert '<div class="footnotes" role="doc-endnotes">' in html and 'href="#fn:1"' in html
+    assert "生成AI活用実態調査2026" in html.split('<div class="footnotes"')[1]
+    assert "[S1]" not in html and "[^1]" not in html and "secret.html" not in html
+
+
 def test_generated_post_builds_in_jekyll(llm, genpost, site, tmp_path):
     jekyll = jekyll_path()
     if jekyll is None:
@@ -46,13 +74,7 @@ def test_generated_post_builds_in_jekyll(llm, genpost, site, tmp_path):
     shutil.copy(draft, site / "_posts" / draft.name)
     (site / "_posts" / draft.name).write_text(text, encoding="utf-8")
 
-    proc = subprocess.run(
-        [jekyll, "build", "--source", str(site), "--destination", str(site / "_site")],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    build(jekyll, site)
 
     slug = draft.stem.split("-", 3)[3]
     (page,) = [p for p in (site / "_site").rglob("*.html") if p.stem == slug]

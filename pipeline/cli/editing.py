@@ -10,9 +10,10 @@ from pathlib import Path
 import click
 
 from pipeline import quality
+from pipeline.citations import cited_in_record
 from pipeline.cli.common import PATH, check_out, check_site, out_option, site_option, verbose_option
 from pipeline.config import load_settings
-from pipeline.drafts import draft_path, list_drafts, reject
+from pipeline.drafts import draft_path, list_drafts, load_record, reject
 from pipeline.errors import UsageError
 from pipeline.instincts import load_instincts
 from pipeline.publish import publish
@@ -38,7 +39,9 @@ def check(files: tuple[Path, ...], site: Path | None, as_json: bool, lang: str |
         if not path.is_file():
             raise UsageError(f"{path}: no such file")
         text = path.read_text(encoding="utf-8", errors="replace")
-        reports.append((path, quality.check_text(text, settings, instincts, site, path.name)))
+        record = load_record(path)  # a draft's run record knows what its footnotes' sources say
+        cited = cited_in_record(record) if record else None
+        reports.append((path, quality.check_text(text, settings, instincts, site, path.name, cited)))
     if as_json:
         print(json.dumps([report_json(path, findings) for path, findings in reports], ensure_ascii=False, indent=2))
     else:

@@ -28,11 +28,12 @@ from pipeline.instincts import load_instincts
 from pipeline.job import PostJob, Result
 from pipeline.llm.choice import provider_name
 from pipeline.schedule import warn_past_years
+from pipeline.sources import check_items
 from pipeline.store import Checkpoint, run_key
 from pipeline.types import Brief
 
 
-@click.command(cls=VariadicCommand, variadic=["--keywords"])
+@click.command(cls=VariadicCommand, variadic=["--keywords", "--sources"])
 @click.option("--instinct", metavar="KEY", help="The instinct to appeal to (a key of instincts.yml, e.g. learning).")
 @click.option(
     "--keywords", metavar="KW [KW ...]", multiple=True, help="Keywords, the primary first (it goes in the title)."
@@ -45,6 +46,13 @@ from pipeline.types import Brief
 @site_option
 @click.option("--date", help="Publication time, ISO 8601 (default: now; without a zone, site.timezone).")
 @model_options
+@click.option(
+    "--sources",
+    metavar="ITEM [ITEM ...]",
+    multiple=True,
+    help="URLs, files (.md .txt .html .pdf) or folders the post draws its figures from, cited as footnotes.",
+)
+@click.option("--search", is_flag=True, help="Also find sources with the search engine of sources.search.")
 @click.option("--auto", is_flag=True, help="Write the day's post from calendar.yml and topic memory (for cron).")
 @click.option("--force", is_flag=True, help="With --auto: write another post even if the day has one.")
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary instead of the draft's path.")
@@ -60,6 +68,8 @@ def write(
     date: str | None,
     provider: str | None,
     model: str | None,
+    sources: tuple[str, ...],
+    search: bool,
     auto: bool,
     force: bool,
     as_json: bool,
@@ -70,8 +80,10 @@ def write(
     check_site(site)
     instincts = load_instincts()
     if auto:
-        if instinct or keywords:
-            raise UsageError("--auto takes the instinct and keywords from calendar.yml; leave them out")
+        if instinct or keywords or sources:
+            raise UsageError(
+                "--auto takes its topic from calendar.yml and its sources from genpost.yml; leave them out"
+            )
         moment = parse_date(date, settings)
 
         async def run_auto() -> AutoOutcome:
@@ -86,6 +98,8 @@ def write(
         print(f"genpost: {outcome.day}: {summary_line(result)}", file=sys.stderr)
     else:
         brief = make_brief(settings, list(instincts), instinct, keywords, theme, structure, date, site)
+        check_items(list(sources))
+        brief = brief.model_copy(update={"sources": list(sources), "search": search})
         checkpoint = Checkpoint(out, _run_key(settings, brief, date, theme, model, provider), enabled=not fresh)
 
         async def run_one() -> Result:
@@ -142,6 +156,8 @@ def _run_key(
         site=str(brief.site) if brief.site else None,
         model=model,
         provider=provider_name(settings.llm, provider),
+        sources=brief.sources,
+        search=brief.search,
     )
 
 

@@ -30,9 +30,10 @@ def check_text(
     instincts: dict[str, Instinct],
     site: Path | None = None,
     name: str | None = None,
+    cited: dict[str, list[str]] | None = None,
 ) -> list[Finding]:
-    """Every finding for a post's text, in file order."""
-    context = Check(parse(text), settings, instincts, site, name)
+    """Every finding for a post's text, in file order; `cited`: what each footnote's source says, if known."""
+    context = Check(parse(text), settings, instincts, site, name, cited)
     findings = [finding for rules in RULE_SETS for rule in rules for finding in rule(context)]
     return sorted(findings, key=lambda f: (f.line or 0, f.rule))
 
@@ -42,5 +43,5 @@ def errors(findings: list[Finding]) -> list[Finding]:
 
 
 def to_confirm(findings: list[Finding]) -> list[Finding]:
-    """The figures an editor must confirm (要確認)."""
-    return [f for f in findings if f.rule == "claims.unsourced"]
+    """The figures an editor must confirm (要確認): unsourced, or not what their source says."""
+    return [f for f in findings if f.rule in ("claims.unsourced", "claims.unsupported")]

@@ -19,6 +19,8 @@ class Check:
     instincts: dict[str, Instinct]
     site: Path | None = None
     name: str | None = None  # the post's file name, to skip itself on the site
+    # Each footnote's label → the passages of its source (when known): what a cited figure is checked against.
+    cited: dict[str, list[str]] | None = None
 
     def finding(
         self,

@@ -15,8 +15,8 @@ REWRITABLE = ("style.", "claims.", "integrity.", "script.", "repetition.")
 
 
 def gate(post: Post, settings: Settings, instinct: Instinct, site: Path | None) -> list[Finding]:
-    """Every finding for an assembled post."""
-    return check_text(post.markdown, settings, {instinct.key: instinct}, site, post.filename)
+    """Every finding for an assembled post (its citations checked against the passages they cite)."""
+    return check_text(post.markdown, settings, {instinct.key: instinct}, site, post.filename, post.cited or None)
 
 
 def fixes_by_part(findings: list[Finding], outline: Outline) -> dict[str, list[Finding]]:

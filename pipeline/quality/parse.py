@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 from markdown_it import MarkdownIt
+from mdit_py_plugins.footnote import footnote_plugin
 
 _JSON_LD = re.compile(r'<script type="application/ld\+json">\s*(.*?)\s*</script>', re.DOTALL)
 _POST_URL = re.compile(r"\{%\s*post_url\s+(\S+)\s*%\}")
@@ -54,6 +55,8 @@ class PostDoc:
     blocks: list[Block] = field(default_factory=list)
     images: list[ImageRef] = field(default_factory=list)
     html_blocks: list[tuple[str, int]] = field(default_factory=list)
+    footnotes: dict[str, str] = field(default_factory=dict)  # label → the definition's text
+    footnote_refs: list[tuple[str, int]] = field(default_factory=list)  # (label, line) of each [^n] in the prose
 
     @property
     def h2(self) -> list[Heading]:
@@ -121,10 +124,19 @@ def parse(text: str) -> PostDoc:
     doc = PostDoc(text, front, error, keys, body_start)
     h2 = h3 = None
     list_depth = 0
-    tokens = MarkdownIt("commonmark").parse(body)
+    footnote: str | None = None  # the label of the footnote definition being read
+    tokens = MarkdownIt("commonmark").use(footnote_plugin).parse(body)
     for i, token in enumerate(tokens):
         line = body_start + (token.map[0] if token.map else 0)
-        if token.type == "bullet_list_open" or token.type == "ordered_list_open":
+        if token.type == "footnote_open":
+            footnote = str(token.meta.get("label"))
+            doc.footnotes[footnote] = ""
+        elif token.type == "footnote_close":
+            footnote = None
+        elif footnote is not None:
+            if token.type == "inline":  # a definition is a citation, not prose
+                doc.footnotes[footnote] = (doc.footnotes[footnote] + " " + _inline_text(token)).strip()
+        elif token.type == "bullet_list_open" or token.type == "ordered_list_open":
             list_depth += 1
         elif token.type in ("bullet_list_close", "ordered_list_close"):
             list_depth -= 1
@@ -158,6 +170,10 @@ def _read_inline(doc: PostDoc, token: Any, line: int, h2: str | None, h3: str | 
             in_credit = False
         elif child.type == "text" and not in_credit:
             prose.append(child.content)
+        elif child.type == "footnote_ref":
+            label = str(child.meta.get("label"))
+            prose.append(f"[^{label}]")
+            doc.footnote_refs.append((label, line))
         elif child.type in ("softbreak", "hardbreak"):
             prose.append("\n")
     text = "".join(prose).strip()

@@ -16,7 +16,9 @@ from pipeline.quality.context import Check
 from pipeline.quality.parse import Block
 from pipeline.types import Finding
 
-_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
+_SENTENCE = re.compile(
+    r"[^。！？!?\n]+[。！？!?]?(?:\[\^[^\]\s]+\])*"
+)  # a footnote mark after 。 belongs to its sentence
 _HANKAKU_KANA = re.compile(r"[\uFF66-\uFF9F]+")
 _FULL = r"[\u3040-\u30ff\u3400-\u9fff]"
 _HALF = r"[A-Za-z0-9]"

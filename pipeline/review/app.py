@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from markdown_it import MarkdownIt
+from mdit_py_plugins.footnote import footnote_plugin
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
@@ -33,6 +34,24 @@ from pipeline.types import RunRecord
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 _RELATED = re.compile(r"\{\{ site\.baseurl \}\}\{% post_url (\S+) %\}")
 _JSON_LD = re.compile(r'<script type="application/ld\+json">.*?</script>', re.DOTALL)
+_FOOTNOTE = re.compile(r'<li id="fn(\d+)" class="footnote-item"><p>')
+
+
+def source_notes(record: RunRecord) -> list[dict]:
+    """Each footnote with its source and the passages it cites, for the sources panel."""
+    sources = {s.id: s for s in record.sources}
+    passages = {p.id: p for p in record.passages}
+    notes: dict[int, dict] = {}
+    for citation in record.citations:
+        passage = passages.get(citation.marker)
+        if not citation.kept or citation.footnote is None or passage is None:
+            continue
+        note = notes.setdefault(
+            citation.footnote, {"number": citation.footnote, "source": sources[passage.source], "passages": []}
+        )
+        if passage not in note["passages"]:
+            note["passages"].append(passage)
+    return [notes[n] for n in sorted(notes)]
 
 
 def render_post(text: str, figures: list[str]) -> str:
@@ -40,7 +59,9 @@ def render_post(text: str, figures: list[str]) -> str:
     _, body = frontmatter.split(text)
     body = _JSON_LD.sub("", body)
     body = _RELATED.sub(lambda m: f"#related-{quote(m.group(1))}", body)
-    rendered = MarkdownIt("commonmark").render(body)
+    rendered = MarkdownIt("commonmark").use(footnote_plugin).render(body)
+    # Each footnote links to the passages it cites, in the sources panel.
+    rendered = _FOOTNOTE.sub(r'\g<0> <a class="to-source" href="#source-note-\1">資料の該当箇所</a>', rendered)
     for figure in sorted(set(figures), key=len, reverse=True):
         escaped = html.escape(figure)
         rendered = rendered.replace(escaped, f'<mark class="claim" title="要確認">{escaped}</mark>')
@@ -100,6 +121,7 @@ def create_app(out_dir: Path, site: Path | None, settings: Settings, instincts: 
             "related": related,
             "state": state,
             "parts": regenerate.parts(record) if record else [],
+            "notes": source_notes(record) if record else [],
             "candidate": candidate(record, state.pending),
             "message": request.query_params.get("msg", ""),
         }

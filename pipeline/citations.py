@@ -1,0 +1,125 @@
+"""Citations: the `[S7]` markers a model writes after the sentences that use a passage, checked and
+turned into kramdown footnotes (`[^1]`), one per source, numbered in order of first use."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from pipeline.text import heading_text
+from pipeline.types import Citation, PartText, Passage, RunRecord, Sections, Source, StepText, SummaryText
+
+NOT_GIVEN = "no such passage was given"  # why a marker is dropped at drafting
+# What models write for a marker: [S7], ［S7］, 【S7】, [s7], [S 7].
+MARKER = re.compile(r"[\[［【]\s*[Ss]\s*(\d+)\s*[\]］】]")
+
+
+def _map_text(value: PartText, change: Callable[[str], str]) -> PartText:
+    """`change` applied to every text of a part."""
+    if isinstance(value, StepText):
+        lists = [[change(x) for x in items] for items in (value.actions, value.metrics, value.cautions)]
+        update = {"summary": change(value.summary), "actions": lists[0], "metrics": lists[1], "cautions": lists[2]}
+        return value.model_copy(update=update)
+    if isinstance(value, SummaryText):
+        points = [p.model_copy(update={"label": change(p.label), "text": change(p.text)}) for p in value.points]
+        return value.model_copy(
+            update={"intro": change(value.intro), "points": points, "closing": change(value.closing)}
+        )
+    return change(value)
+
+
+def keep_given(value: PartText, given: set[str], part: str) -> tuple[PartText, list[Citation]]:
+    """Markers written as `[S7]`; one naming a passage the piece was not given is dropped and recorded."""
+    dropped: list[Citation] = []
+
+    def check(text: str) -> str:
+        def one(match: re.Match) -> str:
+            marker = f"S{match.group(1)}"
+            if marker in given:
+                return f"[{marker}]"
+            dropped.append(Citation(part=part, marker=marker, kept=False, reason=NOT_GIVEN))
+            return ""
+
+        return MARKER.sub(one, text)
+
+    return _map_text(value, check), dropped
+
+
+@dataclass
+class Footnotes:
+    """The post's footnotes: a number per cited source, and every marker that became one."""
+
+    by_source: dict[int, int] = field(default_factory=dict)  # source id → footnote number
+    citations: list[Citation] = field(default_factory=list)
+
+    def number(self, source: int) -> int:
+        return self.by_source.setdefault(source, len(self.by_source) + 1)
+
+
+def to_footnotes(sections: Sections, order: list[str], passages: dict[str, Passage]) -> tuple[Sections, Footnotes]:
+    """Markers replaced by footnote references, numbered by first use in reading order (`order`: part keys).
+
+    A marker whose passage is unknown is dropped; no raw marker is left in the text.
+    """
+    notes = Footnotes()
+    out: Sections = {}
+    for key in order:
+        if key not in sections:
+            continue
+
+        def replace(text: str, key: str = key) -> str:
+            def one(match: re.Match) -> str:
+                marker = f"S{match.group(1)}"
+                passage = passages.get(marker)
+                if passage is None:
+                    notes.citations.append(Citation(part=key, marker=marker, kept=False, reason="unknown passage"))
+                    return ""
+                number = notes.number(passage.source)
+                notes.citations.append(Citation(part=key, marker=marker, kept=True, footnote=number))
+                return f"[^{number}]"
+
+            return re.sub(r"(\[\^\d+\])(?:\1)+", r"\1", MARKER.sub(one, text))  # [^1][^1] → [^1]
+
+        out[key] = _map_text(sections[key], replace)
+    return out, notes
+
+
+def strip_markers(value: PartText) -> PartText:
+    """A part's text with every marker taken out (where there are no sources to cite)."""
+    return _map_text(value, lambda text: MARKER.sub("", text))
+
+
+def footnote_lines(notes: Footnotes, sources: dict[int, Source], timezone) -> list[str]:
+    """kramdown footnote definitions: `[^1]: 題名 — 発行元 (閲覧日 2026-11-20) URL`; files show no path."""
+    lines = []
+    for source_id, number in sorted(notes.by_source.items(), key=lambda item: item[1]):
+        source = sources[source_id]
+        parts = [heading_text(source.title)]
+        if source.publisher:
+            parts.append(f"— {heading_text(source.publisher)}")
+        day = source.fetched_at.astimezone(timezone).strftime("%Y-%m-%d")
+        parts.append(f"(閲覧日 {day})" if source.is_url else f"({day} 更新)")
+        if source.is_url:
+            parts.append(source.location.replace(" ", "%20"))
+        lines.append(f"[^{number}]: {' '.join(parts)}")
+    return lines
+
+
+def cited_in_record(record: RunRecord) -> dict[str, list[str]]:
+    """What the footnotes of a written draft cite, from its run record: label → the passages of its source."""
+    by_marker = {p.id: p for p in record.passages}
+    out: dict[str, list[str]] = {}
+    for citation in record.citations:
+        passage = by_marker.get(citation.marker)
+        if citation.kept and citation.footnote is not None and passage is not None:
+            out[str(citation.footnote)] = [p.text for p in record.passages if p.source == passage.source]
+    return out
+
+
+def cited_texts(notes: Footnotes, passages: list[Passage]) -> dict[str, list[str]]:
+    """For the gate: each footnote's label, and the passages of its source that drafting was given."""
+    out: dict[str, list[str]] = {}
+    for source_id, number in notes.by_source.items():
+        out[str(number)] = [p.text for p in passages if p.source == source_id]
+    return out
