@@ -124,13 +124,15 @@ class FakeWriter:
         return out + cited
 
     def citation(self, prompt: str) -> str:
-        """A sentence that uses a figure from the first passage the prompt quotes, with its marker."""
-        for number, text in PASSAGE.findall(prompt):
-            figure = FIGURE.search(text)
-            if figure:
-                opener = OPENERS[self._next() % len(OPENERS)]
-                return f"{opener}見直すと、資料にある{figure.group(0)}という数字が目安になります。[S{number}]"
-        return ""
+        """A sentence that uses a figure from a passage the prompt quotes, with its marker."""
+        quoted = [(number, FIGURE.search(text)) for number, text in PASSAGE.findall(prompt)]
+        usable = [(number, figure.group(0)) for number, figure in quoted if figure]
+        if not usable:
+            return ""
+        n = self._next()
+        number, figure = usable[n % len(usable)]
+        subject, ending = SUBJECTS[n % len(SUBJECTS)], ENDINGS[n % len(ENDINGS)]
+        return f"資料の{figure}という数字を手がかりに{subject}を考えると{ending}[S{number}]"
 
     def _instance(self, schema: dict, defs: dict, name: str, keyword: str, prompt: str) -> Any:
         if "$ref" in schema:

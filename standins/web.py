@@ -71,6 +71,7 @@ class _Pages(JSONHandler):
         web.seen.append((path, self.headers.get("User-Agent", "")))
         if path == "/slow.html":
             time.sleep(web.slow_s)
+        time.sleep(web.delay_s)
         if path in web.documents:
             content_type, data = web.documents[path]
             self.send_response(200)
@@ -95,6 +96,7 @@ class WebStandIn(LoopbackServer):
         super().__init__(_Pages)
         self.seen: list[tuple[str, str]] = []  # (path, User-Agent)
         self.slow_s = 3.0
+        self.delay_s = 0.0  # every answer waits this long (the bench's network)
         self.huge_bytes = 50_000_000
         html = "text/html; charset=utf-8"
         self.documents: dict[str, tuple[str, bytes]] = {

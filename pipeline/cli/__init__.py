@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run genpost; returns the exit code."""
     args = sys.argv[1:] if argv is None else list(argv)
     logging.basicConfig(level=logging.WARNING, format="genpost: %(message)s", stream=sys.stderr, force=True)
-    for noisy in ("httpx", "openai"):
+    for noisy in ("httpx", "openai", "bm25s", "trafilatura", "htmldate", "courlan", "pypdf"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         code = cli.main(args=args, prog_name="genpost", standalone_mode=False)

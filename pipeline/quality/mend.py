@@ -16,7 +16,8 @@ from pipeline.types import Finding, PartText, Sections, StepText, SummaryText
 
 # Findings whose sentence is itself what is wrong: cutting it mends the part.
 CUTTABLE = ("integrity.copied-instruction", "repetition.sentence")
-_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*")
+_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*(?:[\[［【]\s*[Ss]\s*\d+\s*[\]］】])*")
+_MARKS = re.compile(r"\[\^[^\]\s]+\]|[\[［【]\s*[Ss]\s*\d+\s*[\]］】]")
 
 
 def cut_sentences(text: str, drop: Callable[[str], bool]) -> tuple[str, list[str]]:
@@ -66,17 +67,26 @@ def stands(value: PartText, chars: int) -> bool:
     return char_count(value) >= max(chars / 2, 1)
 
 
+def _bare(sentence: str) -> str:
+    """A sentence without its citation marks: the draft's `[S7]` is the post's `[^1]`."""
+    return _MARKS.sub("", sentence).strip()
+
+
 def _one(finding: Finding, value: PartText) -> Callable[[str], bool]:
     """Picks the finding's sentence: every copy of a copied instruction; of a repeat, only the last."""
-    target = finding.excerpt.strip() if finding.excerpt else ""
+    target = _bare(finding.excerpt or "")
+
+    def same(sentence: str) -> bool:
+        return _bare(sentence) == target
+
     if finding.rule != "repetition.sentence":
-        return lambda sentence: sentence == target
-    total = len(cut_part(value, lambda sentence: sentence == target)[1])
+        return same
+    total = len(cut_part(value, same)[1])
     seen = 0
 
     def last(sentence: str) -> bool:
         nonlocal seen
-        if sentence != target:
+        if not same(sentence):
             return False
         seen += 1
         return seen == total
