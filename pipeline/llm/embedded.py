@@ -39,7 +39,7 @@ MODELS = {
         sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
     ),
 }
-EXTRAS = {"qwen2.5-coder-0.5b": "model-0.5b", "qwen2.5-coder-1.5b": "model-1.5b"}  # pyproject extras
+EXTRAS = {"qwen2.5-coder-0.5b": "model-0-5b", "qwen2.5-coder-1.5b": "model-1-5b"}  # pyproject extras
 
 
 def cache_dir() -> Path:
