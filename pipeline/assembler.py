@@ -13,6 +13,7 @@ from pipeline.config import Settings
 from pipeline.frontmatter import Flow, Quoted, Timestamp
 from pipeline.instincts import Instinct
 from pipeline.outline import RELATED_H2, STEP_LABELS, Outline
+from pipeline.parttext import texts_of
 from pipeline.sources import Grounding
 from pipeline.text import char_count, heading_text, neutralise_liquid, slugify
 from pipeline.types import Brief, Image, PartText, Plan, Post, RelatedPost, Sections, Source, StepText, SummaryText
@@ -23,15 +24,6 @@ _LIQUID_IN_JSON = re.compile(r"\{(?=[{%])")
 def reading_minutes(chars: int, per_minute: int) -> int:
     """Minutes to read `chars` Japanese characters at `per_minute`, at least 1."""
     return max(1, math.ceil(chars / per_minute))
-
-
-def texts_of(value: PartText) -> list[str]:
-    """The pieces of text a reader reads in one part, in order."""
-    if isinstance(value, StepText):
-        return [value.summary, *value.actions, *value.metrics, *value.cautions]
-    if isinstance(value, SummaryText):
-        return [value.intro, *(p.label + p.text for p in value.points), value.closing]
-    return [value]
 
 
 def prose_of(sections: Sections) -> list[str]:

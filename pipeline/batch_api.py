@@ -54,7 +54,13 @@ async def submit(briefs: list[Brief], desk: Desk) -> tuple[str, int]:
     client = BatchClient(desk.gateway)
     disabled = Checkpoint(desk.out_dir, "", enabled=False)
     jobs = [PostJob(b, desk, disabled, source="batch", gateway=desk.gateway.session()) for b in briefs]
-    await asyncio.gather(*(job.make_plan() for job in jobs))
+
+    async def plan(job: PostJob) -> None:
+        # The same sources (cached on disk) are gathered again when the batch is collected.
+        await job.gather_sources()
+        await asyncio.gather(job.make_plan(), job.build_index())
+
+    await asyncio.gather(*(plan(job) for job in jobs))
     lines = [
         client.line(_custom_id(n, piece), "draft", piece.prompt, piece.max_tokens, piece.answer)
         for n, job in enumerate(jobs)

@@ -4,29 +4,15 @@ turned into kramdown footnotes (`[^1]`), one per source, numbered in order of fi
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pipeline.parttext import map_texts
 from pipeline.text import heading_text
-from pipeline.types import Citation, PartText, Passage, RunRecord, Sections, Source, StepText, SummaryText
+from pipeline.types import Citation, PartText, Passage, RunRecord, Sections, Source
 
 NOT_GIVEN = "no such passage was given"  # why a marker is dropped at drafting
 # What models write for a marker: [S7], ［S7］, 【S7】, [s7], [S 7].
 MARKER = re.compile(r"[\[［【]\s*[Ss]\s*(\d+)\s*[\]］】]")
-
-
-def _map_text(value: PartText, change: Callable[[str], str]) -> PartText:
-    """`change` applied to every text of a part."""
-    if isinstance(value, StepText):
-        lists = [[change(x) for x in items] for items in (value.actions, value.metrics, value.cautions)]
-        update = {"summary": change(value.summary), "actions": lists[0], "metrics": lists[1], "cautions": lists[2]}
-        return value.model_copy(update=update)
-    if isinstance(value, SummaryText):
-        points = [p.model_copy(update={"label": change(p.label), "text": change(p.text)}) for p in value.points]
-        return value.model_copy(
-            update={"intro": change(value.intro), "points": points, "closing": change(value.closing)}
-        )
-    return change(value)
 
 
 def keep_given(value: PartText, given: set[str], part: str) -> tuple[PartText, list[Citation]]:
@@ -43,7 +29,7 @@ def keep_given(value: PartText, given: set[str], part: str) -> tuple[PartText, l
 
         return MARKER.sub(one, text)
 
-    return _map_text(value, check), dropped
+    return map_texts(value, check), dropped
 
 
 @dataclass
@@ -81,13 +67,13 @@ def to_footnotes(sections: Sections, order: list[str], passages: dict[str, Passa
 
             return re.sub(r"(\[\^\d+\])(?:\1)+", r"\1", MARKER.sub(one, text))  # [^1][^1] → [^1]
 
-        out[key] = _map_text(sections[key], replace)
+        out[key] = map_texts(sections[key], replace)
     return out, notes
 
 
 def strip_markers(value: PartText) -> PartText:
     """A part's text with every marker taken out (where there are no sources to cite)."""
-    return _map_text(value, lambda text: MARKER.sub("", text))
+    return map_texts(value, lambda text: MARKER.sub("", text))
 
 
 def footnote_lines(notes: Footnotes, sources: dict[int, Source], timezone) -> list[str]:

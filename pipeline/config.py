@@ -254,6 +254,9 @@ class Settings(_Strict):
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
     auto: AutoSettings = Field(default_factory=AutoSettings)
     sources: SourceSettings = Field(default_factory=SourceSettings)
+    polish: Literal["auto", "on", "off"] = Field(
+        "auto", description="a last pass over the whole draft (auto: on for API providers, off for the embedded model)"
+    )
 
 
 def load_settings(path: Path | None = None) -> Settings:

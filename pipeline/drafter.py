@@ -22,6 +22,7 @@ from pipeline.quality.copying import Instructions, field_descriptions
 from pipeline.quality.mend import cut_part, stands
 from pipeline.sources import Grounding
 from pipeline.store import Checkpoint
+from pipeline.streaming import BriefStream
 from pipeline.text import clean_line, clean_prose
 from pipeline.types import Brief, Citation, Finding, PartText, Passage, Plan, Sections, StepText, SummaryText
 
@@ -125,7 +126,7 @@ class Drafter:
             "instinct": self.instinct,
             "theme": self.plan.category,
             "structure": self.brief.structure,
-            "headings": self.outline.headings(),
+            "sections": [{"heading": p.markdown_heading, "brief": brief_of(p, self.plan)} for p in self.outline],
             "current": part.markdown_heading,
             "target_chars": chars,
             "use_keyword": part.keyword and number == 1,
@@ -265,6 +266,21 @@ class Drafter:
         pieces = self.pieces()
         values = await asyncio.gather(*(self._kept(p, fresh=False) for p in pieces))
         return combine(self.outline, pieces, values)
+
+    async def draft_streaming(self, stream: BriefStream) -> Sections:
+        """Every part, each started as soon as its brief has streamed in; the briefs known by then go in its prompt."""
+
+        async def part(key: str) -> list[tuple[Piece, PartText]]:
+            await stream.ready(key)
+            # What has arrived so far: this part's brief, every earlier part's, maybe more.
+            self.plan, self.outline = stream.snapshot(), stream.outline()
+            pieces = self.pieces_of(self.outline[key])
+            return list(zip(pieces, await asyncio.gather(*(self._kept(p, fresh=False) for p in pieces)), strict=True))
+
+        done = await asyncio.gather(*(part(key) for key in stream.events))
+        self.plan, self.outline = stream.snapshot(), stream.outline()
+        pairs = [pair for found in done for pair in found]
+        return combine(self.outline, [p for p, _ in pairs], [v for _, v in pairs])
 
     async def redraft(self, sections: Sections, fixes: dict[str, list[Finding]]) -> Sections:
         """The same sections with the parts named in `fixes` written again, told what to fix."""

@@ -16,33 +16,36 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pipeline import __version__
 from pipeline.assembler import Assembler
 from pipeline.citations import NOT_GIVEN
 from pipeline.config import Settings
 from pipeline.drafter import Drafter, DraftNotes
-from pipeline.errors import GenpostError
+from pipeline.errors import GenpostError, ProviderError
 from pipeline.images import choose_images, recently_used, unsplash_client
 from pipeline.instincts import Instinct
+from pipeline.job_record import Result, record_of, store
 from pipeline.llm import Gateway
-from pipeline.llm.gateway import totals_of
 from pipeline.memory import TopicMemory
 from pipeline.outline import Outline, outline_for
-from pipeline.planner import make_plan
+from pipeline.planner import fallback_metadata, make_briefs, make_metadata, repair_briefs
+from pipeline.polish import apply_edits, ask_polish
 from pipeline.quality import errors
 from pipeline.quality.gate import fixes_by_part, gate
 from pipeline.quality.mend import mend
 from pipeline.site import load_posts, related_posts
 from pipeline.sources import Grounding, gather
-from pipeline.store import Checkpoint, ensure_dir, write_draft
+from pipeline.store import Checkpoint, ensure_dir
+from pipeline.streaming import BriefStream
 from pipeline.types import (
     Brief,
+    Briefs,
     CallRecord,
     Finding,
     Image,
+    Metadata,
     PartText,
-    Passage,
     Plan,
+    PolishEdit,
     Post,
     RelatedPost,
     RunRecord,
@@ -66,15 +69,6 @@ class Desk:
     memory: TopicMemory | None = None
 
 
-@dataclass
-class Result:
-    """What a job wrote."""
-
-    path: Path
-    post: Post
-    record: RunRecord
-
-
 class PostJob:
     """One post, step by step."""
 
@@ -88,9 +82,11 @@ class PostJob:
         gateway: Gateway | None = None,
         plan: Plan | None = None,
         earlier_calls: list[CallRecord] | None = None,
+        polish: bool | None = None,
     ) -> None:
         """`gateway`: this post's own session (a batch's posts share one cap); `plan` and
-        `earlier_calls`: a plan made before (the Batch API plans at submission)."""
+        `earlier_calls`: a plan made before (the Batch API plans at submission); `polish`:
+        --polish / --no-polish (None: genpost.yml decides)."""
         if brief.instinct not in desk.instincts:
             raise GenpostError(f"unknown instinct {brief.instinct!r}")
         self.brief = brief
@@ -110,6 +106,8 @@ class PostJob:
         self.rewrites: list[dict] = []
         self.notes = DraftNotes()  # lines cut, markers dropped, passages given
         self.grounding: Grounding | None = None
+        self.polish = polish
+        self.polished: list[PolishEdit] = []
         self.seconds: dict[str, float] = {}
         self.created_at = datetime.now(UTC)
 
@@ -125,6 +123,7 @@ class PostJob:
         if record.sources:
             job.grounding = Grounding.recorded(record.sources, record.passages)
         job.seconds, job.created_at = dict(record.stage_seconds), record.created_at
+        job.polished = list(record.polish)
         return job
 
     # --- the steps ---------------------------------------------------------------------------
@@ -152,17 +151,88 @@ class PostJob:
         if self.grounding is not None:
             await self._timed("index", asyncio.to_thread(self.grounding.index.build))
 
-    async def make_plan(self) -> Plan:
-        async def ask() -> Plan:
-            if self.plan is not None:
-                return self.plan
+    async def make_metadata(self) -> Metadata:
+        """Title, description, tags and image queries, asked beside the drafting; a call that fails
+        costs the draft error findings (a keyword title, no description), not the run."""
+
+        async def ask() -> Metadata:
             existing = [w.title for w in self.desk.memory.written()] if self.desk.memory else []
             sources = self.grounding.sources if self.grounding else []
-            return await make_plan(self.brief, self.instinct, self.settings, self.model, existing, sources)
+            try:
+                return await make_metadata(self.brief, self.instinct, self.settings, self.model, existing, sources)
+            except ProviderError as exc:
+                log.warning("metadata: %s; the draft is written with a placeholder title for the editor", exc)
+                return fallback_metadata(self.brief, self.instinct)
 
-        self.plan = await self._step("plan", Plan, ask)
-        log.info("plan: %s", self.plan.title)
+        if self.plan is not None and self.plan.title:
+            return self.plan.metadata
+        return await self._step("metadata", Metadata, ask)
+
+    async def ask_briefs(self, on_partial: Callable[[str], None] | None = None) -> Briefs:
+        """What each section says: from a crashed run's checkpoint, or asked now (`on_partial` sees it stream)."""
+
+        async def ask() -> Briefs:
+            sources = self.grounding.sources if self.grounding else []
+            return await make_briefs(self.brief, self.instinct, self.settings, self.model, sources, on_partial)
+
+        return await self._step("briefs", Briefs, ask)
+
+    async def make_plan(self) -> Plan:
+        """The briefs and the metadata at once, drafting nothing (the Batch API plans every post first)."""
+        briefs, metadata = await together(self.ask_briefs(), self.make_metadata())
+        self.plan = Plan.of(briefs, metadata)
         return self.plan
+
+    async def plan_and_draft(self, drafting: Drafting | None = None) -> None:
+        """The briefs on the critical path, streamed so each part starts as soon as its brief is whole;
+        the metadata beside them; images once both are known."""
+        briefs_known = asyncio.Event()
+
+        async def images() -> None:
+            meta, _ = await together(self.make_metadata(), briefs_known.wait())
+            self.plan = Plan.of(self.plan.briefs, meta)  # the briefs are known by now
+            await self.find_images()
+
+        await together(images(), self._briefs_and_draft(drafting, briefs_known))
+        log.info("plan: %s", self.plan.title if self.plan else "")
+
+    async def _briefs_and_draft(self, drafting: Drafting | None, briefs_known: asyncio.Event) -> None:
+        index = asyncio.ensure_future(self.build_index())
+
+        def known(briefs: Briefs) -> None:
+            meta = self.plan.metadata if self.plan is not None and self.plan.title else Metadata.unknown()
+            self.plan = Plan.of(briefs, meta)
+            briefs_known.set()
+
+        given = self.plan.briefs if self.plan is not None else self.checkpoint.load("briefs", Briefs)
+        streaming = self.gateway is not None and self.model.provider.capabilities.streaming and self.settings.llm.stream
+        if given is not None or drafting is not None or not streaming:
+            known(given or await self.ask_briefs())
+            await index
+            drafter = self.drafter()
+            self.sections = await self._timed("draft", drafting(drafter) if drafting else drafter.draft())
+            return
+        stream = BriefStream(self.instinct.name, self.brief.structure)
+
+        async def draft() -> Sections:
+            await index
+            return await self.drafter_for(stream).draft_streaming(stream)
+
+        async def briefs() -> None:
+            # What pieces already started from is kept, then mended as any answer is (a blank step title).
+            answer = repair_briefs(stream.close(await self.ask_briefs(stream.feed)), self.brief, self.settings)
+            self.checkpoint.save("briefs", Briefs, answer)
+            known(answer)
+
+        drafting_task = asyncio.ensure_future(self._timed("draft", draft()))
+        try:
+            # A piece that fails still lets the outline call finish: its checkpoint saves that call next time.
+            await briefs()
+        except BaseException:
+            drafting_task.cancel()  # its pieces wait for briefs that will not come
+            await asyncio.gather(drafting_task, return_exceptions=True)
+            raise
+        self.sections = await drafting_task
 
     @property
     def outline(self) -> Outline:
@@ -179,14 +249,22 @@ class PostJob:
 
     def drafter(self, checkpointed: bool = True) -> Drafter:
         checkpoint = self.checkpoint if checkpointed else None
+        plan, outline = self.plan, self.outline
+        return Drafter(
+            self.brief, plan, outline, self.instinct, self.settings, self.model, checkpoint, self.notes, self.grounding
+        )
+
+    def drafter_for(self, stream: BriefStream) -> Drafter:
+        """A drafter that starts from the briefs streamed so far."""
+        plan, outline = stream.snapshot(), stream.outline()
         return Drafter(
             self.brief,
-            self.plan,
-            self.outline,
+            plan,
+            outline,
             self.instinct,
             self.settings,
             self.model,
-            checkpoint,
+            self.checkpoint,
             self.notes,
             self.grounding,
         )
@@ -207,11 +285,6 @@ class PostJob:
 
         self.images = await self._step("images", list[Image], search)
         return self.images
-
-    async def draft(self, drafting: Drafting | None = None) -> Sections:
-        drafter = self.drafter()
-        self.sections = await self._timed("draft", drafting(drafter) if drafting else drafter.draft())
-        return self.sections
 
     def find_related(self) -> list[RelatedPost]:
         plan, site = self.plan, self.brief.site
@@ -264,6 +337,27 @@ class PostJob:
             log.warning("%d quality error(s) remain; see the run record or `genpost check`", len(errors(self.findings)))
         return self.findings
 
+    def wants_polish(self) -> bool:
+        """`polish` in genpost.yml (or --polish/--no-polish): auto polishes where the model can read a whole draft."""
+        mode = self.settings.polish if self.polish is None else ("on" if self.polish else "off")
+        whole = self.gateway is not None and self.model.provider.capabilities.whole_draft
+        return mode == "on" or (mode == "auto" and whole)
+
+    async def polish_pass(self) -> None:
+        """One call over the whole draft: its safe edits applied, every edit recorded; the gate runs again."""
+        if not self.wants_polish() or self.post is None:
+            return
+        context = {"brief": self.brief, "instinct": self.instinct, "site_name": self.settings.site.name}
+        try:
+            edits = await self._timed("polish", ask_polish(self.model, self.outline, self.sections, context))
+        except ProviderError as exc:
+            log.warning("polish: %s; the draft is written as the gate left it", exc)
+            return
+        self.sections, self.polished = apply_edits(self.sections, edits, self.post.markdown)
+        if any(edit.applied for edit in self.polished):
+            self.assemble()
+            self.check()
+
     async def redraft_part(self, key: str, note: str) -> PartText:
         """`key` written again with the editor's note as the thing to fix; the job's sections are left as they were."""
         ask = note.strip() or "同じ内容を、より読みやすく具体的に書き直してください。"
@@ -272,59 +366,7 @@ class PostJob:
         return sections[key]
 
     def record(self) -> RunRecord:
-        post = self.post or self.assemble()
-        calls = [*self.earlier_calls, *(self.gateway.calls if self.gateway else [])]
-        return RunRecord(
-            genpost_version=__version__,
-            created_at=self.created_at,
-            brief=self.brief,
-            plan=self.plan,
-            sections=self.sections,
-            images=self.images,
-            related=self.related,
-            calls=calls,
-            totals=totals_of(calls),
-            stage_seconds=dict(self.seconds),
-            reading_time=post.reading_time,
-            body_chars=post.body_chars,
-            resumed=[name for name in self.checkpoint.reused if name != "brief"],
-            findings=self.findings,
-            rewrites=self.rewrites,
-            cuts=self.notes.cuts,
-            sources=self.grounding.sources if self.grounding else [],
-            passages=self._given_passages(),
-            given=self.notes.given,
-            citations=[*self.notes.dropped, *post.citations],
-        )
-
-    def _given_passages(self) -> list[Passage]:
-        """The passages some drafting prompt quoted (what the record keeps of the sources' text)."""
-        if self.grounding is None:
-            return []
-        given = {marker for markers in self.notes.given.values() for marker in markers}
-        given |= {c.marker for c in (self.post.citations if self.post else []) if c.kept}  # resumed pieces too
-        return [p for p in self.grounding.index.passages if p.id in given]
-
-    def store(self) -> Result:
-        """The draft and its run record in out/; the checkpoint goes, the topic memory remembers."""
-        post = self.post or self.assemble()
-        record = self.record()
-
-        def record_json(name: str) -> str:
-            return record.model_copy(update={"draft": name}).model_dump_json(indent=2)
-
-        path = write_draft(self.desk.out_dir, post.filename, post.markdown, record_json)
-        self.checkpoint.clear()
-        if self.desk.memory is not None and self.plan is not None:
-            day = self.brief.date.astimezone(self.settings.site.zone).date()
-            urls = [image.url for image in self.images]
-            brief, plan = self.brief, self.plan
-            memory = self.desk.memory
-            memory.remember(
-                day, brief.primary_keyword, plan.title, brief.instinct, plan.category, self.source, path.name, urls
-            )
-        record.draft = path.name
-        return Result(path=path, post=post, record=record)
+        return record_of(self)
 
     async def run(self, drafting: Drafting | None = None) -> Result:
         """Every step, in order; images are searched while the parts are drafted."""
@@ -333,14 +375,26 @@ class PostJob:
         # A resumed run keeps the first run's brief (its date, when none was given).
         brief = self.brief
         self.brief = await self.checkpoint.reuse("brief", Brief, lambda: _same(brief))
-        # Sources are fetched first (the plan sees their titles); their index is built beside the plan call.
+        # Sources are fetched first (the plan sees their titles); their index is built beside the outline call.
         await self.gather_sources()
-        await asyncio.gather(self.make_plan(), self.build_index())
-        await asyncio.gather(self.draft(drafting), self.find_images())
+        await self.plan_and_draft(drafting)
         self.find_related()
         await self.check_and_redraft()
+        await self.polish_pass()
         self.seconds["total"] = round(time.perf_counter() - started, 4)
-        return self.store()
+        return store(self)
+
+
+async def together(*works: Awaitable[Any]) -> list[Any]:
+    """Run at once; the first failure cancels the others and is raised as it is (no exception group)."""
+    tasks = [asyncio.ensure_future(work) for work in works]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 async def _same(value: T) -> T:

@@ -67,7 +67,8 @@ def trend_heading(theme: str) -> str:
 
 
 def step_heading(number: int, title: str) -> str:
-    return f"ステップ{number}: {title}"
+    """`ステップ2: title` (just `ステップ2` while the title is not known yet)."""
+    return f"ステップ{number}: {title}" if title else f"ステップ{number}"
 
 
 def step_number(heading: str) -> int | None:

@@ -1,10 +1,17 @@
-"""Brief → Plan: one structured call, validated, re-asked once if invalid."""
+"""Brief → Plan, in two calls made at once: the briefs of the sections (on the critical path, streamed
+so drafting starts early) and the metadata (title, description, tags, image queries, beside the drafting).
+
+Each answer is validated, re-asked once about what it gets wrong, then repaired where it can be;
+what is still wrong becomes findings on the draft (degrade, don't die).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import unicodedata
+from collections.abc import Callable
 
 from pipeline.config import Settings
 from pipeline.instincts import Instinct
@@ -14,9 +21,12 @@ from pipeline.llm.schema import strict_schema
 from pipeline.outline import TREND_PARTS
 from pipeline.quality.script import foreign_characters, is_english
 from pipeline.text import char_ngrams, clean_line, jaccard, keyword_words, plain_line, squash
-from pipeline.types import Brief, ImageQueries, Plan, Source
+from pipeline.types import Brief, Briefs, ImageQueries, Metadata, Plan, Source
 
-PLAN_MAX_TOKENS = 1200
+log = logging.getLogger("genpost")
+BRIEFS_MAX_TOKENS = 900
+METADATA_MAX_TOKENS = 500
+IMAGE_QUERY_SLOTS = tuple(ImageQueries.model_fields)
 
 
 def categories_for(brief: Brief, settings: Settings) -> list[str]:
@@ -24,15 +34,11 @@ def categories_for(brief: Brief, settings: Settings) -> list[str]:
     return [brief.theme] if brief.theme else list(settings.site.categories)
 
 
-def plan_schema(categories: list[str]) -> dict:
-    """The Plan schema with the category limited to the allowed choices."""
-    schema = strict_schema(Plan)
+def briefs_schema(categories: list[str]) -> dict:
+    """The Briefs schema with the category limited to the allowed choices."""
+    schema = strict_schema(Briefs)
     schema["properties"]["category"]["enum"] = categories
     return schema
-
-
-log = logging.getLogger("genpost")
-IMAGE_QUERY_SLOTS = tuple(ImageQueries.model_fields)
 
 
 def title_similarity(a: str, b: str, ignore: list[str] = ()) -> float:
@@ -51,47 +57,148 @@ def title_similarity(a: str, b: str, ignore: list[str] = ()) -> float:
     return jaccard(grams(a), grams(b))
 
 
-def plan_problems(plan: Plan, brief: Brief, settings: Settings, existing: list[str] = ()) -> list[str]:
-    """What a valid-JSON plan still gets wrong, in words the model can act on."""
+def briefs_problems(briefs: Briefs, brief: Brief, settings: Settings) -> list[str]:
+    """What valid-JSON briefs still get wrong, in words the model can act on."""
+    problems = []
+    if briefs.category not in categories_for(brief, settings):
+        problems.append("category は指定の選択肢から選んでください")
+    if any(not s.title.strip() for s in briefs.steps):
+        problems.append("steps.title は空にしないでください")
+    return problems
+
+
+def metadata_problems(meta: Metadata, brief: Brief, settings: Settings, existing: list[str] = ()) -> list[str]:
+    """What valid-JSON metadata still gets wrong, in words the model can act on."""
     problems = []
     lengths = settings.lengths
-    title = unicodedata.normalize("NFKC", plan.title)
-    if len(plan.title) > lengths.title_max:
-        problems.append(f"title が{len(plan.title)}字です。{lengths.title_max}字以内にしてください")
+    title = unicodedata.normalize("NFKC", meta.title)
+    if len(meta.title) > lengths.title_max:
+        problems.append(f"title が{len(meta.title)}字です。{lengths.title_max}字以内にしてください")
     if not any(ch.isdigit() for ch in title):
         problems.append("title に半角数字を含めてください")
     missing = [w for w in keyword_words(brief.primary_keyword) if w.lower() not in title.lower()]
     if missing:
         problems.append(f"title に主キーワードの語（{'、'.join(missing)}）を含めてください")
-    if len(plan.description) > lengths.description_max:
+    if len(meta.description) > lengths.description_max:
         problems.append(f"description を{lengths.description_max}字以内にしてください")
-    if is_english(plan.description) or foreign_characters(plan.title + plan.description):
+    if is_english(meta.description) or foreign_characters(meta.title + meta.description):
         problems.append("title と description は日本語で書き、日本で使わない漢字（簡体字など）は使わないでください")
-    if any(is_english(tag) and " " in tag.strip() for tag in plan.tags):
+    if any(is_english(tag) and " " in tag.strip() for tag in meta.tags):
         problems.append("tags は日本語にしてください（製品名や略語はそのままでかまいません）")
-    if plan.category not in categories_for(brief, settings):
-        problems.append("category は指定の選択肢から選んでください")
-    queries = plan.image_queries.model_dump().values()
+    queries = meta.image_queries.model_dump().values()
     if any(not q.strip() or not q.isascii() for q in queries):
         problems.append("image_queries は英語（ASCII）で、空にしないでください")
-    limit = settings.memory.title_similarity
     words = keyword_words(brief.primary_keyword)
-    close = [t for t in existing if title_similarity(plan.title, t, words) >= limit]
+    close = [t for t in existing if title_similarity(meta.title, t, words) >= settings.memory.title_similarity]
     if close:
         problems.append(f"title が既存の記事「{close[0]}」と似すぎています。別の切り口のタイトルにしてください")
-    if any(not t.strip() for t in plan.tags) or any(not s.title.strip() for s in plan.steps):
-        problems.append("tags と steps.title は空にしないでください")
+    if any(not t.strip() for t in meta.tags):
+        problems.append("tags は空にしないでください")
     return problems
 
 
-def plan_fields(brief: Brief, settings: Settings) -> dict[str, FieldSpec]:
-    """What the plan's constrained fields are: a grammar-decoding provider makes the title rules hold."""
+def plan_problems(plan: Plan, brief: Brief, settings: Settings, existing: list[str] = ()) -> list[str]:
+    """Everything a plan still gets wrong."""
+    return briefs_problems(plan.briefs, brief, settings) + metadata_problems(plan.metadata, brief, settings, existing)
+
+
+def briefs_fields() -> dict[str, FieldSpec]:
+    """What the briefs' constrained fields are (a grammar-decoding provider enforces them)."""
+    return {"steps.title": JapaneseText(min_chars=2, max_chars=20)}
+
+
+def metadata_fields(brief: Brief, settings: Settings) -> dict[str, FieldSpec]:
+    """What the metadata's constrained fields are: a grammar-decoding provider makes the title rules hold."""
     year = str(brief.date.astimezone(settings.site.zone).year)
     words = tuple(w for w in keyword_words(brief.primary_keyword) if w != year)  # the opening names the year
     fields: dict[str, FieldSpec] = {f"image_queries.{slot}": EnglishWords() for slot in IMAGE_QUERY_SLOTS}
     fields["title"] = TitleWith(f"{year}年版", words, settings.lengths.title_max)
-    fields["steps.title"] = JapaneseText(min_chars=2, max_chars=20)
+    # A small model otherwise answers with English hashtags here.
+    fields["description"] = JapaneseText(min_chars=40, max_chars=settings.lengths.description_max)
     return fields
+
+
+def _context(brief: Brief, instinct: Instinct, settings: Settings, sources: list[Source]) -> dict:
+    """What both planning prompts are told."""
+    return {
+        "site_name": settings.site.name,
+        "brief": brief,
+        "instinct": instinct,
+        "structure": brief.structure,
+        "date_label": brief.date.astimezone(settings.site.zone).strftime("%Y年%m月%d日"),
+        "sources": [{"title": s.title, "first_line": _first_line(s.text)} for s in sources[:8]],
+    }
+
+
+async def make_briefs(
+    brief: Brief,
+    instinct: Instinct,
+    settings: Settings,
+    gateway: Gateway,
+    sources: list[Source] = (),
+    on_partial: Callable[[str], None] | None = None,
+) -> Briefs:
+    """What each section says: the call drafting waits for (`on_partial` sees the answer as it streams)."""
+    categories = categories_for(brief, settings)
+    prompt = gateway.prompts.render(
+        "outline.j2",
+        **_context(brief, instinct, settings, sources),
+        categories=categories,
+        theme_hint=brief.theme or "テーマ",
+        trend_parts=TREND_PARTS[brief.structure],
+    )
+    answer = await ask_json(
+        gateway,
+        stage="plan",
+        part="outline",
+        prompt=prompt,
+        model=Briefs,
+        schema=briefs_schema(categories),
+        max_tokens=BRIEFS_MAX_TOKENS,
+        check=lambda b: briefs_problems(b, brief, settings),
+        fields=briefs_fields(),
+        on_partial=on_partial,
+    )
+    return repair_briefs(answer, brief, settings)
+
+
+async def make_metadata(
+    brief: Brief,
+    instinct: Instinct,
+    settings: Settings,
+    gateway: Gateway,
+    existing: list[str] = (),
+    sources: list[Source] = (),
+) -> Metadata:
+    """Title, description, tags and image queries; `existing` titles are not to be echoed."""
+    prompt = gateway.prompts.render(
+        "metadata.j2",
+        **_context(brief, instinct, settings, sources),
+        keyword_words=keyword_words(brief.primary_keyword),
+        title_max=settings.lengths.title_max,
+        description_max=settings.lengths.description_max,
+        recent_titles=list(existing)[-10:],
+    )
+    answer = await ask_json(
+        gateway,
+        stage="plan",
+        part="metadata",
+        prompt=prompt,
+        model=Metadata,
+        max_tokens=METADATA_MAX_TOKENS,
+        check=lambda m: metadata_problems(m, brief, settings, existing),
+        fields=metadata_fields(brief, settings),
+    )
+    meta = repair_metadata(answer, brief, instinct, settings)
+    remaining = metadata_problems(meta, brief, settings, existing)
+    if remaining:
+        # Degrade, don't die: the draft is written, and the gate's error findings hold it back from publishing.
+        log.warning(
+            "the plan still breaks %d rule(s) after a re-ask (%s); the draft carries them as findings for the editor",
+            len(remaining),
+            "; ".join(remaining),
+        )
+    return meta
 
 
 async def make_plan(
@@ -102,48 +209,12 @@ async def make_plan(
     existing: list[str] = (),
     sources: list[Source] = (),
 ) -> Plan:
-    """Ask the planning model for a Plan that meets every rule; `existing` titles are not to be echoed.
-
-    The planner sees each source's title and first line, so the outline can lean on what they hold.
-    """
-    categories = categories_for(brief, settings)
-    prompt = gateway.prompts.render(
-        "plan.j2",
-        site_name=settings.site.name,
-        brief=brief,
-        instinct=instinct,
-        structure=brief.structure,
-        categories=categories,
-        theme_hint=brief.theme or "テーマ",
-        trend_parts=TREND_PARTS[brief.structure],
-        keyword_words=keyword_words(brief.primary_keyword),
-        title_max=settings.lengths.title_max,
-        description_max=settings.lengths.description_max,
-        date_label=brief.date.astimezone(settings.site.zone).strftime("%Y年%m月%d日"),
-        recent_titles=list(existing)[-10:],
-        sources=[{"title": s.title, "first_line": _first_line(s.text)} for s in sources[:8]],
+    """Both planning calls at once, for when nothing is drafted until the plan is whole (the Batch API)."""
+    briefs, meta = await asyncio.gather(
+        make_briefs(brief, instinct, settings, gateway, sources),
+        make_metadata(brief, instinct, settings, gateway, existing, sources),
     )
-    answer = await ask_json(
-        gateway,
-        stage="plan",
-        part="plan",
-        prompt=prompt,
-        model=Plan,
-        schema=plan_schema(categories),
-        max_tokens=PLAN_MAX_TOKENS,
-        check=lambda p: plan_problems(p, brief, settings, existing),
-        fields=plan_fields(brief, settings),
-    )
-    plan = repair(answer, brief, instinct, settings)
-    remaining = plan_problems(plan, brief, settings, existing)
-    if remaining:
-        # Degrade, don't die: the draft is written, and the gate's error findings hold it back from publishing.
-        log.warning(
-            "the plan still breaks %d rule(s) after a re-ask (%s); the draft carries them as findings for the editor",
-            len(remaining),
-            "; ".join(remaining),
-        )
-    return plan
+    return Plan.of(briefs, meta)
 
 
 def _first_line(text: str, limit: int = 80) -> str:
@@ -151,24 +222,28 @@ def _first_line(text: str, limit: int = 80) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def repair(plan: Plan, brief: Brief, instinct: Instinct, settings: Settings) -> Plan:
-    """What can be mended without the model: image queries, the description's length, tags, category, step titles."""
-    defaults = instinct.image_queries.model_dump()
-    queries = {
-        slot: q if q.strip() and q.isascii() else defaults[slot] for slot, q in plan.image_queries.model_dump().items()
-    }
+def repair_briefs(briefs: Briefs, brief: Brief, settings: Settings) -> Briefs:
+    """What can be mended without the model: the category, step titles (plain text, never empty)."""
     choices = categories_for(brief, settings)
     steps = [
         s.model_copy(update={"title": plain_line(s.title) or plain_line(s.brief)[:20] or "実践のポイント"})
-        for s in plan.steps
+        for s in briefs.steps
     ]
-    return plan.model_copy(
+    category = briefs.category if briefs.category in choices else choices[0]
+    return briefs.model_copy(update={"category": category, "steps": steps})
+
+
+def repair_metadata(meta: Metadata, brief: Brief, instinct: Instinct, settings: Settings) -> Metadata:
+    """What can be mended without the model: image queries, the description's length, tags."""
+    defaults = instinct.image_queries.model_dump()
+    queries = {
+        slot: q if q.strip() and q.isascii() else defaults[slot] for slot, q in meta.image_queries.model_dump().items()
+    }
+    return meta.model_copy(
         update={
             "image_queries": ImageQueries(**queries),
-            "description": cut_to_sentence(plan.description, settings.lengths.description_max),
-            "tags": clean_tags(plan.tags, brief.primary_keyword),
-            "category": plan.category if plan.category in choices else choices[0],
-            "steps": steps,
+            "description": cut_to_sentence(meta.description, settings.lengths.description_max),
+            "tags": clean_tags(meta.tags, brief.primary_keyword),
         }
     )
 
@@ -183,7 +258,15 @@ def cut_to_sentence(text: str, limit: int) -> str:
 
 
 def clean_tags(tags: list[str], primary: str) -> list[str]:
-    """The primary keyword first; no empty, duplicate or English tags, none with foreign ideographs."""
+    """The primary keyword first; no empty, duplicate or English tags, none with foreign characters."""
     kept = [clean_line(t) for t in tags]
     kept = [t for t in kept if t and not (is_english(t) and " " in t) and not foreign_characters(t)]
     return list(dict.fromkeys([primary.strip(), *kept]))
+
+
+def fallback_metadata(brief: Brief, instinct: Instinct) -> Metadata:
+    """Metadata for a draft whose metadata call failed: the gate flags the title and the description."""
+    tags = [brief.primary_keyword, *brief.keywords[1:3], instinct.name]
+    return Metadata.model_construct(
+        title=brief.primary_keyword, description="", tags=tags, image_queries=instinct.image_queries
+    )

@@ -29,7 +29,7 @@ class Brief(BaseModel):
 
 class StepBrief(BaseModel):
     title: str = Field(description="ステップの短い見出し（日本語、20字以内）")
-    brief: str = Field(description="このステップで書く内容の要点（日本語、40字以内）")
+    brief: str = Field(description="読者がこのステップで実行すること（日本語、30字以内）")
 
 
 class ImageQueries(BaseModel):
@@ -39,23 +39,56 @@ class ImageQueries(BaseModel):
     cases: str = Field(description="English query for the success-case section image")
 
 
-class Plan(BaseModel):
-    """The planner's answer: metadata and a brief per section."""
+class Briefs(BaseModel):
+    """The outline call's answer: what each section says.
+
+    It is streamed, and each part starts as soon as its brief is whole, so the fields come in the
+    order that ends drafting soonest: the longest parts first, the short trend opening last. The
+    lead's brief comes late on purpose: the lead says what the post covers, and by then it can see.
+    """
+
+    category: str = Field(description="記事のカテゴリー")
+    trend_points: list[str] = Field(
+        min_length=5, max_length=5, description="トレンド分析の各小見出しで書く要点（5つ、順番どおり、各30字以内）"
+    )
+    steps: list[StepBrief] = Field(min_length=3, max_length=3)
+    summary: str = Field(description="まとめセクションの要点（30字以内）")
+    background: str = Field(description="心理学的背景セクションの要点（30字以内）")
+    cases: str = Field(description="成功事例セクションの要点（30字以内）")
+    lead: str = Field(description="導入文の要点（30字以内）")
+    trend: str = Field(description="トレンド分析セクション冒頭の要点（30字以内）")
+
+
+class Metadata(BaseModel):
+    """The metadata call's answer, made beside the drafting: title, description, tags, image queries."""
 
     title: str = Field(description="記事タイトル（日本語、60字以内、数字と主キーワードを含む）")
     description: str = Field(description="メタディスクリプション（日本語、120字以内）")
-    category: str = Field(description="記事のカテゴリー")
     tags: list[str] = Field(min_length=3, max_length=6, description="タグ（日本語）")
-    lead: str = Field(description="導入文の要点（40字以内）")
-    background: str = Field(description="心理学的背景セクションの要点（40字以内）")
-    trend: str = Field(description="トレンド分析セクション冒頭の要点（40字以内）")
-    trend_points: list[str] = Field(
-        min_length=5, max_length=5, description="トレンド分析の各小見出しで書く要点（5つ、順番どおり、各40字以内）"
-    )
-    steps: list[StepBrief] = Field(min_length=3, max_length=3)
-    cases: str = Field(description="成功事例セクションの要点（40字以内）")
-    summary: str = Field(description="まとめセクションの要点（40字以内）")
     image_queries: ImageQueries
+
+    @classmethod
+    def unknown(cls) -> Metadata:
+        """Metadata not asked for yet (the pieces are drafted beside the metadata call)."""
+        queries = ImageQueries.model_construct(**dict.fromkeys(ImageQueries.model_fields, ""))
+        return cls.model_construct(title="", description="", tags=[], image_queries=queries)
+
+
+class Plan(Metadata, Briefs):
+    """The whole plan: the sections' briefs and the post's metadata."""
+
+    @classmethod
+    def of(cls, briefs: Briefs, metadata: Metadata) -> Plan:
+        """The two answers joined as they are (each was checked, or deliberately left for the gate to flag)."""
+        return cls.model_construct(**dict(briefs), **dict(metadata))
+
+    @property
+    def briefs(self) -> Briefs:
+        return Briefs.model_construct(**{key: getattr(self, key) for key in Briefs.model_fields})
+
+    @property
+    def metadata(self) -> Metadata:
+        return Metadata.model_construct(**{key: getattr(self, key) for key in Metadata.model_fields})
 
 
 class StepText(BaseModel):
@@ -139,6 +172,17 @@ class Citation(BaseModel):
     reason: str = ""  # why it was dropped
 
 
+class PolishEdit(BaseModel):
+    """An edit the polish pass proposed, and whether it was applied."""
+
+    find: str
+    replace: str
+    reason: str
+    part: str | None = None  # the part it was found in
+    applied: bool
+    why: str = ""  # why it was rejected
+
+
 class RelatedPost(BaseModel):
     name: str
     title: str
@@ -220,4 +264,5 @@ class RunRecord(BaseModel):
     passages: list[Passage] = Field(default_factory=list)  # the passages handed to drafting pieces
     given: dict[str, list[str]] = Field(default_factory=dict)  # piece → the passage ids its prompt quoted
     citations: list[Citation] = Field(default_factory=list)  # every marker, kept as a footnote or dropped
+    polish: list[PolishEdit] = Field(default_factory=list)  # the polish pass's edits, applied or rejected
     draft: str = ""

@@ -63,6 +63,7 @@ def sentence(n: int) -> str:
     return "".join(words[n % len(words)] for words in parts)
 
 
+BRIDGES = ("ここまでの背景を踏まえて見ていくと、", "こうした流れを実践に移すなら、", "実際の現場に目を向けると、")
 TAGS = ("心理学マーケティング", "顧客体験", "行動経済学", "コンテンツ戦略", "データ活用")
 ENGLISH = ("business strategy meeting", "marketing analytics dashboard", "team collaboration office", "people learning")
 
@@ -109,6 +110,10 @@ class FakeWriter:
         fmt = body.get("response_format") or {}
         if fmt.get("type") == "json_schema":
             spec = fmt["json_schema"]
+            if spec.get("name") == "edits":
+                find = spec["schema"]["$defs"]["Edit"]["properties"]["find"]["description"]
+                limit = int(re.search(r"(\d+)字以内", find).group(1))
+                return json.dumps({"edits": self.polish(prompt, limit)}, ensure_ascii=False)
             value = self._instance(spec["schema"], spec["schema"].get("$defs", {}), "", keyword, prompt)
             return json.dumps(value, ensure_ascii=False)
         return self.prose(prompt, keyword)
@@ -122,6 +127,26 @@ class FakeWriter:
         while len(out) < target - len(cited):
             out += sentence(self._next())
         return out + cited
+
+    def polish(self, prompt: str, limit: int) -> list[dict[str, str]]:
+        """Edits as a careful editor makes them: each section after the lead opens with a line that
+        takes up the one before it (the opening words of its first paragraph, copied exactly)."""
+        draft = prompt.split("【下書き】", 1)[-1].splitlines()[1:]
+        openings = [
+            next((line for line in draft[n + 1 :] if line.strip() and not line.startswith("#")), "")
+            for n, line in enumerate(draft)
+            if line.startswith("## ")
+        ]
+        edits = []
+        for bridge, opening in zip(BRIDGES, openings[1:], strict=False):
+            # The sentence's opening words (after a "<keyword>では、" lead-in, which other sections share):
+            # short, and almost always unique.
+            lead_in = opening.find("では、")
+            sentence_start = opening[lead_in + 3 :] if 0 <= lead_in < limit else opening
+            anchor = sentence_start[: min(limit, 24)]
+            if anchor:
+                edits.append({"find": anchor, "replace": bridge + anchor, "reason": "つなぎ"})
+        return edits
 
     def citation(self, prompt: str) -> str:
         """A sentence that uses a figure from a passage the prompt quotes, with its marker."""

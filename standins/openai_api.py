@@ -49,7 +49,7 @@ class Fault:
     refusal: str | None = None  # refuse instead of answering
     cut_at: int | None = None  # stop the answer after this many characters, finish_reason "length"
     message: str = "injected"  # the error message of a status fault
-    when: str | None = None  # only for a request whose last message contains this text
+    when: str | None = None  # only for a request whose messages contain this text (a re-ask's too)
 
 
 @dataclass
@@ -274,10 +274,10 @@ class OpenAIStandIn(LoopbackServer, FaultQueue):
     def next_fault(self, body: dict) -> Fault | None:
         """The next queued fault that fits the request; else the standing one (`down`);
         else, past `hang_after` answered requests, a long hang."""
-        last = (body.get("messages") or [{}])[-1].get("content") or ""
+        said = "\n".join(m.get("content") or "" for m in body.get("messages") or [])
         with self._lock:
             for fault in self.faults:
-                if fault.when is None or fault.when in last:
+                if fault.when is None or fault.when in said:
                     self.faults.remove(fault)
                     return fault
             if self.down is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -22,6 +23,12 @@ ROOT = Path(__file__).resolve().parent.parent
 OLD_POST = ROOT / "docs" / "examples" / "old-generator-post.md"
 # The real post the old generator wrote; only this project's own machines have it beside the clone.
 REFERENCE_POST = ROOT.parent / "shared" / "reference" / "sample-post.md"
+# A post's model calls through the stand-in: the briefs and the metadata, 16 drafting pieces, the polish.
+CALLS_PER_POST = 19  # the outline, the metadata, 16 pieces and the polish
+# Text only one call's prompt holds, for faults aimed at it (Fault(when=...)).
+OUTLINE_CALL = "構成を考え"
+METADATA_CALL = "タイトルなどの情報"
+POLISH_CALL = "一人の書き手"
 # A key that must never show up in any output; tests grep for it.
 PLANTED_KEY = "sk-genpost-test-PLANTED-7f3a9c"
 
@@ -190,3 +197,37 @@ def jekyll_path() -> str | None:
     if found is None and os.environ.get("CI"):
         pytest.fail("jekyll is not installed; .ci/run installs Debian's jekyll")
     return found
+
+
+FAST_RETRIES = (
+    "llm:\n  timeout: {timeout}\n  retry:\n    attempts: {attempts}\n    budget_s: {budget}\n"
+    "    backoff_initial_s: 0.01\n    backoff_max_s: 0.05\n"
+)
+
+
+@pytest.fixture
+def fast_retries(tmp_path, monkeypatch):
+    """Retries that back off for milliseconds, not seconds."""
+
+    def configure(attempts: int = 4, budget: float = 60, timeout: float = 1.0) -> Path:
+        config = tmp_path / "genpost.yml"
+        config.write_text(FAST_RETRIES.format(attempts=attempts, budget=budget, timeout=timeout), encoding="utf-8")
+        monkeypatch.setenv("GENPOST_CONFIG", str(config))
+        return config
+
+    configure()
+    return configure
+
+
+KEYWORDS = ["AI マーケティング 最新トレンド", "生成AI 活用法 マーケティング"]
+DATE = "2025-12-15T01:51:06.256Z"
+
+
+def write_post(genpost, out: Path, *extra: str, instinct: str = "learning") -> CliRun:
+    """`genpost --instinct … --keywords …` into `out`, on a fixed date."""
+    return genpost("--instinct", instinct, "--keywords", *KEYWORDS, "--out", str(out), "--date", DATE, *extra)
+
+
+def record_of(run: CliRun) -> dict:
+    """The run record written beside the draft the run printed."""
+    return json.loads(Path(run.last_line).with_suffix(".json").read_text(encoding="utf-8"))

@@ -11,6 +11,7 @@ from pipeline.batch import Budget
 from pipeline.config import BudgetSettings, LLMSettings, Price, Settings
 from pipeline.schedule import load_calendar
 from standins.openai_api import Latency
+from tests.conftest import CALLS_PER_POST
 from tests.postparse import parse_post
 
 CALENDAR = load_calendar()
@@ -78,7 +79,7 @@ def test_the_budget_stops_before_a_post_that_would_pass_it(llm, genpost, tmp_pat
     summary = json.loads(run.last_line)
     assert run.code == 0 and len(summary["written"]) == 2 and len(summary["skipped"]) == 3
     assert summary["tokens"] <= int(tokens * 2.5)
-    assert len(llm.chat_bodies()) == 2 * 17, "no call was made for a post that was not started"
+    assert len(llm.chat_bodies()) == 2 * CALLS_PER_POST, "no call was made for a post that was not started"
 
 
 @pytest.mark.parametrize(

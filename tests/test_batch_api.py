@@ -10,8 +10,8 @@ import pytest
 from tests.postparse import parse_post
 
 
-def _plan_calls(bodies: list[dict]) -> list[dict]:
-    return [b for b in bodies if b.get("response_format", {}).get("json_schema", {}).get("name") == "plan"]
+def _named(bodies: list[dict], *names: str) -> list[dict]:
+    return [b for b in bodies if b.get("response_format", {}).get("json_schema", {}).get("name") in names]
 
 
 def test_batch_api_round_trip(llm, genpost, tmp_path):
@@ -20,7 +20,8 @@ def test_batch_api_round_trip(llm, genpost, tmp_path):
     submitted = genpost("batch", "--count", "2", "--date", "2025-12-15", "--via", "batch-api", "--out", str(out))
     assert submitted.code == 0, submitted.stderr
     batch_id = submitted.last_line
-    assert len(llm.chat_bodies()) == len(_plan_calls(llm.chat_bodies())) == 2, "only the plans are asked directly"
+    planned = _named(llm.chat_bodies(), "briefs", "metadata")
+    assert len(llm.chat_bodies()) == len(planned) == 4, "only the plans (outline and metadata) are asked directly"
     (lines,) = llm.batch_requests
     assert len(lines) == 2 * 16 and len({line["custom_id"] for line in lines}) == 32
     assert all(line["url"] == "/v1/chat/completions" and "stream" not in line["body"] for line in lines)
@@ -37,13 +38,14 @@ def test_batch_api_round_trip(llm, genpost, tmp_path):
     assert len(paths) == 2 and all(p.exists() for p in paths)
     record = json.loads(paths[0].with_suffix(".json").read_text(encoding="utf-8"))
     providers = [c["provider"] for c in record["calls"]]
-    assert providers.count("openai") == 1 and providers.count("openai-batch") == 16
+    assert providers.count("openai") == 3 and providers.count("openai-batch") == 16, "outline, metadata, polish"
     plan_cost = next(c for c in record["calls"] if c["provider"] == "openai")
     batch_call = next(c for c in record["calls"] if c["provider"] == "openai-batch")
     full = (batch_call["prompt_tokens"] * 0.15 + batch_call["completion_tokens"] * 0.60) / 1e6
     assert batch_call["cost_usd"] == pytest.approx(full / 2, abs=1e-8) and plan_cost["cost_usd"] > 0
     assert parse_post(paths[0]).front["categories"] == ["AIマーケティング"]
-    assert len(llm.chat_bodies()) == 2, "nothing was asked directly at collection"
+    at_collection = llm.chat_bodies()[4:]
+    assert len(at_collection) == len(_named(at_collection, "edits")) == 2, "only the polish, once a post"
     assert genpost("batch", "--collect", batch_id, "--out", str(out)).code == 2, "a batch is collected once"
 
 
@@ -53,12 +55,13 @@ def test_failed_batch_answers_are_asked_directly(llm, genpost, tmp_path):
     submitted = genpost("batch", "--count", "1", "--date", "2025-12-15", "--via", "batch-api", "--out", str(out))
     done = genpost("batch", "--collect", submitted.last_line, "--out", str(out))
     assert done.code == 0, done.stderr
-    direct = llm.chat_bodies()[1:]
-    assert len(direct) == 2 and {"導入文" in b["messages"][-1]["content"] for b in direct} == {True, False}
+    direct = [b for b in llm.chat_bodies()[2:] if "【担当】" in b["messages"][-1]["content"]]
+    assert len(direct) == 2 and {"【担当】（導入文）" in b["messages"][-1]["content"] for b in direct} == {True, False}
+    assert len(llm.chat_bodies()) == 2 + 2 + 1, "outline and metadata, the two parts again, the polish"
     record = json.loads(Path(done.last_line).with_suffix(".json").read_text(encoding="utf-8"))
     providers = [c["provider"] for c in record["calls"]]
     assert providers.count("openai-batch") == 15, "the unreadable answer was paid for and is recorded"
-    assert providers.count("openai") == 3, "the plan, and the two parts asked again"
+    assert providers.count("openai") == 5, "outline, metadata, the two parts asked again, the polish"
 
 
 def test_batch_api_needs_the_openai_provider(genpost, tmp_path, monkeypatch):

@@ -52,12 +52,14 @@ def test_a_cited_figure_becomes_a_footnote_on_its_source(llm, web, genpost, tmp_
     prompts = [b["messages"][-1]["content"] for b in llm.chat_bodies()]
     quoted = [p for p in prompts if "【使える資料】" in p]
     assert len(quoted) >= 10 and all(PASSAGE.search(p) for p in quoted), "`[S1] text (title)` in the prompts"
-    plan = next(
-        b for b in llm.chat_bodies() if b.get("response_format", {}).get("json_schema", {}).get("name") == "plan"
-    )
-    assert "生成AI活用実態調査2026: 生成AI活用実態調査2026" in plan["messages"][-1]["content"], (
-        "the planner sees the titles"
-    )
+    plans = [
+        b
+        for b in llm.chat_bodies()
+        if b.get("response_format", {}).get("json_schema", {}).get("name") in ("briefs", "metadata")
+    ]
+    assert len(plans) == 2 and all(
+        "生成AI活用実態調査2026: 生成AI活用実態調査2026" in b["messages"][-1]["content"] for b in plans
+    ), "both planning calls see the titles"
 
     check = genpost("check", run.last_line, "--site", str(site))
     assert "claims." not in check.stdout, "genpost check reads the footnotes, with the record's passages"

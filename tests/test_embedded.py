@@ -17,8 +17,8 @@ from pipeline.llm.fields import JapaneseText, TitleWith
 from pipeline.llm.grammar import JSON_CHAR, grammar_schema, pattern_for
 from pipeline.llm.schema import strict_schema
 from pipeline.outline import Kind
-from pipeline.planner import plan_fields, plan_schema
-from pipeline.types import StepText, SummaryText
+from pipeline.planner import briefs_fields, briefs_schema, metadata_fields
+from pipeline.types import Metadata, StepText, SummaryText
 from tests import factories as f
 
 DEFAULT = LocalSettings().model
@@ -113,22 +113,23 @@ def test_provider_and_model_from_environment(monkeypatch, tmp_path):
 
 def test_grammar_schema_bounds_every_string():
     title = TitleWith("2025年版", ("x",), 20)
-    schema = grammar_schema(plan_schema(["AIマーケティング"]), {"title": title})
+    meta = grammar_schema(strict_schema(Metadata), {"title": title})["properties"]
+    assert meta["title"]["pattern"] == pattern_for(title) and meta["title"]["pattern"].startswith("^2025年版x")
+    assert meta["description"]["pattern"] == f"^{JSON_CHAR}{{2,120}}$"
+    schema = grammar_schema(briefs_schema(["AIマーケティング"]))
     props = schema["properties"]
-    assert props["title"]["pattern"] == pattern_for(title) and props["title"]["pattern"].startswith("^2025年版x")
-    assert props["description"]["pattern"] == f"^{JSON_CHAR}{{2,120}}$"
-    assert props["lead"]["pattern"].endswith("{2,40}$")
-    assert props["trend_points"]["items"]["pattern"].endswith("{2,40}$")
+    assert props["lead"]["pattern"].endswith("{2,30}$")
+    assert props["trend_points"]["items"]["pattern"].endswith("{2,30}$")
     assert "pattern" not in props["category"] and props["category"]["enum"] == ["AIマーケティング"]
     assert props["steps"]["items"]["properties"]["title"]["pattern"].endswith("{2,20}$"), "$ref resolved"
     assert "$defs" not in json.dumps(schema)
-    plain = re.compile(props["description"]["pattern"])
+    plain = re.compile(meta["description"]["pattern"])
     assert plain.match("普通の文です。") and not plain.match("改行\nあり") and not plain.match("x")
 
 
-def test_plan_fields_force_the_title_rules():
+def test_metadata_fields_force_the_title_rules():
     brief, settings = f.brief(), f.settings()
-    fields = plan_fields(brief, settings)
+    fields = metadata_fields(brief, settings)
     title = re.compile(pattern_for(fields["title"]))
     assert title.match("2025年版AIマーケティング最新トレンド5選：学ぶ")
     assert title.match("2025年版AI マーケティング 最新トレンド")
@@ -142,7 +143,7 @@ def test_plan_fields_force_the_title_rules():
 
 def test_a_keyword_naming_the_year_is_not_asked_twice_in_the_title():
     brief = f.brief(keywords=["AI ツール 比較 2025"])
-    pattern = pattern_for(plan_fields(brief, f.settings())["title"])
+    pattern = pattern_for(metadata_fields(brief, f.settings())["title"])
     assert re.match(pattern, "2025年版AIツール比較の決定版5選") and pattern.count("2025") == 1
 
 
@@ -155,7 +156,8 @@ def test_grammars_compile_in_llama_cpp():
         return dict.fromkeys(JAPANESE_FIELDS[kind], JapaneseText())
 
     schemas = [
-        grammar_schema(plan_schema(settings.site.categories), plan_fields(brief, settings)),
+        grammar_schema(strict_schema(Metadata), metadata_fields(brief, settings)),
+        grammar_schema(briefs_schema(settings.site.categories), briefs_fields()),
         grammar_schema(strict_schema(StepText), japanese(Kind.STEP)),
         grammar_schema(strict_schema(SummaryText), japanese(Kind.SUMMARY)),
     ]

@@ -14,7 +14,7 @@ from pipeline.quality.script import foreign_characters, is_english
 from standins.fake_writer import FakeWriter, sentence
 from standins.openai_api import Fault
 from tests import factories as f
-from tests.conftest import OLD_POST, REFERENCE_POST
+from tests.conftest import CALLS_PER_POST, OLD_POST, REFERENCE_POST
 from tests.test_quality import SETTINGS, clean_post, rules, run_rules
 
 UNIQUE = [sentence(n * 7919) for n in range(40)]  # sentences no fixture part uses
@@ -143,6 +143,15 @@ def test_sections_that_overlap_heavily_are_a_warning():
     assert overlaps and all(x.severity == "warning" for x in overlaps)
 
 
+def test_a_section_overlapping_two_earlier_ones_equally_is_reported_once():
+    shared = "".join(UNIQUE[16:22])
+    text = post_with(lead=shared, trend=shared, trend1=shared)  # the lead has no heading at all
+    overlaps = found(text, "repetition.sections")
+    places = [(x.section, x.subsection) for x in overlaps]
+    assert len(set(places)) == len(places) >= 2, "each section once, against the earlier one it overlaps most"
+    assert all(x.other == overlaps[0].other for x in overlaps[:2]), "a tie goes to the first section in the post"
+
+
 def test_an_old_generator_post_gets_no_repetition_error():
     for path in (OLD_POST, REFERENCE_POST):
         if path.is_file():
@@ -177,7 +186,7 @@ def test_a_copied_line_is_cut_when_the_rest_stands(llm, genpost, tmp_path):
     record = record_of(run)
     assert record["cuts"] == [{"part": "lead", "lines": ["【担当】（導入文）"]}]
     assert "【担当】" not in Path(run.last_line).read_text(encoding="utf-8")
-    assert len(llm.chat_bodies()) == 17, "nothing was asked again"
+    assert len(llm.chat_bodies()) == CALLS_PER_POST, "nothing was asked again"
 
 
 def test_a_piece_that_is_mostly_copied_is_asked_again(llm, genpost, tmp_path):

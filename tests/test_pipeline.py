@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import yaml
 from pipeline.instincts import load_instincts
 from pipeline.outline import TREND_PARTS
 from standins.openai_api import Fault, Latency
-from tests.conftest import PLANTED_KEY
+from tests.conftest import CALLS_PER_POST, METADATA_CALL, OUTLINE_CALL, PLANTED_KEY
 from tests.postparse import FRONT_MATTER_KEYS, parse_post
 
 INSTINCTS = load_instincts()
@@ -82,11 +83,13 @@ def test_run_record_beside_the_draft(llm, genpost, tmp_path):
     assert record["brief"]["keywords"] == KEYWORDS
     assert record["plan"]["title"] == parse_post(path).front["title"]
     calls = record["calls"]
-    # plan, lead, background ×2 pieces, trend intro + 5 parts, steps intro + 3 steps, cases ×2 pieces, summary
-    assert len(calls) == len(llm.chat_bodies()) == 17
+    # outline, metadata, lead, background ×2 pieces, trend intro + 5 parts, steps intro + 3 steps,
+    # cases ×2 pieces, summary, polish
+    assert len(calls) == len(llm.chat_bodies()) == CALLS_PER_POST
     parts = [c["part"] for c in calls]
     assert {"background.1", "background.2", "cases.1", "cases.2", "trend5", "step3", "summary"} <= set(parts)
-    assert {c["stage"] for c in calls} == {"plan", "draft"}
+    assert {c["stage"] for c in calls} == {"plan", "draft", "polish"}
+    assert {"outline", "metadata", "polish"} <= set(parts)
     for call in calls:
         assert call["model"] == "gpt-4o-mini" and len(call["template_hash"]) == 12
         assert call["prompt_tokens"] > 0 and call["completion_tokens"] > 0
@@ -94,7 +97,7 @@ def test_run_record_beside_the_draft(llm, genpost, tmp_path):
     assert record["totals"]["completion_tokens"] == sum(c["completion_tokens"] for c in calls)
     assert record["totals"]["cost_usd"] == pytest.approx(sum(c["cost_usd"] for c in calls))
     assert {i["slot"] for i in record["images"]} == {"hero", "background", "trend", "cases"}
-    assert set(record["stage_seconds"]) >= {"plan", "draft", "total"}
+    assert set(record["stage_seconds"]) >= {"briefs", "metadata", "draft", "polish", "total"}
     everything = path.read_text(encoding="utf-8") + path.with_suffix(".json").read_text(encoding="utf-8")
     assert PLANTED_KEY not in everything
 
@@ -118,17 +121,19 @@ def test_every_call_asks_for_japanese_and_sees_the_outline(llm, genpost, tmp_pat
     bodies = llm.chat_bodies()
     for body in bodies:
         assert "日本語" in body["messages"][0]["content"]
-    drafts = bodies[1:]
+    drafts = [b for b in bodies if "【担当】" in b["messages"][1]["content"]]
+    assert len(drafts) == 16
     for body in drafts:
         user = body["messages"][1]["content"]
         assert "## 学習本能の心理学的背景" in user and "## まとめと次のアクション" in user
-    owned = [b["messages"][1]["content"].split("【担当】")[1].split("\n")[0] for b in drafts]
+    owned = [re.search(r"^【担当】(.+)$", b["messages"][1]["content"], re.MULTILINE)[1] for b in drafts]
     assert (
         "（導入文）" in owned
         and "## まとめと次のアクション" in owned
         and "### ステップ3: 顧客理解を深める準備" in owned
     )
-    headings = drafts[0]["messages"][1]["content"].split("【担当】")[0]
+    # Pieces start as their briefs stream in; the last to start has seen the whole outline.
+    headings = drafts[-1]["messages"][1]["content"].split("\n【担当】")[0]
     assert all(h.startswith("（") or h in headings for h in owned), "every owned heading is in the outline"
     pieces = [b["messages"][1]["content"] for b in drafts if "【分担】" in b["messages"][1]["content"]]
     assert len(pieces) == 4 and sum("1つ目の段落" in p for p in pieces) == 2
@@ -168,7 +173,7 @@ def test_streamed_answers_record_time_to_first_token(llm, genpost, tmp_path):
 
 def test_plan_uses_a_json_schema(llm, genpost, tmp_path):
     assert write(genpost, tmp_path).code == 0
-    fmt = llm.chat_bodies()[0]["response_format"]
+    fmt = calls_named(llm, "briefs")[0]["response_format"]
     assert fmt["type"] == "json_schema" and fmt["json_schema"]["strict"] is True
     schema = fmt["json_schema"]["schema"]
     assert schema["additionalProperties"] is False
@@ -182,19 +187,18 @@ def test_model_override_reaches_every_call(llm, genpost, tmp_path):
 
 
 def test_invalid_plan_is_reasked_once(llm, genpost, tmp_path):
-    llm.inject(Fault(content='{"title": "数字のないタイトル"}'))
+    llm.inject(Fault(content='{"title": "数字のないタイトル"}', when=METADATA_CALL))
     run = write(genpost, tmp_path)
     assert run.code == 0, run.stderr
-    bodies = llm.chat_bodies()
-    reask = bodies[1]["messages"]
+    reask = calls_named(llm, "metadata")[1]["messages"]
     assert [m["role"] for m in reask[-2:]] == ["assistant", "user"] and "問題" in reask[-1]["content"]
     record = json.loads(Path(run.last_line).with_suffix(".json").read_text(encoding="utf-8"))
-    assert [c["part"] for c in record["calls"]].count("plan") == 2
+    assert [c["part"] for c in record["calls"]].count("metadata") == 2
 
 
-def test_plan_breaking_the_rules_twice_fails_cleanly(llm, genpost, tmp_path):
+def test_an_outline_breaking_the_schema_twice_fails_cleanly(llm, genpost, tmp_path):
     bad = json.dumps({"title": "タイトル"}, ensure_ascii=False)
-    llm.inject(Fault(content=bad), Fault(content=bad))
+    llm.inject(Fault(content=bad, when=OUTLINE_CALL), Fault(content=bad, when=OUTLINE_CALL))
     run = write(genpost, tmp_path / "out")
     assert run.code == 1
     assert run.stderr.count("\n") == 1 and "plan" in run.stderr and "Traceback" not in run.stderr
@@ -204,17 +208,22 @@ def test_plan_breaking_the_rules_twice_fails_cleanly(llm, genpost, tmp_path):
 def test_title_rules_are_enforced_through_the_reask(llm, genpost, tmp_path):
     run = _with_planned_title(llm, genpost, tmp_path, "タイトルに数字もキーワードもない")
     assert run.code == 0
-    problems = llm.chat_bodies()[1]["messages"][-1]["content"]
+    problems = calls_named(llm, "metadata")[1]["messages"][-1]["content"]
     assert "半角数字" in problems and "AI" in problems
 
 
+def calls_named(llm, schema: str) -> list[dict]:
+    """The requests for one JSON answer (the outline's "briefs", "metadata" or the polish's "edits")."""
+    return [b for b in llm.chat_bodies() if b.get("response_format", {}).get("json_schema", {}).get("name") == schema]
+
+
 def _with_planned_title(llm, genpost, tmp_path, title: str):
-    """A run whose first plan answer carries `title` (the rest of the plan is valid)."""
+    """A run whose first metadata answer carries `title` (the rest of it is valid)."""
     assert write(genpost, tmp_path / "first").code == 0
-    plan = json.loads(llm.writer.answer(llm.chat_bodies()[0]))
-    plan["title"] = title
+    metadata = json.loads(llm.writer.answer(calls_named(llm, "metadata")[0]))
+    metadata["title"] = title
     llm.reset()
-    llm.inject(Fault(content=json.dumps(plan, ensure_ascii=False)))
+    llm.inject(Fault(content=json.dumps(metadata, ensure_ascii=False), when=METADATA_CALL))
     return write(genpost, tmp_path / "out")
 
 
@@ -261,8 +270,10 @@ def test_progress_lines_on_a_terminal(llm, genpost, tmp_path, monkeypatch):
     run = write(genpost, tmp_path)
     assert run.code == 0
     lines = [line for line in run.stderr.splitlines() if line.startswith("genpost: ") and " tokens, " in line]
-    assert len(lines) == len(llm.chat_bodies()) == 17
-    assert lines[0].startswith("genpost: plan plan (") and any(" summary (" in line for line in lines)
+    assert len(lines) == len(llm.chat_bodies()) == CALLS_PER_POST
+    names = [line.split(" (")[0] for line in lines]
+    assert {"genpost: plan outline", "genpost: plan metadata"} <= set(names)
+    assert any(" summary (" in line for line in lines) and lines[-1].startswith("genpost: polish polish (")
 
 
 def test_no_progress_lines_in_a_pipe(llm, genpost, tmp_path):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.instincts import load_instincts
-from pipeline.planner import clean_tags, cut_to_sentence, plan_problems, repair
+from pipeline.planner import clean_tags, cut_to_sentence, plan_problems, repair_briefs, repair_metadata
 from standins.fake_writer import FakeWriter
 from standins.openai_api import Fault
 from tests import factories as f
@@ -17,12 +17,24 @@ from tests.postparse import parse_post
 KEYWORD = "AI マーケティング 最新トレンド"
 
 
+def schema_name(body: dict) -> str:
+    return (body.get("response_format") or {}).get("json_schema", {}).get("name", "")
+
+
+def calls_for(llm, name: str) -> list[dict]:
+    return [b for b in llm.chat_bodies() if schema_name(b) == name]
+
+
 class UnrulyPlanner(FakeWriter):
     """A model whose every plan breaks the soft rules, however often it is told."""
 
     def answer(self, body: dict) -> str:
         text = super().answer(body)
-        if (body.get("response_format") or {}).get("json_schema", {}).get("name") != "plan":
+        if schema_name(body) == "briefs":
+            briefs = json.loads(text)
+            briefs["steps"][1]["title"] = "   "
+            return json.dumps(briefs, ensure_ascii=False)
+        if schema_name(body) != "metadata":
             return text
         plan = json.loads(text)
         plan["title"] = (
@@ -31,7 +43,6 @@ class UnrulyPlanner(FakeWriter):
         plan["description"] = "顧客の好奇心に寄り添う記事の作り方を紹介します。" * 6
         plan["tags"] = [KEYWORD, "content marketing tips", "心理学", "  "]
         plan["image_queries"]["hero"] = "学ぶ人々"
-        plan["steps"][1]["title"] = "   "
         return json.dumps(plan, ensure_ascii=False)
 
 
@@ -41,10 +52,7 @@ def test_a_plan_that_keeps_breaking_soft_rules_still_gives_a_flagged_draft(llm, 
     assert run.code == 0, run.stderr
     warnings = [line for line in run.stderr.splitlines() if "the plan still breaks" in line]
     assert len(warnings) == 1 and "title" in warnings[0]
-    plans = [
-        b for b in llm.chat_bodies() if (b.get("response_format") or {}).get("json_schema", {}).get("name") == "plan"
-    ]
-    assert len(plans) == 2, "asked once more, then kept"
+    assert len(calls_for(llm, "metadata")) == 2 and len(calls_for(llm, "briefs")) == 2, "asked once more, then kept"
 
     draft = Path(run.last_line)
     front = parse_post(draft).front
@@ -60,20 +68,32 @@ def test_a_plan_that_keeps_breaking_soft_rules_still_gives_a_flagged_draft(llm, 
     assert refused.code == 1 and "numbers.title-length" in refused.stderr, "the editor fixes the title first"
 
 
-def test_a_plan_that_never_parses_still_ends_the_run(llm, genpost, tmp_path):
-    llm.inject(Fault(content="{not json"), Fault(content="{still not"))
+def test_briefs_that_never_parse_still_end_the_run(llm, genpost, tmp_path):
+    outline = "各セクションで書く要点"  # in the outline call's prompt
+    llm.inject(Fault(content="{not json", when=outline), Fault(content="{still not", when=outline))
     run = genpost("--instinct", "learning", "--keywords", KEYWORD, "--out", str(tmp_path / "out"))
-    assert run.code == 1 and "plan" in run.stderr and run.stderr.count("\n") == 1
+    assert run.code == 1 and "plan" in run.stderr and run.stderr.count("\n") == 1, run.stderr
     assert not list((tmp_path / "out").glob("*.md"))
+
+
+def test_a_broken_metadata_call_still_leaves_a_flagged_draft(llm, genpost, tmp_path, site):
+    metadata = "タイトルなどの情報"  # in the metadata call's prompt
+    llm.inject(Fault(content="{not json", when=metadata), Fault(content="{still not", when=metadata))
+    run = genpost("--instinct", "learning", "--keywords", KEYWORD, "--out", str(tmp_path / "out"))
+    assert run.code == 0, run.stderr
+    assert "placeholder title" in run.stderr
+    draft = Path(run.last_line)
+    assert parse_post(draft).front["title"] == KEYWORD
+    record = json.loads(draft.with_suffix(".json").read_text(encoding="utf-8"))
+    errors = {x["rule"] for x in record["findings"] if x["severity"] == "error"}
+    assert {"numbers.title-number", "frontmatter.type"} <= errors, "the editor writes the title and description"
+    assert genpost("publish", str(draft), "--site", str(site)).code == 1
 
 
 def test_quotes_and_colons_in_a_keyword_are_not_asked_of_the_title(llm, genpost, tmp_path):
     run = genpost("--instinct", "learning", "--keywords", 'AI "マーケティング": 最新トレンド', "--out", str(tmp_path))
     assert run.code == 0, run.stderr
-    plans = [
-        b for b in llm.chat_bodies() if (b.get("response_format") or {}).get("json_schema", {}).get("name") == "plan"
-    ]
-    assert len(plans) == 1, "the first plan was accepted"
+    assert len(calls_for(llm, "metadata")) == 1, "the first plan was accepted"
     plan = f.plan(title="2026年版AIマーケティング最新トレンド5選")
     assert plan_problems(plan, f.brief(keywords=['AI "マーケティング": 最新トレンド']), f.settings()) == []
 
@@ -97,6 +117,5 @@ def test_tags_are_cleaned_and_led_by_the_primary_keyword():
 
 def test_repair_leaves_a_good_plan_alone():
     plan = f.plan(description="短い説明です。", tags=[KEYWORD, "心理学"])
-    assert repair(plan, f.brief(), f.learning(), f.settings()) == plan.model_copy(
-        update={"category": "AIマーケティング"}
-    )
+    assert repair_metadata(plan.metadata, f.brief(), f.learning(), f.settings()) == plan.metadata
+    assert repair_briefs(plan.briefs, f.brief(), f.settings()) == plan.briefs

@@ -8,32 +8,15 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from standins.openai_api import Fault, Latency
-from tests.conftest import PLANTED_KEY, ROOT
+from tests.conftest import CALLS_PER_POST, OUTLINE_CALL, PLANTED_KEY, ROOT
 
 KEYWORDS = ["AI マーケティング 最新トレンド"]
-FAST_RETRIES = (
-    "llm:\n  timeout: {timeout}\n  retry:\n    attempts: {attempts}\n    budget_s: {budget}\n"
-    "    backoff_initial_s: 0.01\n    backoff_max_s: 0.05\n"
-)
-
-
-@pytest.fixture
-def fast_retries(tmp_path, monkeypatch):
-    """Retries that back off for milliseconds, not seconds."""
-
-    def configure(attempts: int = 4, budget: float = 60, timeout: float = 1.0) -> Path:
-        config = tmp_path / "genpost.yml"
-        config.write_text(FAST_RETRIES.format(attempts=attempts, budget=budget, timeout=timeout), encoding="utf-8")
-        monkeypatch.setenv("GENPOST_CONFIG", str(config))
-        return config
-
-    configure()
-    return configure
 
 
 def write(genpost, out: Path, *extra: str):
@@ -42,6 +25,14 @@ def write(genpost, out: Path, *extra: str):
 
 def record_of(run) -> dict:
     return json.loads(Path(run.last_line).with_suffix(".json").read_text(encoding="utf-8"))
+
+
+LEAD_PIECE = "記事の冒頭に置く導入文"  # only the lead's prompt says this
+
+
+def outline_bodies(llm) -> list[dict]:
+    """The outline call's requests (the metadata call runs beside it, so order across calls is not fixed)."""
+    return [b for b in llm.chat_bodies() if any(OUTLINE_CALL in (m["content"] or "") for m in b["messages"])]
 
 
 PLAN_FAULTS = {
@@ -57,11 +48,11 @@ PLAN_FAULTS = {
 
 @pytest.mark.parametrize("fault", PLAN_FAULTS.values(), ids=PLAN_FAULTS.keys())
 def test_transient_fault_is_retried(llm, genpost, tmp_path, fast_retries, fault):
-    llm.inject(fault)
+    llm.inject(replace(fault, when=OUTLINE_CALL))
     run = write(genpost, tmp_path)
     assert run.code == 0, run.stderr
-    plan_call = record_of(run)["calls"][0]
-    assert plan_call["part"] == "plan" and plan_call["attempts"] == 2
+    outline_call = next(c for c in record_of(run)["calls"] if c["part"] == "outline")
+    assert outline_call["attempts"] == 2 and len(outline_bodies(llm)) == 2
 
 
 @pytest.mark.parametrize("stream", [True, False])
@@ -70,7 +61,7 @@ def test_refusal_and_empty_answers_in_both_wire_formats(llm, genpost, tmp_path, 
         fast_retries().read_text(encoding="utf-8").replace("llm:\n", f"llm:\n  stream: {str(stream).lower()}\n"),
         encoding="utf-8",
     )
-    llm.inject(Fault(refusal="no", when="導入文"), Fault(content="", when="成功事例と期待できる効果」"))
+    llm.inject(Fault(refusal="no", when=LEAD_PIECE), Fault(content="", when="「## 成功事例と期待できる効果」の本文"))
     run = write(genpost, tmp_path)
     assert run.code == 0, run.stderr
     attempts = {c["part"]: c["attempts"] for c in record_of(run)["calls"]}
@@ -78,24 +69,24 @@ def test_refusal_and_empty_answers_in_both_wire_formats(llm, genpost, tmp_path, 
 
 
 def test_invalid_json_is_reasked(llm, genpost, tmp_path, fast_retries):
-    llm.inject(Fault(content="これはJSONではありません"))
+    llm.inject(Fault(content="これはJSONではありません", when=OUTLINE_CALL))
     run = write(genpost, tmp_path)
     assert run.code == 0
-    assert [c["part"] for c in record_of(run)["calls"]].count("plan") == 2
-    assert "JSON として読めません" in llm.chat_bodies()[1]["messages"][-1]["content"]
+    assert [c["part"] for c in record_of(run)["calls"]].count("outline") == 2
+    assert "JSON として読めません" in outline_bodies(llm)[1]["messages"][-1]["content"]
 
 
 def test_cut_off_text_is_retried_with_more_room(llm, genpost, tmp_path, fast_retries):
-    llm.inject(Fault(cut_at=40, when="導入文"))
+    llm.inject(Fault(cut_at=40, when=LEAD_PIECE))
     run = write(genpost, tmp_path)
     assert run.code == 0
-    lead_bodies = [b for b in llm.chat_bodies() if "導入文" in b["messages"][-1]["content"]]
+    lead_bodies = [b for b in llm.chat_bodies() if LEAD_PIECE in b["messages"][-1]["content"]]
     assert len(lead_bodies) == 2 and lead_bodies[1]["max_tokens"] > lead_bodies[0]["max_tokens"]
     assert record_of(run)["sections"]["lead"].endswith("。")
 
 
 def test_cut_off_twice_is_trimmed_to_a_sentence(llm, genpost, tmp_path, fast_retries):
-    llm.inject(Fault(cut_at=70, when="導入文"), Fault(cut_at=70, when="導入文"))
+    llm.inject(Fault(cut_at=70, when=LEAD_PIECE), Fault(cut_at=70, when=LEAD_PIECE))
     run = write(genpost, tmp_path)
     assert run.code == 0
     lead = record_of(run)["sections"]["lead"]
@@ -103,17 +94,17 @@ def test_cut_off_twice_is_trimmed_to_a_sentence(llm, genpost, tmp_path, fast_ret
 
 
 def test_cut_off_json_is_reasked_with_more_room(llm, genpost, tmp_path, fast_retries):
-    llm.inject(Fault(cut_at=50))
+    llm.inject(Fault(cut_at=50, when=OUTLINE_CALL))
     run = write(genpost, tmp_path)
     assert run.code == 0
-    first, second = llm.chat_bodies()[:2]
+    first, second = outline_bodies(llm)[:2]
     assert second["max_tokens"] > first["max_tokens"]
 
 
 def test_retry_after_is_honoured(llm, genpost, tmp_path, fast_retries):
-    llm.inject(Fault(status=429, retry_after="0.4"))
+    llm.inject(Fault(status=429, retry_after="0.4", when=OUTLINE_CALL))
     assert write(genpost, tmp_path).code == 0
-    first, second = llm.requests[:2]
+    first, second = [r for r in llm.requests if OUTLINE_CALL in str(r.body)][:2]
     assert second.received - first.received >= 0.4
 
 
@@ -121,9 +112,11 @@ def test_a_provider_that_stays_down_ends_the_run(llm, genpost, tmp_path, fast_re
     llm.down = Fault(status=503)
     run = write(genpost, tmp_path / "out")
     assert run.code == 1
-    assert run.stderr.count("\n") == 1 and "503" in run.stderr and "4 attempt" in run.stderr
+    error = run.stderr.splitlines()[-1]
+    assert error.startswith("genpost: error:") and "503" in error and "4 attempt" in error
     assert "Traceback" not in run.stderr
-    assert len(llm.chat_bodies()) == 4, "the attempt budget holds"
+    assert len(outline_bodies(llm)) == 4, "the attempt budget holds"
+    assert len(llm.chat_bodies()) == 8, "the metadata call beside it keeps its own"
     assert not list((tmp_path / "out").glob("*.md"))
 
 
@@ -132,20 +125,20 @@ def test_the_time_budget_stops_retrying(llm, genpost, tmp_path, fast_retries):
     llm.down = Fault(status=429, retry_after="0.2")
     run = write(genpost, tmp_path / "out")
     assert run.code == 1 and "429" in run.stderr
-    assert 2 <= len(llm.chat_bodies()) <= 4, "no retry starts once the budget is spent"
+    assert 2 <= len(outline_bodies(llm)) <= 4, "no retry starts once the budget is spent"
 
 
 def test_a_hanging_provider_times_out(llm, genpost, tmp_path, fast_retries):
     fast_retries(attempts=2, timeout=0.3)
     llm.down = Fault(hang_s=2)
     run = write(genpost, tmp_path / "out")
-    assert run.code == 1 and "Timeout" in run.stderr and len(llm.chat_bodies()) == 2
+    assert run.code == 1 and "Timeout" in run.stderr and len(outline_bodies(llm)) == 2
 
 
 def test_a_rejected_call_is_not_retried(llm, genpost, tmp_path, fast_retries):
-    llm.inject(Fault(status=400, message=f"bad request with key {PLANTED_KEY}"))
+    llm.inject(Fault(status=400, message=f"bad request with key {PLANTED_KEY}", when=OUTLINE_CALL))
     run = write(genpost, tmp_path / "out")
-    assert run.code == 1 and "400" in run.stderr and len(llm.chat_bodies()) == 1
+    assert run.code == 1 and "400" in run.stderr and len(outline_bodies(llm)) == 1
     assert PLANTED_KEY not in run.stderr
 
 
@@ -167,17 +160,17 @@ def test_a_killed_run_resumes_without_spending_tokens_twice(llm, tmp_path):
     out = tmp_path / "out"
     args = ["--instinct", "learning", "--keywords", *KEYWORDS, "--out", str(out)]
     env = {"OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": PLANTED_KEY}
-    llm.hang_after = 7  # the plan and six sections are answered; every later call hangs
+    llm.hang_after = 8  # the outline, the metadata and six pieces are answered; every later call hangs
     proc = _process(args, env)
     checkpoints = out / ".genpost" / "checkpoints"
     deadline = time.monotonic() + 60
-    # brief, plan, images (found while drafting) and six sections
-    while time.monotonic() < deadline and len(list(checkpoints.glob("*/*.json"))) < 3 + 6:
+    # brief, briefs, metadata, images (found while drafting) and six pieces
+    while time.monotonic() < deadline and len(list(checkpoints.glob("*/*.json"))) < 4 + 6:
         time.sleep(0.05)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     saved = {p.stem for p in checkpoints.glob("*/*.json")}
-    assert {"brief", "plan", "images"} <= saved and len(saved) == 9
+    assert {"brief", "briefs", "metadata", "images"} <= saved and len(saved) == 10
     assert not list(out.glob("*.md")), "a killed run leaves no draft"
 
     llm.reset()
@@ -185,10 +178,11 @@ def test_a_killed_run_resumes_without_spending_tokens_twice(llm, tmp_path):
     stdout, stderr = rerun.communicate(timeout=60)
     assert rerun.returncode == 0, stderr
     requests = llm.chat_bodies()
-    assert len(requests) == 17 - 7, "only the unfinished parts are asked again"
-    assert all("response_format" not in b or b["response_format"]["json_schema"]["name"] != "plan" for b in requests)
+    assert len(requests) == CALLS_PER_POST - 8, "only the unfinished parts (and the polish) are asked again"
+    schemas = {b["response_format"]["json_schema"]["name"] for b in requests if "response_format" in b}
+    assert not schemas & {"briefs", "metadata"}, "neither planning call is made again"
     record = json.loads(Path(stdout.strip().splitlines()[-1]).with_suffix(".json").read_text(encoding="utf-8"))
-    assert len(record["resumed"]) == 8 and {"plan", "images"} <= set(record["resumed"])
+    assert len(record["resumed"]) == 9 and {"briefs", "metadata", "images"} <= set(record["resumed"])
     assert not list(checkpoints.glob("*/*.json")), "a finished run clears its checkpoint"
 
 
@@ -197,10 +191,10 @@ def test_fresh_ignores_the_checkpoint(llm, genpost, tmp_path, fast_retries):
     # An earlier run planned, then died on its first section (a rejected call is not retried).
     llm.inject(Fault(status=400, when="主キーワード「"))
     assert write(genpost, out).code == 1
-    assert (next((out / ".genpost" / "checkpoints").iterdir()) / "plan.json").exists()
+    assert (next((out / ".genpost" / "checkpoints").iterdir()) / "briefs.json").exists()
     llm.reset()
     assert write(genpost, out, "--fresh").code == 0
-    assert len(llm.chat_bodies()) == 17, "--fresh plans and drafts everything again"
+    assert len(llm.chat_bodies()) == CALLS_PER_POST, "--fresh plans and drafts everything again"
 
 
 # --- concurrency ----------------------------------------------------------------------------

@@ -18,7 +18,8 @@ from pipeline.config import load_settings
 from pipeline.drafts import load_state
 from pipeline.instincts import load_instincts
 from pipeline.review.app import create_app
-from tests.conftest import PLANTED_KEY
+from standins.openai_api import Fault
+from tests.conftest import CALLS_PER_POST, PLANTED_KEY, POLISH_CALL
 from tests.postparse import parse_post
 from tests.test_quality import StubbornWriter
 
@@ -66,6 +67,30 @@ def test_draft_page_renders_the_post_with_findings_and_record(llm, genpost, tmp_
         assert related["title"] in page and "✓" in page
     assert "{% post_url" not in page and "application/ld+json" not in page
     assert PLANTED_KEY not in page
+
+
+def test_draft_page_shows_what_the_polish_changed(llm, genpost, tmp_path):
+    path = draft(genpost, tmp_path / "out")
+    record = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    applied = [e for e in record["polish"] if e["applied"]]
+    assert applied
+    client, _ = client_for(tmp_path / "out", None)
+    page = client.get(f"/drafts/{path.name}").text
+    card = page.split('id="polish"', 1)[1].split('<div class="card">', 1)[0]
+    assert f"推敲（{len(applied)} / {len(record['polish'])} 件を反映）" in card
+    for edit in applied:
+        assert f"<del>{edit['find']}</del> → <ins>{edit['replace']}</ins>" in card
+    assert card.count("反映【つなぎ】") == len(applied) and "見送り" not in card
+
+
+def test_a_polish_edit_left_out_is_shown_with_why(llm, genpost, tmp_path):
+    edit = {"find": "存在しない文言です", "replace": "別の文言", "reason": "書き出しの重複"}
+    llm.inject(Fault(content=json.dumps({"edits": [edit]}, ensure_ascii=False), when=POLISH_CALL))
+    path = draft(genpost, tmp_path / "out")
+    client, _ = client_for(tmp_path / "out", None)
+    card = client.get(f"/drafts/{path.name}").text.split('id="polish"', 1)[1]
+    assert "推敲（0 / 1 件を反映）" in card and "見送り【書き出しの重複】" in card
+    assert "見送った理由: 下書きに見つかりません" in card
 
 
 def test_state_changes_need_post_and_a_csrf_token(llm, genpost, tmp_path):
@@ -126,7 +151,7 @@ def test_regenerate_shows_the_new_text_before_it_replaces_the_old(llm, genpost, 
     after = path.read_text(encoding="utf-8")
     assert after != before and candidate.split("\n\n")[0] in after
     record = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-    assert record["sections"]["cases"] == candidate and len(record["calls"]) == 17 + 2
+    assert record["sections"]["cases"] == candidate and len(record["calls"]) == CALLS_PER_POST + 2
 
 
 def test_publish_is_refused_with_findings_unless_overridden(llm, unsplash, genpost, tmp_path, site):

@@ -53,6 +53,11 @@ from pipeline.types import Brief
     help="URLs, files (.md .txt .html .pdf) or folders the post draws its figures from, cited as footnotes.",
 )
 @click.option("--search", is_flag=True, help="Also find sources with the search engine of sources.search.")
+@click.option(
+    "--polish/--no-polish",
+    default=None,
+    help="A last pass over the whole draft for one voice (default: genpost.yml's polish, auto: API providers).",
+)
 @click.option("--auto", is_flag=True, help="Write the day's post from calendar.yml and topic memory (for cron).")
 @click.option("--force", is_flag=True, help="With --auto: write another post even if the day has one.")
 @click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary instead of the draft's path.")
@@ -70,6 +75,7 @@ def write(
     model: str | None,
     sources: tuple[str, ...],
     search: bool,
+    polish: bool | None,
     auto: bool,
     force: bool,
     as_json: bool,
@@ -104,7 +110,7 @@ def write(
 
         async def run_one() -> Result:
             async with open_desk(settings, instincts, out, site, provider, model) as desk:
-                return await PostJob(brief, desk, checkpoint).run()
+                return await PostJob(brief, desk, checkpoint, polish=polish).run()
 
         result = asyncio.run(run_one())
     print(json_summary(result) if as_json else result.path)

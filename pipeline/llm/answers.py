@@ -44,6 +44,7 @@ async def ask_json(
     schema: dict | None = None,
     check: Callable[[M], list[str]] | None = None,
     fields: dict[str, FieldSpec] | None = None,
+    on_partial: Callable[[str], None] | None = None,
 ) -> M:
     """A JSON answer validated against `model`, re-asked once, told what is wrong.
 
@@ -54,7 +55,7 @@ async def ask_json(
     schema = schema or strict_schema(model)
     name = model.__name__.lower()
     for attempt in (1, 2):
-        request = gateway.request(stage, prompt, max_tokens, schema, name, fields)
+        request = gateway.request(stage, prompt, max_tokens, schema, name, fields, on_partial=on_partial)
         result = await gateway.call(stage, part, prompt, request)
         value, problems = parse(result.text, model, None)
         if value is not None and check is not None and attempt == 1:

@@ -93,6 +93,7 @@ class Gateway:
         schema_name: str = "answer",
         fields: dict[str, FieldSpec] | None = None,
         stream: bool | None = None,
+        on_partial: Callable[[str], None] | None = None,
     ) -> ChatRequest:
         """The request a stage's call makes."""
         streaming = self.settings.stream if stream is None else stream
@@ -106,6 +107,7 @@ class Gateway:
             schema=schema,
             schema_name=schema_name,
             fields=fields or {},
+            on_partial=on_partial,
         )
 
     async def call(self, stage: str, part: str, prompt: RenderedPrompt, request: ChatRequest) -> ChatResult:

@@ -92,7 +92,12 @@ class LocalProvider:
         # One model instance: calls take turns. A small model runs to any cap, so a cut-off
         # answer is trimmed rather than asked again.
         self.capabilities = Capabilities(
-            concurrency=1, streaming=False, grammar=True, retry_cutoffs=False, fixed_model=self.path.name
+            concurrency=1,
+            streaming=False,
+            grammar=True,
+            retry_cutoffs=False,
+            fixed_model=self.path.name,
+            whole_draft=False,
         )
 
     async def close(self) -> None:

@@ -119,6 +119,8 @@ class OpenAIProvider:
                     if result.ttft_s is None:
                         result.ttft_s = time.perf_counter() - started
                     parts.append(choice.delta.content)
+                    if request.on_partial:
+                        request.on_partial("".join(parts))
                 if choice.finish_reason:
                     result.finish_reason = choice.finish_reason
         result.text = "".join(parts)

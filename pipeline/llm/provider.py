@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
@@ -21,6 +22,8 @@ class ChatRequest:
     # What string fields are, by dotted path ("title", "image_queries.hero"); a provider
     # that decodes under a grammar enforces them, the others ignore them.
     fields: dict[str, FieldSpec] = field(default_factory=dict)
+    # Called with the answer so far as it streams in (a provider that does not stream never calls it).
+    on_partial: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -57,6 +60,7 @@ class Capabilities:
     grammar: bool = False  # decodes under a grammar built from the request's fields
     retry_cutoffs: bool = True  # a cut-off answer is worth asking again with more room
     fixed_model: str | None = None  # the one model it runs, whatever a stage asks for
+    whole_draft: bool = True  # its context holds a whole draft (the polish pass reads one)
 
 
 class Provider(Protocol):

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from pipeline.config import LengthSettings
 from pipeline.outline import Outline
+from pipeline.parttext import map_texts
 from pipeline.text import char_count
 from pipeline.types import Finding, PartText, Sections, StepText, SummaryText
 
@@ -46,16 +47,11 @@ def cut_part(value: PartText, drop: Callable[[str], bool]) -> tuple[PartText, li
         cut.extend(lines)
         return kept
 
-    # model_copy, not the constructor: a list left empty is for `stands` to judge, not a crash.
+    value = map_texts(value, keep)
     if isinstance(value, StepText):
-        lists = [[b for b in map(keep, items) if b] for items in (value.actions, value.metrics, value.cautions)]
-        update = {"summary": keep(value.summary), "actions": lists[0], "metrics": lists[1], "cautions": lists[2]}
-        return value.model_copy(update=update), cut
-    if isinstance(value, SummaryText):
-        points = [p.model_copy(update={"label": keep(p.label), "text": keep(p.text)}) for p in value.points]
-        update = {"intro": keep(value.intro), "points": points, "closing": keep(value.closing)}
-        return value.model_copy(update=update), cut
-    return keep(value), cut
+        lists = [[b for b in items if b] for items in (value.actions, value.metrics, value.cautions)]
+        value = value.model_copy(update={"actions": lists[0], "metrics": lists[1], "cautions": lists[2]})
+    return value, cut
 
 
 def stands(value: PartText, chars: int) -> bool:

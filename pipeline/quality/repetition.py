@@ -108,7 +108,7 @@ def overlapping_sections(c: Check) -> list[Finding]:
     for n, later in enumerate(keys):
         # Each section is reported once, against the earlier section it overlaps most.
         scored = [(jaccard(shingles[first], shingles[later]), first) for first in keys[:n]]
-        score, first = max(scored, default=(0.0, None))
+        score, first = max(scored, key=lambda pair: pair[0], default=(0.0, None))
         if first is not None and score >= SECTION_OVERLAP:
             a, b = texts[first][0], texts[later][0]
             out.append(
