@@ -25,13 +25,15 @@ demo: $(STAMP)
 	$(BIN)/genpost --provider local --instinct learning \
 		--keywords "AI マーケティング 最新トレンド" "生成AI 活用法 マーケティング" --theme AIマーケティング
 
-# Debian's jekyll (the build test), chromium and a CJK font (the review app's browser test).
+# Debian's jekyll and jekyll-seo-tag (the build tests), chromium and a CJK font (the review app's browser
+# test), git (publishing into a site repository).
 system-deps:
-	@command -v jekyll >/dev/null && command -v chromium >/dev/null && exit 0; \
+	@command -v jekyll >/dev/null && command -v chromium >/dev/null && command -v git >/dev/null \
+		&& dpkg -s ruby-jekyll-seo-tag >/dev/null 2>&1 && exit 0; \
 	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jekyll chromium fonts-noto-cjk >/dev/null; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq jekyll ruby-jekyll-seo-tag chromium fonts-noto-cjk git >/dev/null; \
 	else \
-		echo "note: apt-get install jekyll chromium fonts-noto-cjk, or the Jekyll and browser tests are skipped"; \
+		echo "note: apt-get install jekyll ruby-jekyll-seo-tag chromium fonts-noto-cjk git, or those tests are skipped"; \
 	fi
 
 lint: $(DEV)

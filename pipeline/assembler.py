@@ -134,8 +134,26 @@ class Assembler:
             "",
         ]
 
-    def json_ld_block(self, fields: dict, cited: list[Source] = ()) -> list[str]:
+    def json_ld_block(self, fields: dict, cited: list[Source] = (), seo_tag: bool = False) -> list[str]:
+        """The post's BlogPosting; on a site whose jekyll-seo-tag writes the BlogPosting from the front
+        matter, a WebPage node with only what that one lacks (language, keywords, publisher logo, citations)."""
         site = self.settings.site
+        works = [{"@type": "CreativeWork", "name": s.title, "url": s.location} for s in cited if s.is_url]
+        if seo_tag:
+            page = {
+                "@context": "https://schema.org",
+                "@type": "WebPage",
+                "name": str(fields["title"]),
+                "inLanguage": site.language,
+                "keywords": [str(k) for k in fields["seo_keywords"]],
+                "publisher": {
+                    "@type": "Organization",
+                    "name": site.name,
+                    "logo": {"@type": "ImageObject", "url": site.logo},
+                },
+                **({"citation": works} if works else {}),
+            }
+            return ['<script type="application/ld+json">', json_ld(page), "</script>"]
         data = {
             "@context": "https://schema.org",
             "@type": "BlogPosting",
@@ -152,7 +170,6 @@ class Assembler:
             "inLanguage": site.language,
             "keywords": [str(k) for k in fields["seo_keywords"]],
         }
-        works = [{"@type": "CreativeWork", "name": s.title, "url": s.location} for s in cited if s.is_url]
         if works:
             data["citation"] = works
         return ['<script type="application/ld+json">', json_ld(data), "</script>"]
@@ -166,6 +183,7 @@ class Assembler:
         images: list[Image],
         related: list[RelatedPost],
         grounding: Grounding | None = None,
+        seo_tag: bool = False,
     ) -> Post:
         """The post; with `grounding`, the parts' [S7] markers become footnotes on their sources."""
         by_slot = {image.slot: image for image in images}
@@ -183,7 +201,7 @@ class Assembler:
         notes_lines = footnote_lines(notes, sources, self.settings.site.zone)
         lines += [*notes_lines, ""] if notes_lines else []
         cited = [sources[s] for s in sorted(notes.by_source, key=notes.by_source.get)]
-        lines += self.related_block(related) + self.cta_block() + self.json_ld_block(fields, cited)
+        lines += self.related_block(related) + self.cta_block() + self.json_ld_block(fields, cited, seo_tag)
         markdown = frontmatter.dump(fields) + "\n" + "\n".join(lines) + "\n"
         local_day = brief.date.astimezone(self.settings.site.zone).strftime("%Y-%m-%d")
         return Post(

@@ -236,6 +236,21 @@ class SourceSettings(_Strict):
     piece_budget_chars: int = Field(900, ge=0, description="characters of passages a drafting prompt may carry")
 
 
+class PushSettings(_Strict):
+    """Where `publish --push` sends the commit."""
+
+    enabled: bool = Field(False, description="push after every publish commit (`--push`/`--no-push` override)")
+    remote: str = Field("origin", description="the remote to push to")
+    branch: str = Field("", description="the remote branch (empty: the site's current branch)")
+
+
+class PublishSettings(_Strict):
+    """Publishing into a site that is a git repository."""
+
+    commit: bool = Field(True, description="commit the post (and the files genpost changed) in a git site")
+    push: PushSettings = Field(default_factory=PushSettings, description="pushing the commit")
+
+
 class AutoSettings(_Strict):
     """`genpost --auto`."""
 
@@ -254,6 +269,7 @@ class Settings(_Strict):
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
     auto: AutoSettings = Field(default_factory=AutoSettings)
     sources: SourceSettings = Field(default_factory=SourceSettings)
+    publish: PublishSettings = Field(default_factory=PublishSettings)
     polish: Literal["auto", "on", "off"] = Field(
         "auto", description="a last pass over the whole draft (auto: on for API providers, off for the embedded model)"
     )

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from pipeline import frontmatter
 from pipeline.errors import UsageError
+from pipeline.history import Version
 from pipeline.site import POST_NAME
 from pipeline.store import replace_write
 from pipeline.types import RunRecord
@@ -31,7 +32,8 @@ class Pending(BaseModel):
 class ReviewState(BaseModel):
     status: Status = "draft"
     note: str = ""
-    history: list[dict[str, str]] = Field(default_factory=list)
+    history: list[dict[str, str]] = Field(default_factory=list)  # status changes
+    versions: list[Version] = Field(default_factory=list)  # the texts, each kept (pipeline/history.py)
     pending: Pending | None = None
 
     def mark(self, status: Status, note: str = "") -> None:

@@ -65,3 +65,21 @@ def split(text: str) -> tuple[dict[str, Any], str]:
             data = yaml.safe_load("\n".join(lines[1:i])) or {}
             return (data if isinstance(data, dict) else {}), "\n".join(lines[i + 1 :])
     return {}, text
+
+
+def with_fields(text: str, changes: dict[str, Any]) -> str:
+    """`text` with the front-matter lines of `changes` rewritten in place; every other line stays as it was.
+    A key not there yet is added at the end of the block."""
+    lines = text.split("\n")
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
+    if not text.startswith("---") or end is None:
+        raise ValueError("no front matter")
+    for key, value in changes.items():
+        line = dump({key: value})[len("---\n") : -len("---\n")].rstrip("\n")
+        found = next((i for i in range(1, end) if lines[i].startswith(f"{key}:")), None)
+        if found is None:
+            lines.insert(end, line)
+            end += 1
+        else:
+            lines[found] = line
+    return "\n".join(lines)

@@ -32,7 +32,7 @@ from pipeline.polish import apply_edits, ask_polish
 from pipeline.quality import errors
 from pipeline.quality.gate import fixes_by_part, gate
 from pipeline.quality.mend import mend
-from pipeline.site import load_posts, related_posts
+from pipeline.site import load_posts, related_posts, uses_seo_tag
 from pipeline.sources import Grounding, gather
 from pipeline.store import Checkpoint, ensure_dir
 from pipeline.streaming import BriefStream
@@ -108,6 +108,7 @@ class PostJob:
         self.grounding: Grounding | None = None
         self.polish = polish
         self.polished: list[PolishEdit] = []
+        self.unpolished: str | None = None  # the draft before the polish changed it (its history keeps both)
         self.seconds: dict[str, float] = {}
         self.created_at = datetime.now(UTC)
 
@@ -297,7 +298,14 @@ class PostJob:
 
     def assemble(self) -> Post:
         self.post = Assembler(self.settings, self.instinct).assemble(
-            self.brief, self.plan, self.outline, self.sections, self.images, self.related, self.grounding
+            self.brief,
+            self.plan,
+            self.outline,
+            self.sections,
+            self.images,
+            self.related,
+            self.grounding,
+            seo_tag=uses_seo_tag(self.brief.site),
         )
         return self.post
 
@@ -355,6 +363,7 @@ class PostJob:
             return
         self.sections, self.polished = apply_edits(self.sections, edits, self.post.markdown)
         if any(edit.applied for edit in self.polished):
+            self.unpolished = self.post.markdown
             self.assemble()
             self.check()
 

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline import __version__
+from pipeline.drafts import load_state, save_state
+from pipeline.history import keep, who_runs
 from pipeline.llm.gateway import totals_of
 from pipeline.store import write_draft
 from pipeline.types import Passage, Post, RunRecord
@@ -71,6 +73,7 @@ def store(job: PostJob) -> Result:
         return record.model_copy(update={"draft": name}).model_dump_json(indent=2)
 
     path = write_draft(job.desk.out_dir, post.filename, post.markdown, record_json)
+    start_history(path, job.unpolished, post.markdown, sum(e.applied for e in job.polished))
     job.checkpoint.clear()
     if job.desk.memory is not None and job.plan is not None:
         day = job.brief.date.astimezone(job.settings.site.zone).date()
@@ -81,3 +84,13 @@ def store(job: PostJob) -> Result:
         )
     record.draft = path.name
     return Result(path=path, post=post, record=record)
+
+
+def start_history(path: Path, unpolished: str | None, markdown: str, applied: int) -> None:
+    """The draft's first versions: as generated and, when the polish changed it, as polished."""
+    state = load_state(path)
+    who = f"genpost ({who_runs()})"
+    keep(path, state.versions, unpolished or markdown, "generated", who)
+    if unpolished is not None:
+        keep(path, state.versions, markdown, "polished", who, f"{applied}件の推敲を反映")
+    save_state(path, state)

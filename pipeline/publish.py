@@ -8,17 +8,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline import frontmatter
+from pipeline import frontmatter, history, site_git
 from pipeline.citations import cited_in_record
 from pipeline.config import Settings
-from pipeline.drafts import load_record, load_state, save_state
+from pipeline.drafts import load_record, load_state, save_record, save_state
 from pipeline.errors import GenpostError, UsageError
 from pipeline.images import UnsplashUnavailable, photo_key, unsplash_client
 from pipeline.instincts import Instinct
 from pipeline.quality import check_text
 from pipeline.site import POST_NAME
+from pipeline.site_git import Pushed
 from pipeline.store import replace_write
-from pipeline.types import RunRecord
+from pipeline.types import Finding, RunRecord
 
 log = logging.getLogger("genpost")
 # Front-matter fields an editor or a tool may add while reviewing; the site never sees them.
@@ -31,6 +32,8 @@ class Published:
     copied: bool
     pinged: int
     pending: int
+    commit: str | None = None  # the site's commit, when the site is a git repository
+    pushed: Pushed | None = None
 
 
 def _ledger_path(site: Path) -> Path:
@@ -64,25 +67,82 @@ def site_text(draft_text: str) -> str:
     return frontmatter.dump_loaded(kept) + body
 
 
-def refusal(draft_text: str, draft: Path, site: Path, settings: Settings, instincts: dict[str, Instinct]) -> str | None:
-    """Why the post must not go live yet (error findings, related links that point nowhere), or None."""
+class Refused(GenpostError):
+    """The draft has error findings; it is published only with `force`."""
+
+    def __init__(self, draft: Path, found: list[Finding]) -> None:
+        self.rules = sorted({f.rule for f in found})
+        self.count = len(found)
+        super().__init__(
+            f"{draft.name} not published: {self.count} error finding(s) ({', '.join(self.rules)}); "
+            "fix them, or publish with --force"
+        )
+
+
+def blocking_findings(
+    draft_text: str, draft: Path, site: Path, settings: Settings, instincts: dict[str, Instinct]
+) -> list[Finding]:
+    """What keeps the post from going live (error findings, related links that point nowhere among them)."""
     record = load_record(draft)
     cited = cited_in_record(record) if record else None
-    found = [f for f in check_text(draft_text, settings, instincts, site, draft.name, cited) if f.severity == "error"]
-    if not found:
-        return None
-    rules = sorted({f.rule for f in found})
-    return f"{len(found)} error finding(s) ({', '.join(rules)}); fix them, or publish with --force"
+    return [f for f in check_text(draft_text, settings, instincts, site, draft.name, cited) if f.severity == "error"]
 
 
 async def publish(
-    draft: Path, site: Path, settings: Settings, instincts: dict[str, Instinct], force: bool = False
+    draft: Path,
+    site: Path,
+    settings: Settings,
+    instincts: dict[str, Instinct],
+    force: bool = False,
+    push: bool | None = None,
 ) -> Published:
-    """Copy `draft` into `site/_posts/` under its Jekyll name, then ping each Unsplash photo once.
+    """Copy `draft` into `site/_posts/`, ping each Unsplash photo once, and commit (and push) in a git site.
 
     A draft with error findings (related links that point nowhere among them) is refused
-    unless `force`; the review state is marked published.
+    unless `force`; the review state is marked published. A push that fails keeps the commit
+    and raises GitError saying so.
     """
+    done = await _copy_and_ping(draft, site, settings, instincts, force)
+    keep_history(draft)
+    if not (settings.publish.commit and site_git.is_repository(site)):
+        return done
+    done.commit = site_git.commit(site, [done.path, _ledger_path(site)], commit_message(draft))
+    wanted = settings.publish.push.enabled if push is None else push
+    if wanted:
+        remote, branch = settings.publish.push.remote, settings.publish.push.branch
+        try:
+            done.pushed = site_git.push(site, remote, branch)
+        except site_git.GitError as exc:
+            where = f"committed {done.commit[:10]} in {site}" if done.commit else f"nothing new to commit in {site}"
+            message = f"{where}, but the push to {remote} failed: {exc}"
+            raise site_git.PushFailed(message, done.commit, remote, str(exc)) from None
+    return done
+
+
+def commit_message(draft: Path) -> str:
+    """The site commit's message: the title, the instinct and the review note."""
+    front, _ = frontmatter.split(draft.read_text(encoding="utf-8"))
+    note = load_state(draft).note or "なし"
+    title, instinct = front.get("title", draft.stem), front.get("instinct", "")
+    return f"記事を公開: {title}\n\n本能: {instinct}\nレビューのメモ: {note}\n"
+
+
+def keep_history(draft: Path) -> None:
+    """The draft's versions, with their diffs, into its run record: they go with the published post."""
+    record = load_record(draft)
+    versions = load_state(draft).versions
+    if record is None or not versions:
+        return
+    record.history = [
+        {**v.model_dump(mode="json"), "label": v.label, "diff": "\n".join(history.diff(draft, v.number))}
+        for v in versions
+    ]
+    save_record(draft, record)
+
+
+async def _copy_and_ping(
+    draft: Path, site: Path, settings: Settings, instincts: dict[str, Instinct], force: bool
+) -> Published:
     if not draft.is_file() or draft.suffix != ".md":
         raise UsageError(f"{draft} is not a draft (.md file)")
     if not POST_NAME.match(draft.name):
@@ -92,13 +152,15 @@ async def publish(
     target = site / "_posts" / draft.name
     text = draft.read_text(encoding="utf-8")
     if not target.exists() and not force:
-        reason = refusal(text, draft, site, settings, instincts)
-        if reason:
-            raise GenpostError(f"{draft.name} not published: {reason}")
+        found = blocking_findings(text, draft, site, settings, instincts)
+        if found:
+            raise Refused(draft, found)
     copied = _copy(site_text(text), target)
     state = load_state(draft)
     if state.status != "published":
-        state.mark("published", "forced" if force else "")
+        state.mark("published")  # the editor's note stays: the site commit quotes it
+        if force:
+            state.history[-1]["note"] = "forced"
         save_state(draft, state)
 
     record_path = draft.with_suffix(".json")

@@ -72,3 +72,27 @@ def related_posts(
     scored = [(topic_score(title, words, p), p) for p in posts]
     ranked = sorted((s for s in scored if s[0] >= min_score), key=lambda s: -s[0])
     return [RelatedPost(name=p.name, title=p.title, score=s) for s, p in ranked[:count]]
+
+
+_SEO_TAG = re.compile(r"\{%-?\s*seo\b")
+
+
+def uses_seo_tag(site: Path | None) -> bool:
+    """Does the site write its own BlogPosting JSON-LD (jekyll-seo-tag: in its plugins, or `{% seo %}` in a layout)?"""
+    if site is None:
+        return False
+    try:
+        config = yaml.safe_load((site / "_config.yml").read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        config = {}
+    plugins = [*(config.get("plugins") or []), *(config.get("gems") or [])] if isinstance(config, dict) else []
+    if "jekyll-seo-tag" in plugins:
+        return True
+    templates = [p for folder in ("_layouts", "_includes") for p in (site / folder).glob("*.html")]
+    for path in templates:
+        try:
+            if _SEO_TAG.search(path.read_text(encoding="utf-8")):
+                return True
+        except (OSError, UnicodeDecodeError):
+            continue
+    return False

@@ -265,4 +265,5 @@ class RunRecord(BaseModel):
     given: dict[str, list[str]] = Field(default_factory=dict)  # piece → the passage ids its prompt quoted
     citations: list[Citation] = Field(default_factory=list)  # every marker, kept as a footnote or dropped
     polish: list[PolishEdit] = Field(default_factory=list)  # the polish pass's edits, applied or rejected
+    history: list[dict] = Field(default_factory=list)  # a published post's versions: who, when, what, the diff
     draft: str = ""

@@ -231,3 +231,31 @@ def write_post(genpost, out: Path, *extra: str, instinct: str = "learning") -> C
 def record_of(run: CliRun) -> dict:
     """The run record written beside the draft the run printed."""
     return json.loads(Path(run.last_line).with_suffix(".json").read_text(encoding="utf-8"))
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in `cwd` (a test identity, no user config) and return its output."""
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    done = subprocess.run(
+        ["git", "-c", "core.quotepath=false", *args], cwd=cwd, capture_output=True, text=True, env=env, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.fixture
+def git_site(site: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """The test site as a git repository on `main`, pushed to a bare remote `origin`; (site, remote)."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    remote = tmp_path / "remote.git"
+    git(tmp_path, "init", "--quiet", "--bare", "-b", "main", str(remote))
+    git(site, "init", "--quiet", "-b", "main")
+    git(site, "config", "user.name", "Site Owner")
+    git(site, "config", "user.email", "owner@example.com")
+    (site / ".gitignore").write_text("_site/\n", encoding="utf-8")
+    git(site, "add", ".")
+    git(site, "commit", "--quiet", "-m", "the site")
+    git(site, "remote", "add", "origin", str(remote))
+    git(site, "push", "--quiet", "-u", "origin", "main")
+    return site, remote

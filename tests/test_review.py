@@ -19,7 +19,7 @@ from pipeline.drafts import load_state
 from pipeline.instincts import load_instincts
 from pipeline.review.app import create_app
 from standins.openai_api import Fault
-from tests.conftest import CALLS_PER_POST, PLANTED_KEY, POLISH_CALL
+from tests.conftest import CALLS_PER_POST, PLANTED_KEY, POLISH_CALL, git
 from tests.postparse import parse_post
 from tests.test_quality import StubbornWriter
 
@@ -49,7 +49,7 @@ def test_list_page_shows_every_draft(llm, genpost, tmp_path):
     page = client.get("/").text
     assert page.count('<a href="/drafts/') == 2
     assert parse_post(first).front["title"] in page and "learning" in page and KEYWORD in page
-    assert "draft</span>" in page and "エラー" in page and "$" in page
+    assert '<span class="status draft">下書き</span>' in page and "エラー" in page and "$" in page
     assert re.search(r'<span class="error">[1-9]\d* エラー', page), "the stubborn draft's findings are counted"
 
 
@@ -65,7 +65,8 @@ def test_draft_page_renders_the_post_with_findings_and_record(llm, genpost, tmp_
     record = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
     for related in record["related"]:
         assert related["title"] in page and "✓" in page
-    assert "{% post_url" not in page and "application/ld+json" not in page
+    shown = page.split('<div class="card" id="editor">')[0]  # the editor holds the Markdown as it is
+    assert "{% post_url" not in shown and "application/ld+json" not in shown
     assert PLANTED_KEY not in page
 
 
@@ -159,7 +160,7 @@ def test_publish_is_refused_with_findings_unless_overridden(llm, unsplash, genpo
     path = draft(genpost, tmp_path / "out", site)
     client, token = client_for(tmp_path / "out", site)
     page = client.post(f"/drafts/{path.name}/publish", data={"csrf": token}, follow_redirects=True).text
-    assert "できませんでした" in page and "claims.unsourced" in page
+    assert "公開できません" in page and "claims.unsourced" in page
     assert not (site / "_posts" / path.name).exists() and load_state(path).status == "draft"
     page = client.post(f"/drafts/{path.name}/publish", data={"csrf": token, "force": "on"}, follow_redirects=True).text
     assert "公開しました" in page and "通知 4 件" in page
@@ -221,15 +222,25 @@ def chromium_path() -> str | None:
     return found
 
 
-def test_end_to_end_in_chromium(llm, genpost, tmp_path, site, served):
+def test_end_to_end_in_chromium(llm, genpost, tmp_path, git_site, served, monkeypatch):
+    """List, open a draft, edit a sentence, save and see the findings change, read the diff, publish,
+    and find the commit in the site's remote."""
     browser_path = chromium_path()
     if browser_path is None:
         pytest.skip("chromium is not installed")
     sync_api = pytest.importorskip("playwright.sync_api")
+    site, remote = git_site
+    config = tmp_path / "genpost.yml"
+    config.write_text("publish:\n  push:\n    enabled: true\n", encoding="utf-8")
+    monkeypatch.setenv("GENPOST_CONFIG", str(config))
     out = tmp_path / "out"
     path = draft(genpost, out, site)
     base = served(out, site)
     shots = Path(os.environ["GENPOST_SCREENSHOTS"]) if os.environ.get("GENPOST_SCREENSHOTS") else None
+    sentence = next(
+        line for line in parse_post(path).body.split("\n") if line and not line.startswith(("#", "!", "<", "[", "-"))
+    ).split("。")[0]
+    english = "This sentence was left in English by mistake"
     flags = [
         "--no-sandbox",
         "--disable-gpu",
@@ -248,18 +259,56 @@ def test_end_to_end_in_chromium(llm, genpost, tmp_path, site, served):
             page.screenshot(path=str(shots / "review-list.png"))
         page.get_by_role("link", name=parse_post(path).front["title"]).click()
         page.wait_for_selector("text=品質チェック")
-        assert page.locator("h2", has_text="学習本能の心理学的背景").count() == 1
+        assert page.locator(".post h2", has_text="学習本能の心理学的背景").count() == 1
         if shots:
             page.screenshot(path=str(shots / "review-draft.png"))
+        findings_before = page.locator("#findings li.error").count()
+
+        # Edit one sentence: the preview follows as you type.
+        editor = page.locator("#edit-body")
+        editor.fill(editor.input_value().replace(sentence, english, 1))
+        page.fill("input[name=who]", "編集部 佐藤")
+        page.wait_for_selector(f"#preview >> text={english}")
+        if shots:  # the edited place, in the Markdown and in the preview
+            editor.evaluate(
+                "(e, t) => { const n = e.value.slice(0, e.value.indexOf(t)).split('\\n').length;"
+                " e.scrollTop = Math.max(0, (n - 4) * 20); }",
+                english,
+            )
+            page.locator("#preview p", has_text=english).evaluate("p => p.scrollIntoView({block: 'center'})")
+            page.locator("#editor").screenshot(path=str(shots / "review-edit.png"))
+        page.click("#save")
+        page.wait_for_selector(".message")
+        assert "保存しました" in page.locator(".message").inner_text()
+        assert page.locator(".post", has_text=english).count() >= 1
+        assert page.locator("#findings li.error").count() > findings_before, "the English sentence is found"
+        assert page.locator("#findings", has_text="script.latin-sentence").count() == 1
+
+        # The history: the hand edit, who made it, and its diff.
+        page.get_by_role("link", name="v3 手直し").click()
+        page.wait_for_selector(".unified-diff")
+        assert english in page.locator(".unified-diff ins").all_inner_texts()[0] or any(
+            english in t for t in page.locator(".unified-diff ins").all_inner_texts()
+        )
+        assert "編集部 佐藤" in page.locator("main").inner_text()
+        if shots:
+            page.screenshot(path=str(shots / "review-history.png"))
+        page.go_back()
+        page.wait_for_selector("#publish")
+
+        page.check("input[name=force]")
         page.click("#publish")
         page.wait_for_selector(".message")
-        assert "公開しました" in page.locator(".message").inner_text()
+        message = page.locator(".message").inner_text()
+        assert "公開しました" in message and "コミット" in message and "origin/main へプッシュ" in message
         assert page.locator(".status.published").count() == 1
         if shots:
             page.screenshot(path=str(shots / "review-published.png"))
         browser.close()
     published = site / "_posts" / path.name
-    assert published.exists() and parse_post(published).front["title"] == parse_post(path).front["title"]
+    assert published.exists() and english in published.read_text(encoding="utf-8")
+    assert git(remote, "log", "-1", "--format=%s", "main").startswith("記事を公開: ")
+    assert f"_posts/{path.name}" in git(remote, "show", "--name-only", "--format=", "main")
 
 
 def test_review_command_serves_on_loopback(llm, genpost, tmp_path):

@@ -73,13 +73,23 @@ def drafts(out: Path, as_json: bool) -> int:
 @click.argument("file", type=PATH)
 @click.option("--site", type=PATH, required=True, help="The Jekyll site root whose _posts/ receives the post.")
 @click.option("--force", is_flag=True, help="Publish even with error findings or dead related links.")
+@click.option(
+    "--push/--no-push",
+    default=None,
+    help="Push the site's publish commit (default: publish.push.enabled in genpost.yml).",
+)
 @verbose_option
-def publish_command(file: Path, site: Path, force: bool) -> int:
-    """Publish the draft FILE into the site's _posts/ and send its Unsplash download pings."""
-    done = asyncio.run(publish(file, site, load_settings(), load_instincts(), force=force))
+def publish_command(file: Path, site: Path, force: bool, push: bool | None) -> int:
+    """Publish the draft FILE into the site's _posts/, send its Unsplash download pings, and commit it
+    when the site is a git repository."""
+    done = asyncio.run(publish(file, site, load_settings(), load_instincts(), force=force, push=push))
     state = "published" if done.copied else "already published"
     pending = f", {done.pending} pending" if done.pending else ""
     print(f"genpost: {state}; {done.pinged} Unsplash download ping(s){pending}", file=sys.stderr)
+    if done.commit:
+        print(f"genpost: committed {done.commit[:10]} in {site}", file=sys.stderr)
+    if done.pushed:
+        print(f"genpost: pushed to {done.pushed.remote} {done.pushed.branch}", file=sys.stderr)
     print(done.path)
     return 0
 

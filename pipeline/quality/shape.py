@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 from pipeline.outline import (
@@ -15,6 +16,7 @@ from pipeline.outline import (
     step_number,
 )
 from pipeline.quality.context import Check
+from pipeline.site import uses_seo_tag
 from pipeline.types import Finding
 
 FRONT_MATTER = {
@@ -250,6 +252,8 @@ def _iso(value: object) -> datetime | None:
 def json_ld(c: Check) -> list[Finding]:
     blocks = c.doc.json_ld_blocks
     line = next((ln for html, ln in c.doc.html_blocks if "application/ld+json" in html), None)
+    if uses_seo_tag(c.site):
+        return _beside_seo_tag(c, line)
     if len(blocks) != 1:
         return [
             c.finding(
@@ -344,6 +348,28 @@ def json_ld(c: Check) -> list[Finding]:
             )
         )
     return out
+
+
+def _beside_seo_tag(c: Check, line: int | None) -> list[Finding]:
+    """On a site whose jekyll-seo-tag writes the BlogPosting, the body must not carry a second one."""
+    types = []
+    for block in c.doc.json_ld_blocks:
+        try:
+            data = json.loads(block)
+        except ValueError:
+            continue
+        types.append(data.get("@type") if isinstance(data, dict) else None)
+    if not any(t in ("BlogPosting", "Article", "NewsArticle") for t in types):
+        return []
+    return [
+        c.finding(
+            "jsonld.duplicate",
+            "error",
+            "the site's jekyll-seo-tag writes a BlogPosting from the front matter; this one makes two on the page",
+            "サイトの jekyll-seo-tag がフロントマターから BlogPosting を書くため、本文の分と合わせて2つになります",
+            line,
+        )
+    ]
 
 
 def cta(c: Check) -> list[Finding]:

@@ -13,25 +13,32 @@ from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from pipeline import frontmatter
+from pipeline import editor, frontmatter, history, site_git
 from pipeline.config import Settings
 from pipeline.drafts import Pending, draft_path, list_drafts, load_record, load_state, reject, save_state
 from pipeline.errors import GenpostError
+from pipeline.history import stamp_of, who_runs
 from pipeline.instincts import Instinct
 from pipeline.job import Desk
 from pipeline.llm import Gateway
 from pipeline.llm.choice import make_provider
 from pipeline.outline import outline_for
 from pipeline.prompts import PromptBook
-from pipeline.publish import publish
+from pipeline.publish import Refused, publish
 from pipeline.review import regenerate
 from pipeline.types import RunRecord
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+TEMPLATES.env.globals["STATUS_JA"] = {
+    "draft": "下書き",
+    "approved": "承認済み",
+    "rejected": "却下",
+    "published": "公開済み",
+}
 _RELATED = re.compile(r"\{\{ site\.baseurl \}\}\{% post_url (\S+) %\}")
 _JSON_LD = re.compile(r'<script type="application/ld\+json">.*?</script>', re.DOTALL)
 _FOOTNOTE = re.compile(r'<li id="fn(\d+)" class="footnote-item"><p>')
@@ -99,8 +106,15 @@ def create_app(out_dir: Path, site: Path | None, settings: Settings, instincts: 
             draft = draft_path(out_dir, name)
         except GenpostError:
             return PlainTextResponse("not found", status_code=404)
+        return draft_page(request, draft, request.query_params.get("msg", ""))
+
+    def draft_page(
+        request: Request, draft: Path, message: str, kept: dict | None = None, status: int = 200
+    ) -> Response:
+        """The draft page; `kept`: an editor's refused save, shown again in the editor so nothing is lost."""
+        name = draft.name
         text = draft.read_text(encoding="utf-8")
-        front, _ = frontmatter.split(text)
+        front, body_text = frontmatter.split(text)
         record = load_record(draft)
         findings = record.findings if record else []
         figures = [f.figure for f in findings if f.figure]
@@ -123,9 +137,60 @@ def create_app(out_dir: Path, site: Path | None, settings: Settings, instincts: 
             "parts": regenerate.parts(record) if record else [],
             "notes": source_notes(record) if record else [],
             "candidate": candidate(record, state.pending),
-            "message": request.query_params.get("msg", ""),
+            "message": message,
+            "edit": kept
+            or {
+                "body": body_text,
+                "title": front.get("title", ""),
+                "description": front.get("description", ""),
+                "tags": "、".join(str(t) for t in front.get("tags") or []),
+                "who": who_runs(),
+            },
+            "version": stamp_of(text),
+            "versions": list(reversed(state.versions)),
         }
-        return page(request, "draft.html", context)
+        return page(request, "draft.html", context, status)
+
+    async def preview(request: Request) -> Response:
+        """The editor's body rendered as the draft page renders it (the live preview)."""
+        try:
+            form = await checked_form(request)
+        except PermissionError:
+            return PlainTextResponse("forbidden: bad or missing CSRF token", status_code=403)
+        return HTMLResponse(render_post(str(form.get("body", "")), []))
+
+    async def save_edit(request: Request) -> Response:
+        name = request.path_params["name"]
+        try:
+            form = await checked_form(request)
+        except PermissionError:
+            return PlainTextResponse("forbidden: bad or missing CSRF token", status_code=403)
+        try:
+            draft = draft_path(out_dir, name)
+        except GenpostError:
+            return PlainTextResponse("not found", status_code=404)
+        fields = {key: str(form.get(key, "")) for key in ("title", "description", "tags")}
+        body, who = str(form.get("body", "")), str(form.get("who", ""))
+        try:
+            saved = editor.save(draft, body, fields, str(form.get("version", "")), who, settings, instincts, site)
+        except GenpostError as exc:
+            kept = {**fields, "body": body, "who": who}
+            status = 409 if isinstance(exc, editor.StaleDraft) else 422
+            return draft_page(request, draft, f"保存できませんでした: {exc}", kept, status)
+        count = sum(f.severity == "error" for f in saved.findings)
+        return back(name, f"保存しました（品質チェック: エラー {count} 件、全 {len(saved.findings)} 件）")
+
+    async def version_diff(request: Request) -> Response:
+        name = request.path_params["name"]
+        try:
+            draft = draft_path(out_dir, name)
+            number = int(request.path_params["number"])
+        except (GenpostError, ValueError):
+            return PlainTextResponse("not found", status_code=404)
+        found = [v for v in load_state(draft).versions if v.number == number]
+        if not found:
+            return PlainTextResponse("not found", status_code=404)
+        return page(request, "diff.html", {"name": name, "version": found[0], "lines": history.diff(draft, number)})
 
     async def act(request: Request) -> Response:
         name, action = request.path_params["name"], request.path_params["action"]
@@ -150,9 +215,21 @@ def create_app(out_dir: Path, site: Path | None, settings: Settings, instincts: 
             return "承認しました"
         if action == "publish":
             if site is None:
-                raise GenpostError("start the app with --site to publish")
-            done = await publish(draft, site, settings, instincts, force=form.get("force") == "on")
-            return f"公開しました: {done.path.name}（Unsplash ダウンロード通知 {done.pinged} 件）"
+                raise GenpostError("公開するには、--site を付けてレビューアプリを起動してください")
+            try:
+                done = await publish(draft, site, settings, instincts, force=form.get("force") == "on")
+            except Refused as exc:
+                rules = "、".join(exc.rules)
+                return (
+                    f"公開できません: エラーの指摘が {exc.count} 件あります（{rules}）。"
+                    "直すか「指摘があっても公開する」を選んでください"
+                )
+            except site_git.PushFailed as exc:
+                kept = f"コミット {exc.commit[:10]} は残っています" if exc.commit else "新しいコミットはありません"
+                return f"公開しましたが、{exc.remote} へのプッシュに失敗しました（{kept}）: {exc.reason}"
+            git = f"、コミット {done.commit[:10]}" if done.commit else ""
+            git += f"、{done.pushed.remote}/{done.pushed.branch} へプッシュ" if done.pushed else ""
+            return f"公開しました: {done.path.name}（Unsplash ダウンロード通知 {done.pinged} 件{git}）"
         if action == "reject":
             reject(draft, str(form.get("note", "")))
             return "却下しました"
@@ -165,7 +242,8 @@ def create_app(out_dir: Path, site: Path | None, settings: Settings, instincts: 
                 await gateway.close()
             return "書き直し案ができました。確認して差し替えるか破棄してください"
         if action == "accept":
-            findings = regenerate.accept(draft, Desk(settings, instincts, None, out_dir))
+            who = str(form.get("who", "")) or who_runs()
+            findings = regenerate.accept(draft, Desk(settings, instincts, None, out_dir), who)
             return f"差し替えました（エラー {sum(f.severity == 'error' for f in findings)} 件）"
         if action == "discard":
             regenerate.discard(draft)
@@ -175,6 +253,9 @@ def create_app(out_dir: Path, site: Path | None, settings: Settings, instincts: 
     routes = [
         Route("/", index),
         Route("/drafts/{name}", show),
+        Route("/drafts/{name}/versions/{number}", version_diff),
+        Route("/drafts/{name}/preview", preview, methods=["POST"]),
+        Route("/drafts/{name}/save", save_edit, methods=["POST"]),
         Route("/drafts/{name}/{action}", act, methods=["POST"]),
     ]
     return Starlette(routes=routes)

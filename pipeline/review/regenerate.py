@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import TypeAdapter
 
 from pipeline.drafts import Pending, load_record, load_state, save_record, save_state
 from pipeline.errors import UsageError
+from pipeline.history import keep
 from pipeline.job import Desk, PostJob
 from pipeline.llm import Gateway
 from pipeline.outline import Kind
@@ -54,21 +54,26 @@ def candidate_text(pending: Pending, kind: Kind) -> str:
     return str(pending.value)
 
 
-def accept(draft: Path, desk: Desk) -> list[Finding]:
+def accept(draft: Path, desk: Desk, who: str = "editor") -> list[Finding]:
     """Put the candidate into the draft: reassemble, re-check, rewrite the draft and its record."""
     state = load_state(draft)
     if state.pending is None:
         raise UsageError(f"{draft.name} has no regenerated section waiting")
+    if any(v.kind == "edited" for v in state.versions):
+        raise UsageError(
+            "手直しした下書きは、部分の書き直し案と差し替えられません（手直しが消えるため）。"
+            "案の文章をコピーして、編集欄に貼ってください"
+        )
     job = PostJob.from_record(_record(draft), desk)
     key = state.pending.part
     job.sections[key] = TypeAdapter(PartText).validate_python(state.pending.value)
     post = job.assemble()
     job.check()
+    if not state.versions:  # a draft from before histories: keep what it was
+        keep(draft, state.versions, draft.read_text(encoding="utf-8"), "generated", "genpost")
     replace_write(draft, post.markdown)
     save_record(draft, job.record())
-    state.history.append(
-        {"at": datetime.now(UTC).isoformat(timespec="seconds"), "status": state.status, "note": f"regenerated {key}"}
-    )
+    keep(draft, state.versions, post.markdown, "regenerated", who, f"{key} を書き直し")
     state.pending = None
     save_state(draft, state)
     return job.findings
