@@ -151,24 +151,30 @@ def create_app(out_dir: Path, site: Path | None, settings: Settings, instincts: 
         }
         return page(request, "draft.html", context, status)
 
-    async def preview(request: Request) -> Response:
-        """The editor's body rendered as the draft page renders it (the live preview)."""
-        try:
-            form = await checked_form(request)
-        except PermissionError:
-            return PlainTextResponse("forbidden: bad or missing CSRF token", status_code=403)
-        return HTMLResponse(render_post(str(form.get("body", "")), []))
-
-    async def save_edit(request: Request) -> Response:
-        name = request.path_params["name"]
+    async def posted(request: Request) -> tuple[Path, dict] | Response:
+        """The draft a POST names, and its form; or the refusal (403 without the CSRF token, 404 outside out/)."""
         try:
             form = await checked_form(request)
         except PermissionError:
             return PlainTextResponse("forbidden: bad or missing CSRF token", status_code=403)
         try:
-            draft = draft_path(out_dir, name)
+            return draft_path(out_dir, request.path_params["name"]), form
         except GenpostError:
             return PlainTextResponse("not found", status_code=404)
+
+    async def preview(request: Request) -> Response:
+        """The editor's body rendered as the draft page renders it (the live preview)."""
+        got = await posted(request)
+        if isinstance(got, Response):
+            return got
+        return HTMLResponse(render_post(str(got[1].get("body", "")), []))
+
+    async def save_edit(request: Request) -> Response:
+        got = await posted(request)
+        if isinstance(got, Response):
+            return got
+        draft, form = got
+        name = draft.name
         fields = {key: str(form.get(key, "")) for key in ("title", "description", "tags")}
         body, who = str(form.get("body", "")), str(form.get("who", ""))
         try:
@@ -193,15 +199,11 @@ def create_app(out_dir: Path, site: Path | None, settings: Settings, instincts: 
         return page(request, "diff.html", {"name": name, "version": found[0], "lines": history.diff(draft, number)})
 
     async def act(request: Request) -> Response:
-        name, action = request.path_params["name"], request.path_params["action"]
-        try:
-            form = await checked_form(request)
-        except PermissionError:
-            return PlainTextResponse("forbidden: bad or missing CSRF token", status_code=403)
-        try:
-            draft = draft_path(out_dir, name)
-        except GenpostError:
-            return PlainTextResponse("not found", status_code=404)
+        got = await posted(request)
+        if isinstance(got, Response):
+            return got
+        draft, form = got
+        name, action = draft.name, request.path_params["action"]
         try:
             return back(name, await _do(action, draft, form))
         except GenpostError as exc:
