@@ -36,6 +36,7 @@ from pipeline.site import load_posts, related_posts, uses_seo_tag
 from pipeline.sources import Grounding, gather
 from pipeline.store import Checkpoint, ensure_dir
 from pipeline.streaming import BriefStream
+from pipeline.tasks import together
 from pipeline.types import (
     Brief,
     Briefs,
@@ -392,18 +393,6 @@ class PostJob:
         await self.polish_pass()
         self.seconds["total"] = round(time.perf_counter() - started, 4)
         return store(self)
-
-
-async def together(*works: Awaitable[Any]) -> list[Any]:
-    """Run at once; the first failure cancels the others and is raised as it is (no exception group)."""
-    tasks = [asyncio.ensure_future(work) for work in works]
-    try:
-        return await asyncio.gather(*tasks)
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
 
 
 async def _same(value: T) -> T:
