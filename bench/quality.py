@@ -32,6 +32,8 @@ import yaml
 from pipeline.cli import main as genpost
 from pipeline.config import load_settings
 from pipeline.instincts import load_instincts
+from pipeline.llm.choice import fit_to_model
+from pipeline.paths import resource
 from pipeline.quality import check_text
 from pipeline.quality.parse import parse
 from pipeline.quality.script import foreign_characters
@@ -60,6 +62,7 @@ def write_post(n: int, out: Path, config: Path | None) -> tuple[Path, float]:
 
 def measure(draft: Path, seconds: float) -> dict:
     settings = load_settings()
+    fit_to_model(settings)  # the range the run held the draft to
     text = draft.read_text(encoding="utf-8")
     record = json.loads(draft.with_suffix(".json").read_text(encoding="utf-8"))
     findings = check_text(text, settings, load_instincts())
@@ -105,8 +108,9 @@ def main() -> None:
         config = None
         if args.model:
             config = Path(tmp) / "genpost.yml"
-            data = settings.model_dump(mode="json")
-            data["llm"]["local"]["model"] = args.model
+            shipped = Path(os.environ.get("GENPOST_CONFIG") or resource("genpost.yml"))
+            data = yaml.safe_load(shipped.read_text(encoding="utf-8")) if shipped.exists() else {}
+            data.setdefault("llm", {}).setdefault("local", {})["model"] = args.model
             config.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
         rows = []
         for n in range(args.posts):
@@ -121,6 +125,8 @@ def main() -> None:
     def med(key: str) -> float:
         return statistics.median(r[key] for r in rows)
 
+    settings = load_settings()
+    fit_to_model(settings)
     low, high = settings.lengths.body
     provider = (
         "OpenAI-compatible" if os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL") else "embedded"

@@ -104,6 +104,7 @@ class Drafter:
     ) -> None:
         """`notes` collects what the run record keeps; `grounding`, the sources pieces may cite."""
         self.brief, self.plan, self.outline = brief, plan, outline
+        self._sees_briefs = gateway.provider.capabilities.whole_draft
         self.instinct, self.settings, self.gateway = instinct, settings, gateway
         self.checkpoint = checkpoint
         self.notes = notes or DraftNotes()
@@ -126,7 +127,12 @@ class Drafter:
             "instinct": self.instinct,
             "theme": self.plan.category,
             "structure": self.brief.structure,
-            "sections": [{"heading": p.markdown_heading, "brief": brief_of(p, self.plan)} for p in self.outline],
+            # A model with a small window (the embedded one) sees the headings only: it copies what it is shown.
+            "sections": [
+                {"heading": p.markdown_heading, "brief": brief_of(p, self.plan) if self._sees_briefs else ""}
+                for p in self.outline
+            ],
+            "briefs_shown": self._sees_briefs,
             "current": part.markdown_heading,
             "target_chars": chars,
             "use_keyword": part.keyword and number == 1,

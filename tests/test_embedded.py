@@ -165,3 +165,27 @@ def test_grammars_compile_in_llama_cpp():
         converter = grammar.SchemaConverter(prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False)
         converter.visit(schema, "")
         assert "root" in converter.format_grammar()
+
+
+def test_the_body_range_follows_the_packaged_model(tmp_path, monkeypatch):
+    from pipeline.config import load_settings
+    from pipeline.llm.choice import fit_to_model
+
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    shipped = load_settings()
+    fit_to_model(shipped)
+    assert shipped.lengths.body == (1800, 3000), "the 0.5B default writes about 2,200 characters"
+    assert shipped.quality.max_rewrites == 1
+    config = tmp_path / "genpost.yml"
+    config.write_text("llm:\n  local:\n    model: qwen2.5-coder-1.5b\n", encoding="utf-8")
+    larger = load_settings(config)
+    fit_to_model(larger)
+    assert larger.lengths.body == (4000, 6000) and larger.quality.max_rewrites == 2
+    config.write_text("lengths:\n  body: [2000, 2600]\n", encoding="utf-8")
+    chosen = load_settings(config)
+    fit_to_model(chosen)
+    assert chosen.lengths.body == (2000, 2600), "a range set in genpost.yml is kept"
+    api = load_settings()
+    fit_to_model(api, "openai")
+    assert api.lengths.body == (2500, 3500) and api.quality.max_rewrites == 2

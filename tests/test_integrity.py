@@ -252,3 +252,29 @@ def test_the_redraft_prompt_names_the_repeated_sentence_and_where_it_stands(llm,
     ]
     assert fixes and all("顧客との接点を一覧にしておくと" in p and "導入文" in p and "すでに" in p for p in fixes)
     assert not [x for x in record["findings"] if x["rule"].startswith("repetition.") and x["severity"] == "error"]
+
+
+def test_the_last_cut_may_empty_a_steps_list_rather_than_keep_an_instruction():
+    from pipeline.quality.mend import mend
+    from pipeline.types import Finding
+    from tests import factories
+
+    outline, sections = factories.outline(), factories.sections()
+    copied = "進み具合の測り方を1〜3つ"
+    sections["step2"] = sections["step2"].model_copy(update={"metrics": [copied]})
+    step = outline["step2"]
+    finding = Finding(
+        rule="integrity.copied-instruction",
+        severity="error",
+        message="copied",
+        message_ja="指示文",
+        section="実践ステップ",
+        subsection=step.heading,
+        excerpt=copied,
+    )
+    lengths = factories.settings().lengths
+    kept, none = mend(sections, outline, [finding], lengths)
+    assert kept["step2"].metrics == [copied] and none == [], "while redrafting can still help, the list stays whole"
+    cut, cuts = mend(sections, outline, [finding], lengths, final=True)
+    assert cut["step2"].metrics == [] and cut["step2"].summary == sections["step2"].summary
+    assert cuts == [{"part": "step2", "lines": [copied], "rule": "integrity.copied-instruction"}]

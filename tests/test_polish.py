@@ -233,3 +233,34 @@ def test_without_streaming_every_piece_sees_every_brief(llm, genpost, tmp_path, 
     ]
     prompts = [b["messages"][-1]["content"] for b in llm.chat_bodies() if _owned(b)]
     assert len(prompts) == 16 and all(b in p for p in prompts for b in briefs)
+
+
+def test_a_small_window_model_sees_the_headings_only(llm):
+    """The embedded model copies what it is shown: its pieces get their own brief, not the others'."""
+    from pipeline.config import load_settings
+    from pipeline.drafter import Drafter
+    from pipeline.llm import Gateway
+    from pipeline.llm.local_provider import LocalProvider
+    from pipeline.llm.openai_provider import OpenAIProvider
+    from pipeline.prompts import PromptBook
+
+    settings, plan = load_settings(), factories.plan(lead="読者が得るものを示す", cases="三社の事例を紹介する")
+    outline = factories.outline(plan)
+
+    def lead_prompt(provider) -> str:
+        drafter = Drafter(
+            factories.brief(),
+            plan,
+            outline,
+            factories.learning(),
+            settings,
+            Gateway(provider, settings.llm, PromptBook()),
+        )
+        return drafter.pieces_of(outline["lead"])[0].prompt.messages[-1]["content"]
+
+    small = lead_prompt(LocalProvider(settings.llm.local))
+    large = lead_prompt(OpenAIProvider(settings.llm.timeout))
+    assert "## 成功事例と期待できる効果 — 三社の事例を紹介する" in large and "三社の事例を紹介する" not in small
+    assert (
+        "## 成功事例と期待できる効果" in small and "読者が得るものを示す" in small and "【記事全体の見出し】" in small
+    )

@@ -17,7 +17,7 @@ from pipeline.errors import UsageError
 from pipeline.instincts import Instinct
 from pipeline.job import Desk
 from pipeline.llm import Gateway
-from pipeline.llm.choice import make_provider
+from pipeline.llm.choice import fit_to_model, make_provider
 from pipeline.memory import TopicMemory
 from pipeline.prompts import PromptBook
 from pipeline.store import ensure_dir
@@ -143,6 +143,7 @@ async def open_desk(
 ) -> AsyncIterator[Desk]:
     """The desk a command writes posts at: topic memory and the model gateway, closed again on the way out."""
     ensure_dir(out)
+    fit_to_model(settings, provider)
     async with AsyncExitStack() as stack:
         memory = TopicMemory(out / ".genpost" / "memory.sqlite", site)
         stack.callback(memory.close)

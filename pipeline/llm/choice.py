@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from pipeline.config import LLMSettings
+from pipeline.config import LLMSettings, Settings
 from pipeline.llm.provider import Provider
 
 
@@ -26,3 +26,18 @@ def make_provider(settings: LLMSettings, requested: str | None = None) -> Provid
     from pipeline.llm.openai_provider import OpenAIProvider
 
     return OpenAIProvider(settings.timeout)
+
+
+def fit_to_model(settings: Settings, requested: str | None = None) -> None:
+    """With a packaged embedded model, the body's range and the gate's redraft rounds are that model's own,
+    unless genpost.yml sets them."""
+    from pipeline.llm.embedded import MODELS
+
+    local = settings.llm.local
+    if provider_name(settings.llm, requested) != "local" or local.model_path or local.model not in MODELS:
+        return
+    model = MODELS[local.model]
+    if "body" not in settings.lengths.model_fields_set:
+        settings.lengths.body = model.body
+    if "max_rewrites" not in settings.quality.model_fields_set:
+        settings.quality.max_rewrites = model.max_rewrites

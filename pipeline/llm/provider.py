@@ -60,7 +60,7 @@ class Capabilities:
     grammar: bool = False  # decodes under a grammar built from the request's fields
     retry_cutoffs: bool = True  # a cut-off answer is worth asking again with more room
     fixed_model: str | None = None  # the one model it runs, whatever a stage asks for
-    whole_draft: bool = True  # its context holds a whole draft (the polish pass reads one)
+    whole_draft: bool = True  # its context holds a whole draft (the polish pass; every piece sees every brief)
 
 
 class Provider(Protocol):

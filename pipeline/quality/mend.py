@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from pipeline.config import LengthSettings
 from pipeline.outline import Outline
-from pipeline.parttext import map_texts
+from pipeline.parttext import map_texts, texts_of
 from pipeline.text import char_count
 from pipeline.types import Finding, PartText, Sections, StepText, SummaryText
 
@@ -95,8 +95,9 @@ def mend(
 ) -> tuple[Sections, list[dict]]:
     """Sections with the copied and repeated sentences cut, where their parts still stand; and the cuts.
 
-    `final`: the last chance before the draft is written; a part need only keep every
-    field non-empty, since instruction text or a repeat never reads better than a shorter part.
+    `final`: the last chance before the draft is written; a part need only keep some text
+    (a step may lose a list, which the shape rules then flag), since instruction text or a
+    repeat never reads better than a shorter part.
     """
     mended = dict(sections)
     cuts = []
@@ -105,8 +106,10 @@ def mend(
         if finding.rule not in CUTTABLE or not finding.excerpt or part is None or part.key not in mended:
             continue
         value, cut = cut_part(mended[part.key], _one(finding, mended[part.key]))
-        chars = 1 if final else getattr(lengths.sections, part.length)
-        if cut and stands(value, chars):
+        left = (
+            any(t.strip() for t in texts_of(value)) if final else stands(value, getattr(lengths.sections, part.length))
+        )
+        if cut and left:
             mended[part.key] = value
             cuts.append({"part": part.key, "lines": cut, "rule": finding.rule})
     return mended, cuts
