@@ -278,3 +278,27 @@ def test_the_last_cut_may_empty_a_steps_list_rather_than_keep_an_instruction():
     cut, cuts = mend(sections, outline, [finding], lengths, final=True)
     assert cut["step2"].metrics == [] and cut["step2"].summary == sections["step2"].summary
     assert cuts == [{"part": "step2", "lines": [copied], "rule": "integrity.copied-instruction"}]
+
+
+def test_a_copied_line_is_found_in_a_list_and_in_bold():
+    from pipeline.quality.mend import mend
+    from pipeline.types import Finding
+    from tests import factories
+
+    outline, sections = factories.outline(), factories.sections()
+    prose = sections["trend5"]
+    sections["trend5"] = prose + "\n\n3. **小見出しの本文を書いてください。\n   - 心理学的背景"
+    findings = [
+        Finding(
+            rule="integrity.copied-instruction",
+            severity="error",
+            message="copied",
+            message_ja="指示文",
+            section=outline["trend_intro"].heading,
+            subsection=outline["trend5"].heading,
+            excerpt=excerpt,
+        )
+        for excerpt in ("**小見出しの本文を書いてください。", "心理学的背景")
+    ]
+    mended, cuts = mend(sections, outline, findings, factories.settings().lengths, final=True)
+    assert mended["trend5"] == prose and len(cuts) == 2

@@ -18,6 +18,7 @@ from pipeline.types import Finding, PartText, Sections, StepText, SummaryText
 # Findings whose sentence is itself what is wrong: cutting it mends the part.
 CUTTABLE = ("integrity.copied-instruction", "repetition.sentence")
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*(?:[\[［【]\s*[Ss]\s*\d+\s*[\]］】])*")
+_LIST = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
 _MARKS = re.compile(r"\[\^[^\]\s]+\]|[\[［【]\s*[Ss]\s*\d+\s*[\]］】]")
 
 
@@ -64,8 +65,9 @@ def stands(value: PartText, chars: int) -> bool:
 
 
 def _bare(sentence: str) -> str:
-    """A sentence without its citation marks: the draft's `[S7]` is the post's `[^1]`."""
-    return _MARKS.sub("", sentence).strip()
+    """A sentence as the gate quotes it: no citation marks (the draft's `[S7]` is the post's `[^1]`),
+    no list marker or emphasis (the gate reads the rendered text)."""
+    return _LIST.sub("", _MARKS.sub("", sentence)).replace("**", "").strip()
 
 
 def _one(finding: Finding, value: PartText) -> Callable[[str], bool]:
