@@ -6,7 +6,7 @@
    fugashi and indexed with bm25s; then the queries a post's 16 pieces would make are timed.
 2. Time to a post against the latency-model stand-in, without sources and with two web
    sources (served with a delay, so the fetch is visible); the difference should be no more
-   than the fetch itself, since the index is built while the plan is asked for.
+   than the fetch itself, since the index is built while the outline is asked for.
 """
 
 from __future__ import annotations
@@ -116,9 +116,9 @@ def bench_post(runs: int, latency: Latency, fetch_delay: float) -> None:
     added = med("with") - med("without")
     model = f"ttft {latency.ttft_s} s, {latency.tokens_per_s:g} tokens/s"
     print(f"time to a post ({model}; 2 sources served after {fetch_delay} s; medians of {runs})")
-    print(f"  without sources             {med('without'):7.2f} s  (plan {med('without', 'plan'):.2f} s)")
-    fetch, index, plan = med("with", "sources"), med("with", "index"), med("with", "plan")
-    detail = f"fetch {fetch:.2f} s, index {index:.2f} s beside plan {plan:.2f} s"
+    print(f"  without sources             {med('without'):7.2f} s  (outline call {med('without', 'briefs'):.2f} s)")
+    fetch, index, plan = med("with", "sources"), med("with", "index"), med("with", "briefs")
+    detail = f"fetch {fetch:.2f} s, index {index:.2f} s beside the outline call {plan:.2f} s"
     print(f"  with sources                {med('with'):7.2f} s  ({detail})")
     print(f"  added                       {added:7.2f} s  (the fetch alone: {med('with', 'sources'):.2f} s)")
 
