@@ -331,3 +331,13 @@ def test_generated_posts_pass_the_gate(llm, genpost, tmp_path, structure):
     )
     text = Path(run.last_line).read_text(encoding="utf-8")
     assert rules(text) == set()
+
+
+def test_a_step_label_with_nothing_under_it_is_an_error():
+    text = (Path(__file__).parent.parent / "docs" / "examples" / "old-generator-post.md").read_text(encoding="utf-8")
+    before = {f.rule for f in check_text(text, load_settings(), load_instincts())}
+    emptied = text.replace("- **指標:**\n    - データの統合率、分類できた読み手の割合\n", "- **指標:**\n", 1)
+    assert emptied != text
+    found = [f for f in check_text(emptied, load_settings(), load_instincts()) if f.rule == "structure.step-empty"]
+    assert "structure.step-empty" not in before
+    assert len(found) == 1 and found[0].severity == "error" and "指標" in found[0].text("ja")

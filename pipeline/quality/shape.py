@@ -196,6 +196,24 @@ def steps(c: Check) -> list[Finding]:
                     h.line,
                 )
             )
+        # A label with no item under it (the next block is another label, or the step ends).
+        empty = [
+            b.text[:-1]
+            for b, after in zip(blocks, [*blocks[1:], None], strict=True)
+            if b.text[:-1] in STEP_LABELS
+            and b.text.endswith((":", "："))
+            and (after is None or after.text[:-1] in labels)
+        ]
+        if empty:
+            out.append(
+                c.finding(
+                    "structure.step-empty",
+                    "error",
+                    f"`{h.text}`: nothing under {', '.join(empty)}",
+                    f"「{h.text}」の {'・'.join(empty)} に項目がありません",
+                    h.line,
+                )
+            )
     return out
 
 
