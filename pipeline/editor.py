@@ -20,7 +20,7 @@ from pipeline.config import Settings
 from pipeline.drafts import load_record, load_state, save_record, save_state
 from pipeline.errors import UsageError
 from pipeline.frontmatter import Flow, Quoted
-from pipeline.history import keep, stamp_of
+from pipeline.history import keep_change, stamp_of
 from pipeline.instincts import Instinct
 from pipeline.quality import check_text
 from pipeline.store import replace_write
@@ -129,10 +129,8 @@ def save(
         new_text += "\n"
 
     state = load_state(draft)
-    if not state.versions:  # a draft from before histories: keep what it was
-        keep(draft, state.versions, text, "generated", "genpost")
+    keep_change(draft, state.versions, new_text, "edited", who.strip() or "editor")
     replace_write(draft, new_text)
-    keep(draft, state.versions, new_text, "edited", who.strip() or "editor")
     save_state(draft, state)
 
     record = load_record(draft)

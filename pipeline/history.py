@@ -72,6 +72,13 @@ def keep(draft: Path, versions: list[Version], text: str, kind: Kind, who: str, 
     return version
 
 
+def keep_change(draft: Path, versions: list[Version], text: str, kind: Kind, who: str, note: str = "") -> Version:
+    """Keep the draft's new `text`; a draft from before histories first has what it was kept as generated."""
+    if not versions:
+        keep(draft, versions, draft.read_text(encoding="utf-8"), "generated", "genpost")
+    return keep(draft, versions, text, kind, who, note)
+
+
 def text_of(draft: Path, number: int) -> str:
     try:
         return text_path(draft, number).read_text(encoding="utf-8")

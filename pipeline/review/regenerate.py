@@ -8,7 +8,7 @@ from pydantic import TypeAdapter
 
 from pipeline.drafts import Pending, load_record, load_state, save_record, save_state
 from pipeline.errors import UsageError
-from pipeline.history import keep
+from pipeline.history import keep_change
 from pipeline.job import Desk, PostJob
 from pipeline.llm import Gateway
 from pipeline.outline import Kind
@@ -69,11 +69,9 @@ def accept(draft: Path, desk: Desk, who: str = "editor") -> list[Finding]:
     job.sections[key] = TypeAdapter(PartText).validate_python(state.pending.value)
     post = job.assemble()
     job.check()
-    if not state.versions:  # a draft from before histories: keep what it was
-        keep(draft, state.versions, draft.read_text(encoding="utf-8"), "generated", "genpost")
+    keep_change(draft, state.versions, post.markdown, "regenerated", who, f"{key} を書き直し")
     replace_write(draft, post.markdown)
     save_record(draft, job.record())
-    keep(draft, state.versions, post.markdown, "regenerated", who, f"{key} を書き直し")
     state.pending = None
     save_state(draft, state)
     return job.findings
