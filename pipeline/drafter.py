@@ -24,11 +24,24 @@ from pipeline.sources import Grounding
 from pipeline.store import Checkpoint
 from pipeline.streaming import BriefStream
 from pipeline.text import clean_line, clean_prose
-from pipeline.types import Brief, Citation, Finding, PartText, Passage, Plan, Sections, StepText, SummaryText
+from pipeline.types import (
+    Brief,
+    Citation,
+    Finding,
+    PartText,
+    Passage,
+    Plan,
+    Sections,
+    StepAnswer,
+    StepText,
+    SummaryAnswer,
+    SummaryPoint,
+    SummaryText,
+)
 
 log = logging.getLogger("genpost")
 # The JSON shape the model answers in, for the parts that are not plain prose.
-ANSWERS: dict[Kind, type[BaseModel]] = {Kind.STEP: StepText, Kind.SUMMARY: SummaryText}
+ANSWERS: dict[Kind, type[BaseModel]] = {Kind.STEP: StepAnswer, Kind.SUMMARY: SummaryAnswer}
 # Their fields open with a Japanese character (a grammar-decoding provider makes it so).
 JAPANESE_FIELDS: dict[Kind, tuple[str, ...]] = {
     Kind.STEP: ("summary", "actions", "metrics", "cautions"),
@@ -296,23 +309,19 @@ class Drafter:
 
 
 def finish(piece: Piece, answer: Any) -> PartText:
-    """A model's answer to a piece, cleaned for the assembler (a bullet that cleans away is dropped)."""
+    """A model's answer to a piece, cleaned for the assembler (a bullet that cleans away is dropped).
+
+    The answer's schema bounds stay with the answer: what the post holds is a plain StepText or SummaryText."""
     if isinstance(answer, StepText):
-        lists = [_bullets(items) for items in (answer.actions, answer.metrics, answer.cautions)]
-        update = {
-            "summary": clean_prose(answer.summary),
-            "actions": lists[0],
-            "metrics": lists[1],
-            "cautions": lists[2],
-        }
-        return answer.model_copy(update=update)
-    if isinstance(answer, SummaryText):
-        points = [
-            p.model_copy(update={"label": clean_line(p.label), "text": clean_line(p.text)}) for p in answer.points
-        ]
-        return answer.model_copy(
-            update={"intro": clean_line(answer.intro), "points": points, "closing": clean_line(answer.closing)}
+        return StepText(
+            summary=clean_prose(answer.summary),
+            actions=_bullets(answer.actions),
+            metrics=_bullets(answer.metrics),
+            cautions=_bullets(answer.cautions),
         )
+    if isinstance(answer, SummaryText):
+        points = [SummaryPoint(label=clean_line(p.label), text=clean_line(p.text)) for p in answer.points]
+        return SummaryText(intro=clean_line(answer.intro), points=points, closing=clean_line(answer.closing))
     return clean_prose(answer)
 
 

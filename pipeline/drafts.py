@@ -4,21 +4,25 @@ The review app, `publish` and the CLI twins all read and write drafts through th
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from filelock import FileLock, Timeout
 from pydantic import BaseModel, Field, ValidationError
 
 from pipeline import frontmatter
-from pipeline.errors import UsageError
+from pipeline.errors import GenpostError, UsageError
 from pipeline.history import Version
 from pipeline.site import POST_NAME
 from pipeline.store import replace_write
 from pipeline.types import RunRecord
 
 Status = Literal["draft", "approved", "rejected", "published"]
+LOCK_WAIT_S = 30.0
 
 
 class Pending(BaseModel):
@@ -43,6 +47,36 @@ class ReviewState(BaseModel):
         self.history.append({"at": datetime.now(UTC).isoformat(timespec="seconds"), "status": status, "note": note})
 
 
+class DraftBusy(UsageError):
+    """Another process held the draft's lock for longer than a save waits."""
+
+
+def draft_lock(draft: Path, timeout: float | None = None) -> FileLock:
+    """The lock every read-modify-write of `draft` (its text, review state and record) is done under, across
+    processes; waits `timeout` seconds (default LOCK_WAIT_S). Not reentrant across lock objects: take it once,
+    around code that does not take it again."""
+    folder = draft.parent / ".genpost" / "locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(folder / f"{draft.name}.lock"), timeout=LOCK_WAIT_S if timeout is None else timeout)
+
+
+@contextmanager
+def locked(draft: Path, timeout: float | None = None) -> Iterator[None]:
+    """Hold the draft's lock; DraftBusy (in Japanese) if it is not free within `timeout` seconds."""
+    lock = draft_lock(draft, timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise DraftBusy(
+            "ほかの保存や差し替えが終わらないため、この下書きを書き換えられませんでした。"
+            "しばらくしてからもう一度試してください"
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def state_path(draft: Path) -> Path:
     return draft.with_suffix(".review.json")
 
@@ -58,16 +92,45 @@ def save_state(draft: Path, state: ReviewState) -> None:
     replace_write(state_path(draft), state.model_dump_json(indent=2))
 
 
-def load_record(draft: Path) -> RunRecord | None:
+class UnreadableRecord(GenpostError):
+    """A run record that is there but does not load: shown as unreadable, never as a draft with no findings."""
+
+
+def record_path(draft: Path) -> Path:
+    return draft.with_suffix(".json")
+
+
+def read_record(draft: Path) -> RunRecord | None:
+    """The draft's run record; None when it has none; UnreadableRecord (one line) when it does not load."""
+    path = record_path(draft)
     try:
-        return RunRecord.model_validate_json(draft.with_suffix(".json").read_text(encoding="utf-8"))
-    except (OSError, ValidationError):
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UnreadableRecord(f"{path.name}: the run record cannot be read ({type(exc).__name__})") from None
+    try:
+        return RunRecord.model_validate_json(text)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "JSON"
+        raise UnreadableRecord(
+            f"{path.name}: the run record does not load ({exc.error_count()} problem(s); first at {where}: "
+            f"{first['msg']})"
+        ) from None
+
+
+def load_record(draft: Path) -> RunRecord | None:
+    """The run record where one is only helpful (a check's citations, a save's findings): None if it does not load."""
+    try:
+        return read_record(draft)
+    except UnreadableRecord:
         return None
 
 
 def save_record(draft: Path, record: RunRecord) -> None:
     """The draft's run record, rewritten whole."""
-    replace_write(draft.with_suffix(".json"), record.model_copy(update={"draft": draft.name}).model_dump_json(indent=2))
+    replace_write(record_path(draft), record.model_copy(update={"draft": draft.name}).model_dump_json(indent=2))
 
 
 def draft_path(out_dir: Path, name: str) -> Path:
@@ -89,10 +152,11 @@ class DraftInfo:
     instinct: str
     keyword: str
     status: Status
-    errors: int
-    warnings: int
+    errors: int | None  # None: the run record does not load (see `unreadable`)
+    warnings: int | None
     tokens: int
     cost: float
+    unreadable: str = ""  # why the run record does not load
 
 
 def list_drafts(out_dir: Path) -> list[DraftInfo]:
@@ -105,7 +169,11 @@ def list_drafts(out_dir: Path) -> list[DraftInfo]:
             front, _ = frontmatter.split(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError):
             front = {}
-        record = load_record(path)
+        unreadable = ""
+        try:
+            record = read_record(path)
+        except UnreadableRecord as exc:
+            record, unreadable = None, str(exc)
         keywords = front.get("seo_keywords") or [""]
         findings = record.findings if record else []
         totals = record.totals if record else {}
@@ -118,19 +186,30 @@ def list_drafts(out_dir: Path) -> list[DraftInfo]:
                 instinct=str(front.get("instinct") or ""),
                 keyword=str(keywords[0]) if isinstance(keywords, list) and keywords else "",
                 status=load_state(path).status,
-                errors=sum(f.severity == "error" for f in findings),
-                warnings=sum(f.severity == "warning" for f in findings),
+                errors=None if unreadable else sum(f.severity == "error" for f in findings),
+                warnings=None if unreadable else sum(f.severity == "warning" for f in findings),
                 tokens=int(totals.get("prompt_tokens", 0) + totals.get("completion_tokens", 0)),
                 cost=float(totals.get("cost_usd", 0.0)),
+                unreadable=unreadable,
             )
         )
     return drafts
 
 
+def mark(draft: Path, status: Status, note: str = "") -> ReviewState:
+    """The draft's review state marked `status` (with a note), under the draft's lock."""
+    with locked(draft):
+        state = load_state(draft)
+        state.mark(status, note)
+        save_state(draft, state)
+    return state
+
+
+def approve(draft: Path, note: str = "") -> ReviewState:
+    return mark(draft, "approved", note.strip())
+
+
 def reject(draft: Path, note: str) -> ReviewState:
     if not note.strip():
         raise UsageError("a rejection needs a note (--note)")
-    state = load_state(draft)
-    state.mark("rejected", note.strip())
-    save_state(draft, state)
-    return state
+    return mark(draft, "rejected", note.strip())

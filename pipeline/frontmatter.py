@@ -56,13 +56,17 @@ def dump_loaded(fields: dict[str, Any]) -> str:
 
 
 def split(text: str) -> tuple[dict[str, Any], str]:
-    """Front matter and body of a Markdown file; no front matter gives ({}, text)."""
+    """Front matter and body of a Markdown file; no front matter gives ({}, text); broken YAML is a ValueError."""
     if not text.startswith("---"):
         return {}, text
     lines = text.split("\n")
     for i in range(1, len(lines)):
         if lines[i].rstrip() == "---":
-            data = yaml.safe_load("\n".join(lines[1:i])) or {}
+            try:
+                data = yaml.safe_load("\n".join(lines[1:i])) or {}
+            except yaml.YAMLError as exc:
+                why = getattr(exc, "problem", None) or exc
+                raise ValueError(f"the front matter is not valid YAML ({why})") from None
             return (data if isinstance(data, dict) else {}), "\n".join(lines[i + 1 :])
     return {}, text
 

@@ -11,14 +11,23 @@ from pathlib import Path
 from pipeline import frontmatter, history, site_git
 from pipeline.citations import cited_in_record
 from pipeline.config import Settings
-from pipeline.drafts import load_record, load_state, save_record, save_state
+from pipeline.drafts import (
+    UnreadableRecord,
+    load_state,
+    locked,
+    read_record,
+    record_path,
+    save_record,
+    save_state,
+    state_path,
+)
 from pipeline.errors import GenpostError, UsageError
 from pipeline.images import UnsplashUnavailable, photo_key, unsplash_client
 from pipeline.instincts import Instinct
 from pipeline.quality import check_text
 from pipeline.site import POST_NAME
 from pipeline.site_git import Pushed
-from pipeline.store import replace_write
+from pipeline.store import FileSnapshot, replace_write
 from pipeline.types import Finding, RunRecord
 
 log = logging.getLogger("genpost")
@@ -80,12 +89,81 @@ class Refused(GenpostError):
 
 
 def blocking_findings(
-    draft_text: str, draft: Path, site: Path, settings: Settings, instincts: dict[str, Instinct]
+    draft_text: str,
+    draft: Path,
+    site: Path,
+    settings: Settings,
+    instincts: dict[str, Instinct],
+    record: RunRecord | None,
 ) -> list[Finding]:
     """What keeps the post from going live (error findings, related links that point nowhere among them)."""
-    record = load_record(draft)
     cited = cited_in_record(record) if record else None
     return [f for f in check_text(draft_text, settings, instincts, site, draft.name, cited) if f.severity == "error"]
+
+
+@dataclass
+class Publication:
+    """What a publish will do, every check passed before anything is written."""
+
+    draft: Path
+    site: Path
+    target: Path
+    text: str  # the post as the site receives it
+    record: RunRecord | None
+    git: bool  # commit in the site's repository
+    push: bool
+
+
+def prepare(
+    draft: Path, site: Path, settings: Settings, instincts: dict[str, Instinct], force: bool, push: bool | None
+) -> Publication:
+    """Every check a publish needs (the draft, its record, its findings, the site's paths, git's state), before
+    anything is written; each refusal is one line."""
+    if not draft.is_file() or draft.suffix != ".md":
+        raise UsageError(f"{draft} is not a draft (.md file)")
+    if not POST_NAME.match(draft.name):
+        raise UsageError(f"{draft.name} is not a Jekyll post name (YYYY-MM-DD-slug.md)")
+    target = site_target(site, draft.name)
+    try:
+        text = draft.read_text(encoding="utf-8")
+        clean = site_text(text)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise GenpostError(f"{draft.name} not published: {exc}") from None
+    try:
+        record = read_record(draft)
+    except UnreadableRecord as exc:
+        raise GenpostError(f"{draft.name} not published: {exc}") from None
+    if target.exists() and target.read_text(encoding="utf-8", errors="replace") != clean:
+        raise GenpostError(f"{target} already exists with other content; remove it or rename the draft")
+    if not target.exists() and not force:
+        found = blocking_findings(text, draft, site, settings, instincts, record)
+        if found:
+            raise Refused(draft, found)
+    git = settings.publish.commit and site_git.is_repository(site)
+    wanted = settings.publish.push.enabled if push is None else push
+    if git:
+        site_git.ready_to_commit(site)
+        if wanted:
+            site_git.ready_to_push(site, settings.publish.push.remote, settings.publish.push.branch)
+    return Publication(draft, site, target, clean, record, git, bool(git and wanted))
+
+
+def site_target(site: Path, name: str) -> Path:
+    """`site/_posts/name`, refused when `_posts` or the post would be outside the site (a link out of it)."""
+    posts = site / "_posts"
+    if not posts.is_dir():
+        raise UsageError(f"--site {site} has no _posts/ directory")
+    root = site.resolve()
+    if not posts.resolve().is_relative_to(root):
+        raise UsageError(f"--site {site}: _posts/ leads out of the site (to {posts.resolve()}); nothing was published")
+    target = posts / name
+    if target.is_symlink() or target.resolve().parent != posts.resolve():
+        raise UsageError(f"{target} is a link; nothing was published")
+    ledger = _ledger_path(site)
+    for path in (ledger.parent, ledger):
+        if path.is_symlink() or (path.exists() and not path.resolve().is_relative_to(root)):
+            raise UsageError(f"{path} leads out of the site; nothing was published")
+    return target
 
 
 async def publish(
@@ -98,38 +176,43 @@ async def publish(
 ) -> Published:
     """Copy `draft` into `site/_posts/`, ping each Unsplash photo once, and commit (and push) in a git site.
 
-    A draft with error findings (related links that point nowhere among them) is refused
-    unless `force`; the review state is marked published. A push that fails keeps the commit
-    and raises GitError saying so.
+    All or nothing: every check runs first (a draft with error findings is refused unless `force`);
+    a failure while writing puts back the post, the ledger, the record and the review state as they
+    were. A push that fails afterwards keeps the commit and raises PushFailed saying so.
     """
-    done = await _copy_and_ping(draft, site, settings, instincts, force)
-    keep_history(draft)
-    if not (settings.publish.commit and site_git.is_repository(site)):
-        return done
-    done.commit = site_git.commit(site, [done.path, _ledger_path(site)], commit_message(draft))
-    wanted = settings.publish.push.enabled if push is None else push
-    if wanted:
+    with locked(draft):  # no editor's save, regenerate or second publish changes the draft meanwhile
+        plan = prepare(draft, site, settings, instincts, force, push)
+        before = FileSnapshot([plan.target, _ledger_path(site), record_path(draft), state_path(draft)])
+        try:
+            done = await _write(plan, settings, force)
+            if plan.git:
+                message = commit_message(draft, plan.text)
+                done.commit = site_git.commit(site, [done.path, _ledger_path(site)], message)
+        except BaseException:
+            before.restore()
+            raise
+    if plan.push:
         remote, branch = settings.publish.push.remote, settings.publish.push.branch
         try:
             done.pushed = site_git.push(site, remote, branch)
         except site_git.GitError as exc:
+            shown = site_git.masked(remote)
             where = f"committed {done.commit[:10]} in {site}" if done.commit else f"nothing new to commit in {site}"
-            message = f"{where}, but the push to {remote} failed: {exc}"
-            raise site_git.PushFailed(message, done.commit, remote, str(exc)) from None
+            message = f"{where}, but the push to {shown} failed: {exc}"
+            raise site_git.PushFailed(message, done.commit, shown, str(exc)) from None
     return done
 
 
-def commit_message(draft: Path) -> str:
+def commit_message(draft: Path, text: str) -> str:
     """The site commit's message: the title, the instinct and the review note."""
-    front, _ = frontmatter.split(draft.read_text(encoding="utf-8"))
+    front, _ = frontmatter.split(text)
     note = load_state(draft).note or "なし"
     title, instinct = front.get("title", draft.stem), front.get("instinct", "")
     return f"記事を公開: {title}\n\n本能: {instinct}\nレビューのメモ: {note}\n"
 
 
-def keep_history(draft: Path) -> None:
-    """The draft's versions, with their diffs, into its run record: they go with the published post."""
-    record = load_record(draft)
+def keep_history(draft: Path, record: RunRecord | None) -> None:
+    """The draft's versions, with their diffs, into its run record (saved by the caller): they go with the post."""
     versions = load_state(draft).versions
     if record is None or not versions:
         return
@@ -137,37 +220,21 @@ def keep_history(draft: Path) -> None:
         {**v.model_dump(mode="json"), "label": v.label, "diff": "\n".join(history.diff(draft, v.number))}
         for v in versions
     ]
-    save_record(draft, record)
 
 
-async def _copy_and_ping(
-    draft: Path, site: Path, settings: Settings, instincts: dict[str, Instinct], force: bool
-) -> Published:
-    if not draft.is_file() or draft.suffix != ".md":
-        raise UsageError(f"{draft} is not a draft (.md file)")
-    if not POST_NAME.match(draft.name):
-        raise UsageError(f"{draft.name} is not a Jekyll post name (YYYY-MM-DD-slug.md)")
-    if not (site / "_posts").is_dir():
-        raise UsageError(f"--site {site} has no _posts/ directory")
-    target = site / "_posts" / draft.name
-    text = draft.read_text(encoding="utf-8")
-    if not target.exists() and not force:
-        found = blocking_findings(text, draft, site, settings, instincts)
-        if found:
-            raise Refused(draft, found)
-    copied = _copy(site_text(text), target)
+async def _write(plan: Publication, settings: Settings, force: bool) -> Published:
+    """The post into _posts/, the review state marked, the download pings sent, the history kept."""
+    draft, site, record = plan.draft, plan.site, plan.record
+    copied = _copy(plan.text, plan.target)
     state = load_state(draft)
     if state.status != "published":
         state.mark("published")  # the editor's note stays: the site commit quotes it
         if force:
             state.history[-1]["note"] = "forced"
         save_state(draft, state)
-
-    record_path = draft.with_suffix(".json")
-    if not record_path.is_file():
+    if record is None:
         log.warning("%s has no run record: no Unsplash download pings", draft.name)
-        return Published(target, copied, 0, 0)
-    record = RunRecord.model_validate_json(record_path.read_text(encoding="utf-8"))
+        return Published(plan.target, copied, 0, 0)
     ledger = _read_ledger(site)
     done = set(ledger.get(draft.name, []))
     due = [
@@ -195,5 +262,6 @@ async def _copy_and_ping(
             await client.close()
             ledger[draft.name] = sorted(done)
             replace_write(_ledger_path(site), json.dumps(ledger, ensure_ascii=False, indent=2))
-            replace_write(record_path, record.model_dump_json(indent=2))
-    return Published(target, copied, pinged, len(due) - pinged)
+    keep_history(draft, record)
+    save_record(draft, record)
+    return Published(plan.target, copied, pinged, len(due) - pinged)

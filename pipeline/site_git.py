@@ -39,15 +39,20 @@ def _git(site: Path, *args: str, check: bool = True) -> subprocess.CompletedProc
     try:
         done = subprocess.run(["git", "-C", str(site), *args], capture_output=True, text=True, timeout=120)
     except (OSError, subprocess.TimeoutExpired) as exc:
-        raise GitError(f"git {args[0]}: {exc}") from None
+        raise GitError(masked(f"git {args[0]}: {exc}")) from None
     if check and done.returncode != 0:
         raise GitError(f"git {args[0]} failed: {_first_line(done.stderr or done.stdout)}")
     return done
 
 
+def masked(text: str) -> str:
+    """`text` with the credentials of any URL in it hidden: https://user:token@host → https://***@host."""
+    return _CREDENTIALS.sub(r"\1***@", text)
+
+
 def _first_line(text: str) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return _CREDENTIALS.sub(r"\1***@", lines[0] if lines else "no output")
+    return masked(lines[0] if lines else "no output")
 
 
 def is_repository(site: Path) -> bool:
@@ -68,8 +73,45 @@ def _identity(site: Path) -> list[str]:
     return ["-c", "user.name=genpost", "-c", "user.email=genpost@localhost"]
 
 
+# What an unfinished operation leaves in the git directory: a commit of some paths is refused then.
+_BUSY = {
+    "index.lock": "another git process is running (index.lock)",
+    "MERGE_HEAD": "a merge is in progress",
+    "CHERRY_PICK_HEAD": "a cherry-pick is in progress",
+    "REVERT_HEAD": "a revert is in progress",
+    "rebase-merge": "a rebase is in progress",
+    "rebase-apply": "a rebase or am is in progress",
+}
+
+
+def ready_to_commit(site: Path) -> None:
+    """Refuse (one line) a repository in which committing the post would fail: mid-merge, mid-rebase, locked."""
+    git_dir = Path(_git(site, "rev-parse", "--absolute-git-dir").stdout.strip())
+    for name, why in _BUSY.items():
+        if (git_dir / name).exists():
+            raise GitError(f"the site's repository is not ready: {why}; nothing was published")
+
+
+def _is_url(remote: str) -> bool:
+    return "://" in remote or ":" in remote.split("/")[0] or remote.startswith(("/", "."))
+
+
+def ready_to_push(site: Path, remote: str, branch: str) -> None:
+    """Refuse (one line) a push that cannot be made: an unknown remote, or no branch to push to."""
+    if not _is_url(remote) and _git(site, "remote", "get-url", remote, check=False).returncode != 0:
+        raise GitError(f"the site's repository has no remote {masked(remote)!r}; nothing was published")
+    if not branch and _git(site, "symbolic-ref", "--quiet", "HEAD", check=False).returncode != 0:
+        raise GitError("the site's repository is on no branch (detached HEAD) and publish.push.branch is empty")
+
+
+def _has_head(site: Path) -> bool:
+    return _git(site, "rev-parse", "--verify", "--quiet", "HEAD", check=False).returncode == 0
+
+
 def commit(site: Path, paths: list[Path], message: str) -> str | None:
-    """Commit exactly `paths` (files under `site`); the commit's id, or None when they hold no change."""
+    """Commit exactly `paths` (files under `site`); the commit's id, or None when they hold no change.
+
+    A commit that fails (a hook refuses it, say) leaves the index of those paths as it found it."""
     relative = [str(p.resolve().relative_to(site.resolve())) for p in paths if p.exists()]
     # A file the site's .gitignore names (genpost's own ledger, often) stays out of the commit.
     relative = [p for p in relative if _git(site, "check-ignore", "--quiet", p, check=False).returncode != 0]
@@ -78,12 +120,19 @@ def commit(site: Path, paths: list[Path], message: str) -> str | None:
     _git(site, "add", "--", *relative)
     if _git(site, "diff", "--cached", "--quiet", "--", *relative, check=False).returncode == 0:
         return None
-    _git(site, *_identity(site), "commit", "--quiet", "-m", message, "--", *relative)
+    try:
+        _git(site, *_identity(site), "commit", "--quiet", "-m", message, "--", *relative)
+    except GitError:
+        if _has_head(site):
+            _git(site, "reset", "--quiet", "--", *relative, check=False)
+        else:
+            _git(site, "rm", "--cached", "--quiet", "--", *relative, check=False)
+        raise
     return _git(site, "rev-parse", "HEAD").stdout.strip()
 
 
 def push(site: Path, remote: str, branch: str) -> Pushed:
-    """Push HEAD to `remote`'s `branch` (empty: the current branch's name)."""
+    """Push HEAD to `remote`'s `branch` (empty: the current branch's name); the remote is shown masked."""
     target = branch or _git(site, "rev-parse", "--abbrev-ref", "HEAD").stdout.strip()
     _git(site, "push", "--quiet", remote, f"HEAD:refs/heads/{target}")
-    return Pushed(remote, target)
+    return Pushed(masked(remote), target)

@@ -30,6 +30,20 @@ def ensure_dir(path: Path) -> Path:
     return path
 
 
+def ensure_writable(out_dir: Path) -> Path:
+    """`out_dir` and its `.genpost/` created and proven writable (a file made and removed in each), or a usage
+    error naming the folder: a draft folder that cannot be written fails before any model call, not after."""
+    for folder in (ensure_dir(out_dir), out_dir / ".genpost"):
+        try:
+            folder.mkdir(exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=folder, prefix=".probe-")
+            os.close(fd)
+            os.unlink(name)
+        except OSError as exc:
+            raise UsageError(f"--out {out_dir} cannot be written ({folder.name}: {exc.strerror})") from None
+    return out_dir
+
+
 def _temp_file(directory: Path, text: str) -> Path:
     fd, name = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".part")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -66,6 +80,25 @@ def replace_write(path: Path, text: str) -> Path:
     tmp = _temp_file(path.parent, text)
     os.replace(tmp, path)
     return path
+
+
+class FileSnapshot:
+    """Text files as they were (or their absence), put back whole if a change of several fails halfway."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.before: dict[Path, str | None] = {}
+        for path in paths:
+            try:
+                self.before[path] = path.read_text(encoding="utf-8")
+            except FileNotFoundError:
+                self.before[path] = None
+
+    def restore(self) -> None:
+        for path, text in self.before.items():
+            if text is None:
+                path.unlink(missing_ok=True)
+            else:
+                replace_write(path, text)
 
 
 def write_draft(out_dir: Path, filename: str, markdown: str, record: Callable[[str], str]) -> Path:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 
 
 class Brief(BaseModel):
@@ -74,8 +74,25 @@ class Metadata(BaseModel):
         return cls.model_construct(title="", description="", tags=[], image_queries=queries)
 
 
-class Plan(Metadata, Briefs):
-    """The whole plan: the sections' briefs and the post's metadata."""
+class Plan(BaseModel):
+    """The whole plan as the post uses it: the briefs and the metadata, as answered or as repaired.
+
+    It holds no answer bounds (those are Briefs' and Metadata's, for the model): a repaired plan may
+    keep two tags or a long title for the gate to flag, and its record must load all the same.
+    """
+
+    category: str
+    trend_points: list[str]
+    steps: list[StepBrief]
+    summary: str
+    background: str
+    cases: str
+    lead: str
+    trend: str
+    title: str
+    description: str
+    tags: list[str]
+    image_queries: ImageQueries
 
     @classmethod
     def of(cls, briefs: Briefs, metadata: Metadata) -> Plan:
@@ -92,7 +109,17 @@ class Plan(Metadata, Briefs):
 
 
 class StepText(BaseModel):
-    """One step of 実践ステップ, as the model writes it."""
+    """One step of 実践ステップ as the post holds it. A list may be empty: the gate's last cut can empty one,
+    and the shape rules then flag it (structure.step-empty); the record keeps what the post holds."""
+
+    summary: str
+    actions: list[str] = Field(default_factory=list)
+    metrics: list[str] = Field(default_factory=list)
+    cautions: list[str] = Field(default_factory=list)
+
+
+class StepAnswer(StepText):
+    """One step as the model is asked to write it (the schema's bounds are the prompt's, not the post's)."""
 
     summary: str = Field(description="ステップの概要（1〜2文）")
     actions: list[str] = Field(min_length=2, max_length=4, description="実行内容の箇条書き")
@@ -106,15 +133,35 @@ class SummaryPoint(BaseModel):
 
 
 class SummaryText(BaseModel):
-    """まとめと次のアクション, as the model writes it."""
+    """まとめと次のアクション as the post holds it."""
+
+    intro: str
+    points: list[SummaryPoint] = Field(default_factory=list)
+    closing: str
+
+
+class SummaryAnswer(SummaryText):
+    """まとめと次のアクション as the model is asked to write it."""
 
     intro: str = Field(description="導入の一文")
     points: list[SummaryPoint] = Field(min_length=3, max_length=3)
     closing: str = Field(description="締めくくりの一文")
 
 
+def _part_kind(value: Any) -> str:
+    """Which kind of part text a stored value is, so a record that does not load names one kind's error."""
+    if isinstance(value, str):
+        return "prose"
+    if isinstance(value, SummaryText) or (isinstance(value, dict) and "points" in value):
+        return "summary"
+    return "step"
+
+
 # What the model wrote for one part of the outline (see pipeline.outline.Kind).
-PartText = str | StepText | SummaryText
+PartText = Annotated[
+    Annotated[str, Tag("prose")] | Annotated[StepText, Tag("step")] | Annotated[SummaryText, Tag("summary")],
+    Discriminator(_part_kind),
+]
 # Every part's text by its key ("lead", "trend3", "step2", …), in the outline's order.
 Sections = dict[str, PartText]
 
@@ -151,7 +198,7 @@ class Source(BaseModel):
 
     @property
     def is_url(self) -> bool:
-        return self.location.startswith(("http://", "https://"))
+        return self.location.lower().startswith(("http://", "https://"))
 
 
 class Passage(BaseModel):

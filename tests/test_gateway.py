@@ -13,7 +13,7 @@ from pipeline.llm.openai_provider import OpenAIProvider
 from pipeline.llm.pricing import call_cost
 from pipeline.llm.schema import strict_schema
 from pipeline.prompts import PromptBook, RenderedPrompt
-from pipeline.types import Plan, StepText
+from pipeline.types import Plan, StepAnswer, StepText
 from standins.openai_api import approx_tokens
 
 
@@ -33,7 +33,8 @@ def test_strict_schema_requires_everything():
         assert definition["additionalProperties"] is False
         assert set(definition["required"]) == set(definition["properties"])
     assert "title" in schema["properties"] and "default" not in str(schema)
-    assert strict_schema(StepText)["properties"]["actions"]["minItems"] == 2
+    assert strict_schema(StepAnswer)["properties"]["actions"]["minItems"] == 2, "the answer is bounded"
+    assert "minItems" not in str(strict_schema(StepText)), "what a post holds is not"
 
 
 def test_usage_and_cost_are_recorded_per_call(llm):

@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from pipeline import inputs
 from pipeline.config import Settings
 from pipeline.errors import UsageError
 from pipeline.instincts import Instinct
@@ -20,7 +21,7 @@ from pipeline.llm import Gateway
 from pipeline.llm.choice import fit_to_model, make_provider
 from pipeline.memory import TopicMemory
 from pipeline.prompts import PromptBook
-from pipeline.store import ensure_dir
+from pipeline.store import ensure_writable
 from pipeline.types import CallRecord
 
 PATH = click.Path(path_type=Path)
@@ -118,7 +119,7 @@ def parse_date(text: str | None, settings: Settings) -> datetime:
         raise UsageError(f"--date {text!r} is not an ISO 8601 date or time") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=settings.site.zone)
-    return moment
+    return inputs.in_range(moment, settings.site.zone)
 
 
 def progress_printer() -> Callable[[CallRecord], None]:
@@ -142,7 +143,7 @@ async def open_desk(
     per_call_lines: bool = True,
 ) -> AsyncIterator[Desk]:
     """The desk a command writes posts at: topic memory and the model gateway, closed again on the way out."""
-    ensure_dir(out)
+    ensure_writable(out)
     fit_to_model(settings, provider)
     async with AsyncExitStack() as stack:
         memory = TopicMemory(out / ".genpost" / "memory.sqlite", site)

@@ -13,7 +13,7 @@ from pipeline import quality
 from pipeline.citations import cited_in_record
 from pipeline.cli.common import PATH, check_out, check_site, out_option, site_option, verbose_option
 from pipeline.config import load_settings
-from pipeline.drafts import draft_path, list_drafts, load_record, reject
+from pipeline.drafts import UnreadableRecord, draft_path, list_drafts, read_record, reject
 from pipeline.errors import UsageError
 from pipeline.instincts import load_instincts
 from pipeline.publish import publish
@@ -39,7 +39,11 @@ def check(files: tuple[Path, ...], site: Path | None, as_json: bool, lang: str |
         if not path.is_file():
             raise UsageError(f"{path}: no such file")
         text = path.read_text(encoding="utf-8", errors="replace")
-        record = load_record(path)  # a draft's run record knows what its footnotes' sources say
+        try:
+            record = read_record(path)  # a draft's run record knows what its footnotes' sources say
+        except UnreadableRecord as exc:
+            print(f"genpost: {exc}; its footnotes are checked without their sources' text", file=sys.stderr)
+            record = None
         cited = cited_in_record(record) if record else None
         reports.append((path, quality.check_text(text, settings, instincts, site, path.name, cited)))
     if as_json:
@@ -61,10 +65,10 @@ def drafts(out: Path, as_json: bool) -> int:
         print(json.dumps([{**d.__dict__, "path": str(d.path)} for d in found], ensure_ascii=False, indent=2))
         return 0
     for d in found:
-        print(
-            f"{d.status:9} {d.errors:2}E {d.warnings:2}W {d.tokens:>8,} tok ${d.cost:.4f}  {d.instinct:13} "
-            f"{d.name}  「{d.title}」"
-        )
+        figures = "record unreadable" if d.unreadable else f"{d.errors:2}E {d.warnings:2}W"
+        print(f"{d.status:9} {figures} {d.tokens:>8,} tok ${d.cost:.4f}  {d.instinct:13} {d.name}  「{d.title}」")
+        if d.unreadable:
+            print(f"genpost: {d.unreadable}", file=sys.stderr)
     print(f"{len(found)} draft(s) in {out}", file=sys.stderr)
     return 0
 
@@ -125,5 +129,6 @@ def review(out: Path, site: Path | None, port: int, host: str, no_browser: bool)
         import webbrowser
 
         webbrowser.open(url)
-    uvicorn.run(create_app(out, site, load_settings(), load_instincts()), host=host, port=port, log_level="warning")
+    app = create_app(out, site, load_settings(), load_instincts(), host=host, port=port)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0

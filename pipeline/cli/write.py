@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from pipeline import __version__
+from pipeline import __version__, inputs
 from pipeline.auto import AutoOutcome, auto_post
 from pipeline.cli.common import (
     VariadicCommand,
@@ -132,13 +132,10 @@ def make_brief(
         raise UsageError("the following arguments are required: --instinct, --keywords (or use --auto)")
     if instinct not in known:
         raise UsageError(f"unknown instinct {instinct!r}; choose one of: {', '.join(known)}")
-    words = [k.strip() for k in keywords]
-    if any(not k for k in words):
-        raise UsageError("--keywords needs at least one non-empty keyword")
     brief = Brief(
         instinct=instinct,
-        keywords=words,
-        theme=(theme or "").strip() or None,
+        keywords=inputs.keywords(list(keywords)),
+        theme=inputs.theme(theme),
         structure=structure or settings.site.default_structure,
         date=parse_date(date, settings),
         site=site,

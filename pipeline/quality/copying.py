@@ -25,7 +25,7 @@ from pipeline.paths import resource
 from pipeline.quality.context import Check
 from pipeline.quality.style import sentences
 from pipeline.text import char_ngrams
-from pipeline.types import Finding, Plan, StepText, SummaryText
+from pipeline.types import Briefs, Finding, Metadata, StepAnswer, SummaryAnswer
 
 GRAM = 4
 SHARE = 0.6  # of a sentence's 4-grams found in the instructions
@@ -96,7 +96,7 @@ def template_instructions(directory: Path) -> Instructions:
     for path in sorted(directory.glob("*.j2")):
         tree = env.parse(path.read_text(encoding="utf-8"))
         texts += [node.data for node in tree.find_all(nodes.TemplateData)]
-    return Instructions.of([*texts, *field_descriptions(Plan, StepText, SummaryText)])
+    return Instructions.of([*texts, *field_descriptions(Briefs, Metadata, StepAnswer, SummaryAnswer)])
 
 
 def copied_instructions(c: Check) -> list[Finding]:

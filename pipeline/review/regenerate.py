@@ -6,18 +6,19 @@ from pathlib import Path
 
 from pydantic import TypeAdapter
 
-from pipeline.drafts import Pending, load_record, load_state, save_record, save_state
+from pipeline.drafts import Pending, load_state, locked, read_record, save_record, save_state
 from pipeline.errors import UsageError
 from pipeline.history import keep_change
 from pipeline.job import Desk, PostJob
 from pipeline.llm import Gateway
+from pipeline.llm.gateway import totals_of
 from pipeline.outline import Kind
 from pipeline.store import replace_write
 from pipeline.types import Finding, PartText, RunRecord, StepText, SummaryText
 
 
 def _record(draft: Path) -> RunRecord:
-    record = load_record(draft)
+    record = read_record(draft)
     if record is None:
         raise UsageError(f"{draft.name} has no run record; it cannot be regenerated")
     return record
@@ -36,10 +37,14 @@ async def propose(draft: Path, part: str, note: str, desk: Desk, gateway: Gatewa
     job = PostJob.from_record(record, desk, gateway)
     value = await job.redraft_part(part, note)
     pending = Pending(part=part, value=TypeAdapter(PartText).dump_python(value, mode="json"), note=note)
-    state = load_state(draft)
-    state.pending = pending
-    save_state(draft, state)
-    save_record(draft, job.record())
+    with locked(draft):  # the draft may have been saved meanwhile: only the candidate and its calls are added
+        state = load_state(draft)
+        state.pending = pending
+        save_state(draft, state)
+        latest = _record(draft)
+        latest.calls = [*latest.calls, *gateway.calls]
+        latest.totals = totals_of(latest.calls)
+        save_record(draft, latest)
     return pending
 
 
@@ -55,7 +60,12 @@ def candidate_text(pending: Pending, kind: Kind) -> str:
 
 
 def accept(draft: Path, desk: Desk, who: str = "editor") -> list[Finding]:
-    """Put the candidate into the draft: reassemble, re-check, rewrite the draft and its record."""
+    """Put the candidate into the draft: reassemble, re-check, rewrite the draft and its record (under its lock)."""
+    with locked(draft):
+        return _accept(draft, desk, who)
+
+
+def _accept(draft: Path, desk: Desk, who: str) -> list[Finding]:
     state = load_state(draft)
     if state.pending is None:
         raise UsageError(f"{draft.name} has no regenerated section waiting")
@@ -78,6 +88,7 @@ def accept(draft: Path, desk: Desk, who: str = "editor") -> list[Finding]:
 
 
 def discard(draft: Path) -> None:
-    state = load_state(draft)
-    state.pending = None
-    save_state(draft, state)
+    with locked(draft):
+        state = load_state(draft)
+        state.pending = None
+        save_state(draft, state)
