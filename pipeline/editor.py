@@ -4,6 +4,9 @@ A save is refused, with the reason, when the draft changed on disk since the edi
 (its version stamp) or when it breaks a part genpost's assembler owns: headings, image lines and
 credits, the related-posts and CTA blocks, footnote definitions and the JSON-LD. Otherwise the
 draft is written atomically, the previous version kept in its history, and the gate run again.
+
+The version check and the write happen under the draft's lock (`out/.genpost/locks/<draft>.lock`), so two
+app processes on one out/ never both pass the check: the second sees the first's save and is refused.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pipeline import frontmatter
 from pipeline.assembler import json_ld
 from pipeline.citations import cited_in_record
 from pipeline.config import Settings
-from pipeline.drafts import load_record, load_state, save_record, save_state
+from pipeline.drafts import load_record, load_state, locked, save_record, save_state
 from pipeline.errors import UsageError
 from pipeline.frontmatter import Flow, Quoted
 from pipeline.history import keep_change, stamp_of
@@ -99,7 +102,21 @@ def save(
     site: Path | None = None,
 ) -> Saved:
     """Write the editor's version of `draft`; refused (UsageError, in Japanese) when stale or when it breaks
-    an assembler-owned part. `fields`: title, description, tags (comma separated)."""
+    an assembler-owned part. `fields`: title, description, tags (comma separated). Done under the draft's lock."""
+    with locked(draft):
+        return _save(draft, body, fields, version, who, settings, instincts, site)
+
+
+def _save(
+    draft: Path,
+    body: str,
+    fields: dict[str, str],
+    version: str,
+    who: str,
+    settings: Settings,
+    instincts: dict[str, Instinct],
+    site: Path | None,
+) -> Saved:
     text = draft.read_text(encoding="utf-8")
     if stamp_of(text) != version:
         raise StaleDraft(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from pipeline import drafts
 from pipeline.config import load_settings
 from pipeline.drafts import load_state
 from pipeline.editor import owned_parts
@@ -30,7 +31,7 @@ def desk(llm, genpost, tmp_path):
     run = genpost(*args)
     assert run.code == 0, run.stderr
     path = Path(run.last_line)
-    client = TestClient(create_app(out, None, load_settings(), load_instincts()))
+    client = TestClient(create_app(out, None, load_settings(), load_instincts(), allowed_hosts=["testserver"]))
     page = client.get(f"/drafts/{path.name}").text
     token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
     return client, token, path
@@ -176,3 +177,88 @@ def test_a_regenerated_part_cannot_overwrite_a_hand_edit(desk, llm):
     saved = path.read_text(encoding="utf-8")
     done = client.post(f"/drafts/{path.name}/accept", data={"csrf": token}, follow_redirects=True)
     assert "手直しした下書き" in done.text and path.read_text(encoding="utf-8") == saved
+
+
+# --- two writers at once --------------------------------------------------------------------------
+
+
+def _save_in_process(draft: str, fields: dict[str, str], version: str, who: str, barrier, results) -> None:
+    """A second app process's save, in a process of its own: wait for the other one, then save. The time
+    between reading the draft and writing it is stretched, so two saves without the lock would both land."""
+    import time
+
+    from pipeline import editor
+
+    keep_change = editor.keep_change
+
+    def slow_keep_change(*args, **kwargs):
+        time.sleep(0.5)
+        return keep_change(*args, **kwargs)
+
+    editor.keep_change = slow_keep_change
+    settings, instincts = load_settings(), load_instincts()
+    barrier.wait(timeout=60)
+    try:
+        editor.save(Path(draft), fields["body"], fields, version, who, settings, instincts)
+        results.put((who, "saved"))
+    except editor.StaleDraft:
+        results.put((who, "stale"))
+    except Exception as exc:  # reported to the test, which fails on it
+        results.put((who, f"{type(exc).__name__}: {exc}"))
+
+
+def test_two_processes_saving_the_same_version_never_lose_a_save(desk):
+    import multiprocessing
+
+    client, _, path = desk
+    loaded = form_of(client.get(f"/drafts/{path.name}").text)
+    versions_before = len(load_state(path).versions)
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(2), context.Queue()
+    workers = []
+    for who in ("編集者A", "編集者B"):
+        fields = {**loaded, "body": loaded["body"] + f"\n{who}が足した一文です。\n"}
+        args = (str(path), fields, loaded["version"], who, barrier, results)
+        workers.append(context.Process(target=_save_in_process, args=args))
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=120)
+    outcome = dict(results.get(timeout=5) for _ in workers)
+    assert sorted(outcome.values()) == ["saved", "stale"], outcome
+    winner = next(who for who, result in outcome.items() if result == "saved")
+    loser = next(who for who, result in outcome.items() if result == "stale")
+    text = path.read_text(encoding="utf-8")
+    assert f"{winner}が足した一文です。" in text and f"{loser}が足した一文です。" not in text
+    versions = load_state(path).versions
+    assert len(versions) == versions_before + 1 and versions[-1].who == winner
+    assert versions[-1].stamp == stamp_of(text)
+    assert (path.parent / ".genpost" / "locks" / f"{path.name}.lock").exists()
+
+
+def test_a_save_waits_for_the_lock_and_keeps_the_text_when_it_cannot_have_it(desk, monkeypatch):
+    client, token, path = desk
+    monkeypatch.setattr(drafts, "LOCK_WAIT_S", 0.3)
+    before = path.read_text(encoding="utf-8")
+    fields = {**form_of(client.get(f"/drafts/{path.name}").text), "csrf": token}
+    fields["body"] += "\n待たされた一文です。\n"
+    with drafts.draft_lock(path, timeout=5):  # another process is in the middle of a save
+        refused = client.post(f"/drafts/{path.name}/save", data=fields)
+    assert refused.status_code == 409 and "ほかの保存や差し替えが終わらない" in refused.text
+    assert "待たされた一文です。" in form_of(refused.text)["body"], "the editor's text is still in the editor"
+    assert path.read_text(encoding="utf-8") == before and len(load_state(path).versions) == 2
+    done = client.post(f"/drafts/{path.name}/save", data=fields, follow_redirects=True)
+    assert "保存しました" in done.text and "待たされた一文です。" in path.read_text(encoding="utf-8")
+
+
+def test_accepting_a_regenerated_part_takes_the_same_lock(desk, llm, monkeypatch):
+    client, token, path = desk
+    monkeypatch.setattr(drafts, "LOCK_WAIT_S", 0.3)
+    client.post(f"/drafts/{path.name}/regenerate", data={"csrf": token, "part": "lead", "note": ""})
+    before = path.read_text(encoding="utf-8")
+    with drafts.draft_lock(path, timeout=5):
+        page = client.post(f"/drafts/{path.name}/accept", data={"csrf": token}, follow_redirects=True).text
+    assert "できませんでした" in page and "ほかの保存や差し替え" in page
+    assert path.read_text(encoding="utf-8") == before and load_state(path).pending is not None
+    page = client.post(f"/drafts/{path.name}/accept", data={"csrf": token}, follow_redirects=True).text
+    assert "差し替えました" in page and path.read_text(encoding="utf-8") != before

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -10,6 +11,7 @@ import socket
 import threading
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from starlette.testclient import TestClient
@@ -34,7 +36,7 @@ def draft(genpost, out: Path, site: Path | None = None, *extra: str) -> Path:
 
 
 def client_for(out: Path, site: Path | None) -> tuple[TestClient, str]:
-    client = TestClient(create_app(out, site, load_settings(), load_instincts()))
+    client = TestClient(create_app(out, site, load_settings(), load_instincts(), allowed_hosts=["testserver"]))
     page = client.get("/drafts/" + next(out.glob("*.md")).name).text
     token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
     return client, token
@@ -92,6 +94,18 @@ def test_a_polish_edit_left_out_is_shown_with_why(llm, genpost, tmp_path):
     card = client.get(f"/drafts/{path.name}").text.split('id="polish"', 1)[1]
     assert "推敲（0 / 1 件を反映）" in card and "見送り【書き出しの重複】" in card
     assert "見送った理由: 下書きに見つかりません" in card
+
+
+def test_an_unreadable_run_record_is_flagged_not_shown_as_no_findings(llm, genpost, tmp_path):
+    path = draft(genpost, tmp_path / "out")
+    path.with_suffix(".json").write_text('{"draft": ', encoding="utf-8")
+    client, _ = client_for(tmp_path / "out", None)
+    listing = client.get("/").text
+    assert "実行記録を読めません" in listing and "None" not in listing and "0 エラー" not in listing
+    page = client.get(f"/drafts/{path.name}").text
+    flag = page.split('id="unreadable">', 1)[1].split("</p>", 1)[0]
+    assert flag.startswith("実行記録を読めません") and path.with_suffix(".json").name in flag
+    assert "指摘はありません" not in page
 
 
 def test_state_changes_need_post_and_a_csrf_token(llm, genpost, tmp_path):
@@ -199,9 +213,8 @@ def served(tmp_path):
 
     def serve(out: Path, site: Path) -> str:
         port = _free_port()
-        config = uvicorn.Config(
-            create_app(out, site, load_settings(), load_instincts()), host="127.0.0.1", port=port, log_level="warning"
-        )
+        app = create_app(out, site, load_settings(), load_instincts(), host="127.0.0.1", port=port)
+        config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
         server = uvicorn.Server(config)
         threading.Thread(target=server.run, daemon=True).start()
         deadline = time.monotonic() + 10
@@ -314,6 +327,7 @@ def test_end_to_end_in_chromium(llm, genpost, tmp_path, git_site, served, monkey
 def test_review_command_serves_on_loopback(llm, genpost, tmp_path):
     import subprocess
     import sys
+    import urllib.error
     import urllib.request
 
     from tests.conftest import ROOT
@@ -336,7 +350,178 @@ def test_review_command_serves_on_loopback(llm, genpost, tmp_path):
             except OSError:
                 time.sleep(0.2)
         assert parse_post(path).front["title"] in page
+        # The command tells the app where it serves: a page reached through another name is refused.
+        for host, status in ((f"localhost:{port}", 200), (f"attacker.example:{port}", 400), ("127.0.0.1:1", 400)):
+            request = urllib.request.Request(f"http://127.0.0.1:{port}/", headers={"Host": host})
+            try:
+                got = urllib.request.urlopen(request, timeout=5).status
+            except urllib.error.HTTPError as exc:
+                got = exc.code
+            assert got == status, host
     finally:
         proc.terminate()
         proc.wait(timeout=10)
     assert genpost("review", "--out", str(tmp_path / "missing"), "--no-browser").code == 2
+
+
+# --- a hostile draft in real Chromium ------------------------------------------------------------
+
+# Run in the page, this lists whatever a draft could have smuggled in: handlers, inline style, scripts that
+# are not the app's, script or data URLs, foreign elements, forms or fields inside the post or the preview.
+AUDIT = """() => {
+  const bad = [];
+  for (const el of document.querySelectorAll("*")) {
+    for (const a of el.attributes) {
+      if (a.name.startsWith("on") || a.name === "style" || a.name === "srcdoc") bad.push(`${el.localName} ${a.name}`);
+      if (["href", "src", "action", "formaction", "data", "xlink:href"].includes(a.name)
+          && /^\\s*(javascript|data|vbscript):/i.test(a.value)) bad.push(`${el.localName} ${a.name}=${a.value}`);
+    }
+    if (["svg", "math", "iframe", "frame", "object", "embed", "base", "style", "template"].includes(el.localName))
+      bad.push(el.localName);
+    if (el.localName === "meta" && el.hasAttribute("http-equiv")) bad.push("meta http-equiv");
+    if (el.localName === "script" && el.src !== location.origin + "/static/review.js") bad.push(`script ${el.src}`);
+  }
+  for (const el of document.querySelectorAll(".post form, .post input, .post button, .post textarea"))
+    bad.push(`${el.localName} in the post`);
+  return bad;
+}"""
+
+
+@pytest.fixture
+def canary():
+    """A loopback server that counts every request it gets: a payload that ran would call it."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.end_headers()
+            self.wfile.write(b"<p>canary</p>")
+
+        do_POST = do_GET
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    server.shutdown()
+
+
+def hostile_payloads(canary: str, name: str) -> list[str]:
+    """What a crafted draft (or a model's answer) could hold: each would run script, post, or call the canary."""
+    publish = f"/drafts/{quote(name)}/publish"
+    token = "document.querySelector('[name=csrf]').value"
+    return [
+        f"<script>window.__pwned='script';document.title='HACK'+'ED!';location='{canary}/script'</script>",
+        f"<img src=x onerror=\"window.__pwned='img';location='{canary}/img'\">",
+        "<svg onload=\"window.__pwned='svg';alert(1)\"><circle r=5 /></svg>",
+        "[リンクA](javascript:window.__pwned='md')",
+        "<a href=\"javascript:window.__pwned='a'\">リンクB</a>",
+        f'<form action="{publish}" method="post"><input name="force" value="on"><input name="csrf">'
+        f'<button autofocus onfocus="this.form.csrf.value={token};this.form.submit()">公開</button></form>',
+        f"<img src=y onerror=\"fetch('{publish}',{{method:'POST',body:new URLSearchParams({{csrf:{token},"
+        "force:'on'})})\">",
+        f'<meta http-equiv="refresh" content="0;url={canary}/meta">',
+        f'<base href="{canary}/">',
+        f"<style>body {{ background: url({canary}/style) }}</style>",
+        f'<iframe src="{canary}/iframe"></iframe>',
+        f'<img src="{canary}/http-image">',
+        "<details open ontoggle=\"window.__pwned='toggle'\">詳細</details>",
+        "{% include evil.html %}{{ site.github.token }}",
+    ]
+
+
+def test_a_hostile_draft_runs_nothing_in_chromium(llm, genpost, tmp_path, site, served, canary):
+    """A draft whose title, tag, body and editor name hold payloads: on the list, the draft, the preview as
+    the editor types, after a save, and on the diff page, no script runs, nothing calls the canary, nothing
+    is posted but the editor's own preview and save, and nothing is published."""
+    browser_path = chromium_path()
+    if browser_path is None:
+        pytest.skip("chromium is not installed")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from pipeline import frontmatter
+    from pipeline.frontmatter import Flow, Quoted
+
+    canary_url, hits = canary
+    out = tmp_path / "out"
+    path = draft(genpost, out, site)
+    payloads = hostile_payloads(canary_url, path.name)
+    title = f"攻撃<script>window.__pwned='title'</script><img src=x onerror=\"location='{canary_url}/title'\">"
+    tag = "<svg onload=\"window.__pwned='tag'\">タグ"
+    who = f"<img src=x onerror=\"window.__pwned='who';location='{canary_url}/who'\">編集部"
+    text = path.read_text(encoding="utf-8")
+    head_end = text.index("\n---\n", 3) + len("\n---\n")
+    head = frontmatter.with_fields(text[:head_end], {"title": Quoted(title), "tags": Flow([tag, "普通のタグ"])})
+    body = text[head_end:].replace("\n## ", "\n本文の途中。" + " ".join(payloads) + "\n\n## ", 1)
+    path.write_text(head + body, encoding="utf-8")
+    base = served(out, site)
+    shots = Path(os.environ["GENPOST_SCREENSHOTS"]) if os.environ.get("GENPOST_SCREENSHOTS") else None
+    flags = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"]
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=browser_path, headless=True, args=flags)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        dialogs, posts = [], []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("request", lambda r: posts.append(r.url) if r.method != "GET" else None)
+
+        def assert_inert(where: str) -> None:
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(300)
+            assert page.url.startswith(base), f"{where}: navigated away to {page.url}"
+            assert page.evaluate("() => window.__pwned") is None, where
+            assert "HACKED!" not in page.title(), where
+            assert page.evaluate(AUDIT) == [], where
+            assert hits == [] and dialogs == [], where
+
+        page.goto(base + "/")
+        assert_inert("the list")
+        assert "攻撃<script>" in page.locator("table").inner_text(), "the title is shown as the text it is"
+        page.locator("table a").first.click()
+        page.wait_for_selector("#edit-body")
+        assert_inert("the draft")
+        assert "<script>window.__pwned='title'</script>" in page.locator("h1").inner_text()
+        assert "{% include evil.html %}" in page.locator(".card.post").inner_text(), "Liquid is text"
+        if shots:
+            page.screenshot(path=str(shots / "review-hostile.png"), caret="initial")  # "hide" styles the inputs
+
+        # Type the payloads into the editor: the preview follows, and runs none of them.
+        editor = page.locator("#edit-body")
+        editor.fill(editor.input_value() + "\n\nプレビューの確認です。" + " ".join(payloads) + "\n")
+        page.wait_for_selector("#preview >> text=プレビューの確認です。")
+        links = page.locator("#preview a", has_text="リンクB").all()
+        assert len(links) == 2 and all(link.get_attribute("href") is None for link in links), "the link lost its URL"
+        assert_inert("the preview")
+        page.fill("input[name=who]", who)
+        page.click("#save")
+        page.wait_for_selector(".message")
+        assert "保存しました" in page.locator(".message").inner_text()
+        assert_inert("the saved draft")
+        assert who in page.locator("#history").inner_text(), "the editor's name is shown as text"
+
+        page.get_by_role("link", name="v3 手直し").click()
+        page.wait_for_selector(".unified-diff")
+        assert_inert("the diff")
+        assert who in page.locator("main").inner_text()
+        page.go_back()
+        page.wait_for_selector("#edit-body")
+        assert_inert("the draft again")
+        assert {p.split("?")[0].rsplit("/", 1)[-1] for p in posts} == {"preview", "save"}, posts
+
+        # The control: the same payloads, in a page without the app's defences, do call the canary.
+        bare = browser.new_page()
+        with contextlib.suppress(sync_api.Error):  # the payload navigates away while the page loads
+            bare.set_content("<p>" + " ".join(payloads) + "</p>")
+        deadline = time.monotonic() + 10
+        while not hits and time.monotonic() < deadline:
+            time.sleep(0.1)
+        browser.close()
+    assert hits, "without the sanitiser and the CSP, the payloads would have called the canary"
+    state = load_state(path)
+    assert state.status == "draft" and [v.kind for v in state.versions] == ["generated", "polished", "edited"]
+    assert not (site / "_posts" / path.name).exists(), "nothing was published"

@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
-import html
 import json
-import re
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import quote
 
-from markdown_it import MarkdownIt
-from mdit_py_plugins.footnote import footnote_plugin
+import jinja2
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from pipeline import editor, frontmatter, history, site_git
 from pipeline.config import Settings
-from pipeline.drafts import Pending, draft_path, list_drafts, load_record, load_state, reject, save_state
+from pipeline.drafts import (
+    DraftBusy,
+    Pending,
+    UnreadableRecord,
+    approve,
+    draft_path,
+    list_drafts,
+    load_state,
+    read_record,
+    reject,
+)
 from pipeline.errors import GenpostError
 from pipeline.history import stamp_of, who_runs
 from pipeline.instincts import Instinct
@@ -30,18 +41,22 @@ from pipeline.outline import outline_for
 from pipeline.prompts import PromptBook
 from pipeline.publish import Refused, publish
 from pipeline.review import regenerate
+from pipeline.review.guard import SECURITY_HEADERS, Guard, served_hosts
+from pipeline.review.render import is_web_url, render_post
 from pipeline.types import RunRecord
 
-TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+HERE = Path(__file__).parent
+# Everything a draft or record holds reaches a page through autoescape; only the sanitised body is `| safe`.
+TEMPLATES = Jinja2Templates(env=jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True))
+TEMPLATES.env.tests["web_url"] = is_web_url
 TEMPLATES.env.globals["STATUS_JA"] = {
     "draft": "下書き",
     "approved": "承認済み",
     "rejected": "却下",
     "published": "公開済み",
 }
-_RELATED = re.compile(r"\{\{ site\.baseurl \}\}\{% post_url (\S+) %\}")
-_JSON_LD = re.compile(r'<script type="application/ld\+json">.*?</script>', re.DOTALL)
-_FOOTNOTE = re.compile(r'<li id="fn(\d+)" class="footnote-item"><p>')
+NOT_FOUND = "見つかりません"
+BAD_TOKEN = "送信を受け付けられません（CSRF トークンがないか、違います。ページを開き直してください）"
 
 
 def source_notes(record: RunRecord) -> list[dict]:
@@ -61,29 +76,28 @@ def source_notes(record: RunRecord) -> list[dict]:
     return [notes[n] for n in sorted(notes)]
 
 
-def render_post(text: str, figures: list[str]) -> str:
-    """The body as the site would show it; Liquid links made local; 要確認 figures highlighted."""
-    _, body = frontmatter.split(text)
-    body = _JSON_LD.sub("", body)
-    body = _RELATED.sub(lambda m: f"#related-{quote(m.group(1))}", body)
-    rendered = MarkdownIt("commonmark").use(footnote_plugin).render(body)
-    # Each footnote links to the passages it cites, in the sources panel.
-    rendered = _FOOTNOTE.sub(r'\g<0> <a class="to-source" href="#source-note-\1">資料の該当箇所</a>', rendered)
-    for figure in sorted(set(figures), key=len, reverse=True):
-        escaped = html.escape(figure)
-        rendered = rendered.replace(escaped, f'<mark class="claim" title="要確認">{escaped}</mark>')
-    return rendered
-
-
-def create_app(out_dir: Path, site: Path | None, settings: Settings, instincts: dict[str, Instinct]) -> Starlette:
+def create_app(
+    out_dir: Path,
+    site: Path | None,
+    settings: Settings,
+    instincts: dict[str, Instinct],
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    allowed_hosts: Iterable[str] | None = None,
+) -> Starlette:
+    """The review app for the drafts in `out_dir`, served at host:port: requests naming another host are
+    refused, as are POSTs from another origin. `allowed_hosts` ("name:port") replaces the hosts derived from
+    host:port, for a server reached by another name (a test client's `testserver`)."""
     token = secrets.token_urlsafe(32)
+    hosts = frozenset(allowed_hosts) if allowed_hosts is not None else served_hosts(host, port)
 
     def page(request: Request, name: str, context: dict, status: int = 200) -> Response:
         return TEMPLATES.TemplateResponse(request, name, {"csrf": token, "site": site, **context}, status_code=status)
 
     async def checked_form(request: Request) -> dict:
         form = await request.form()
-        if not secrets.compare_digest(str(form.get("csrf", "")), token):
+        if not secrets.compare_digest(str(form.get("csrf", "")).encode(), token.encode()):
             raise PermissionError("bad CSRF token")
         return dict(form)
 
@@ -105,7 +119,7 @@ def create_app(out_dir: Path, site: Path | None, settings: Settings, instincts: 
         try:
             draft = draft_path(out_dir, name)
         except GenpostError:
-            return PlainTextResponse("not found", status_code=404)
+            return PlainTextResponse(NOT_FOUND, status_code=404)
         return draft_page(request, draft, request.query_params.get("msg", ""))
 
     def draft_page(
@@ -115,7 +129,10 @@ def create_app(out_dir: Path, site: Path | None, settings: Settings, instincts: 
         name = draft.name
         text = draft.read_text(encoding="utf-8")
         front, body_text = frontmatter.split(text)
-        record = load_record(draft)
+        try:
+            record, unreadable = read_record(draft), ""
+        except UnreadableRecord as exc:
+            record, unreadable = None, str(exc)
         findings = record.findings if record else []
         figures = [f.figure for f in findings if f.figure]
         related = []
@@ -129,6 +146,8 @@ def create_app(out_dir: Path, site: Path | None, settings: Settings, instincts: 
             "body": render_post(text, figures),
             "findings": findings,
             "record": record,
+            "unreadable": unreadable,
+            "hero": front.get("image") if is_web_url(front.get("image")) else None,
             "record_json": json.dumps(json.loads(record.model_dump_json()), ensure_ascii=False, indent=2)
             if record
             else "",
@@ -156,11 +175,11 @@ def create_app(out_dir: Path, site: Path | None, settings: Settings, instincts: 
         try:
             form = await checked_form(request)
         except PermissionError:
-            return PlainTextResponse("forbidden: bad or missing CSRF token", status_code=403)
+            return PlainTextResponse(BAD_TOKEN, status_code=403)
         try:
             return draft_path(out_dir, request.path_params["name"]), form
         except GenpostError:
-            return PlainTextResponse("not found", status_code=404)
+            return PlainTextResponse(NOT_FOUND, status_code=404)
 
     async def preview(request: Request) -> Response:
         """The editor's body rendered as the draft page renders it (the live preview)."""
@@ -177,11 +196,12 @@ def create_app(out_dir: Path, site: Path | None, settings: Settings, instincts: 
         name = draft.name
         fields = {key: str(form.get(key, "")) for key in ("title", "description", "tags")}
         body, who = str(form.get("body", "")), str(form.get("who", ""))
+        version = str(form.get("version", ""))
         try:
-            saved = editor.save(draft, body, fields, str(form.get("version", "")), who, settings, instincts, site)
+            saved = await run_in_threadpool(editor.save, draft, body, fields, version, who, settings, instincts, site)
         except GenpostError as exc:
             kept = {**fields, "body": body, "who": who}
-            status = 409 if isinstance(exc, editor.StaleDraft) else 422
+            status = 409 if isinstance(exc, editor.StaleDraft | DraftBusy) else 422
             return draft_page(request, draft, f"保存できませんでした: {exc}", kept, status)
         count = sum(f.severity == "error" for f in saved.findings)
         return back(name, f"保存しました（品質チェック: エラー {count} 件、全 {len(saved.findings)} 件）")
@@ -192,10 +212,10 @@ def create_app(out_dir: Path, site: Path | None, settings: Settings, instincts: 
             draft = draft_path(out_dir, name)
             number = int(request.path_params["number"])
         except (GenpostError, ValueError):
-            return PlainTextResponse("not found", status_code=404)
+            return PlainTextResponse(NOT_FOUND, status_code=404)
         found = [v for v in load_state(draft).versions if v.number == number]
         if not found:
-            return PlainTextResponse("not found", status_code=404)
+            return PlainTextResponse(NOT_FOUND, status_code=404)
         return page(request, "diff.html", {"name": name, "version": found[0], "lines": history.diff(draft, number)})
 
     async def act(request: Request) -> Response:
@@ -211,9 +231,7 @@ def create_app(out_dir: Path, site: Path | None, settings: Settings, instincts: 
 
     async def _do(action: str, draft: Path, form: dict) -> str:
         if action == "approve":
-            state = load_state(draft)
-            state.mark("approved", str(form.get("note", "")))
-            save_state(draft, state)
+            await run_in_threadpool(approve, draft, str(form.get("note", "")))
             return "承認しました"
         if action == "publish":
             if site is None:
@@ -233,7 +251,7 @@ def create_app(out_dir: Path, site: Path | None, settings: Settings, instincts: 
             git += f"、{done.pushed.remote}/{done.pushed.branch} へプッシュ" if done.pushed else ""
             return f"公開しました: {done.path.name}（Unsplash ダウンロード通知 {done.pinged} 件{git}）"
         if action == "reject":
-            reject(draft, str(form.get("note", "")))
+            await run_in_threadpool(reject, draft, str(form.get("note", "")))
             return "却下しました"
         if action == "regenerate":
             gateway = Gateway(make_provider(settings.llm), settings.llm, PromptBook())
@@ -245,12 +263,17 @@ def create_app(out_dir: Path, site: Path | None, settings: Settings, instincts: 
             return "書き直し案ができました。確認して差し替えるか破棄してください"
         if action == "accept":
             who = str(form.get("who", "")) or who_runs()
-            findings = regenerate.accept(draft, Desk(settings, instincts, None, out_dir), who)
+            desk = Desk(settings, instincts, None, out_dir)
+            findings = await run_in_threadpool(regenerate.accept, draft, desk, who)
             return f"差し替えました（エラー {sum(f.severity == 'error' for f in findings)} 件）"
         if action == "discard":
-            regenerate.discard(draft)
+            await run_in_threadpool(regenerate.discard, draft)
             return "書き直し案を破棄しました"
-        raise GenpostError(f"unknown action {action}")
+        raise GenpostError(f"「{action}」という操作はありません")
+
+    async def server_error(request: Request, exc: Exception) -> Response:
+        """A failure's page carries the security headers too (it is sent outside the guard)."""
+        return PlainTextResponse("内部エラーが起きました", status_code=500, headers=SECURITY_HEADERS)
 
     routes = [
         Route("/", index),
@@ -259,5 +282,6 @@ def create_app(out_dir: Path, site: Path | None, settings: Settings, instincts: 
         Route("/drafts/{name}/preview", preview, methods=["POST"]),
         Route("/drafts/{name}/save", save_edit, methods=["POST"]),
         Route("/drafts/{name}/{action}", act, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
-    return Starlette(routes=routes)
+    return Starlette(routes=routes, middleware=[Middleware(Guard, hosts=hosts)], exception_handlers={500: server_error})
