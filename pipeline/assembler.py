@@ -8,7 +8,7 @@ import math
 import re
 
 from pipeline import frontmatter
-from pipeline.citations import Footnotes, cited_texts, footnote_lines, strip_markers, to_footnotes
+from pipeline.citations import Footnotes, citable_url, cited_texts, footnote_lines, strip_markers, to_footnotes
 from pipeline.config import Settings
 from pipeline.frontmatter import Flow, Quoted, Timestamp
 from pipeline.instincts import Instinct
@@ -138,7 +138,7 @@ class Assembler:
         """The post's BlogPosting; on a site whose jekyll-seo-tag writes the BlogPosting from the front
         matter, a WebPage node with only what that one lacks (language, keywords, publisher logo, citations)."""
         site = self.settings.site
-        works = [{"@type": "CreativeWork", "name": s.title, "url": s.location} for s in cited if s.is_url]
+        works = [{"@type": "CreativeWork", "name": s.title, "url": u} for s in cited if (u := citable_url(s.location))]
         if seo_tag:
             page = {
                 "@context": "https://schema.org",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from pipeline import inputs
 from pipeline.config import Settings
 from pipeline.errors import GenpostError
 from pipeline.instincts import Instinct
@@ -57,17 +58,18 @@ def briefs_from_file(path: Path, settings: Settings, instincts: dict[str, Instin
         moment = item.date or datetime.now(settings.site.zone)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=settings.site.zone)
+        where = f"{path}: item {n}:"
         brief = Brief(
             instinct=item.instinct,
-            keywords=[k.strip() for k in item.keywords if k.strip()] or ["?"],
-            theme=item.theme,
+            keywords=inputs.keywords([k for k in item.keywords if k.strip()], f"{where} keywords"),
+            theme=inputs.theme(item.theme, f"{where} theme"),
+            date=inputs.in_range(moment, settings.site.zone, f"{where} date"),
             structure=item.structure or settings.site.default_structure,
-            date=moment,
             site=site,
-            sources=item.sources,
+            # a malformed URL costs a notice, not the batch; a missing file is still bad usage
+            sources=check_items(item.sources, f"{path}: item {n}: sources", skip_bad_urls=True),
             search=item.search,
         )
-        check_items(item.sources)
         warn_past_years(brief, settings)
         briefs.append(brief)
     return briefs

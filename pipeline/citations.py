@@ -3,11 +3,13 @@ turned into kramdown footnotes (`[^1]`), one per source, numbered in order of fi
 
 from __future__ import annotations
 
+import html
 import re
+import string
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from pipeline.parttext import map_texts
-from pipeline.text import heading_text
 from pipeline.types import Citation, PartText, Passage, RunRecord, Sections, Source
 
 NOT_GIVEN = "no such passage was given"  # why a marker is dropped at drafting
@@ -77,19 +79,96 @@ def strip_markers(value: PartText) -> PartText:
 
 
 def footnote_lines(notes: Footnotes, sources: dict[int, Source], timezone) -> list[str]:
-    """kramdown footnote definitions: `[^1]: 題名 — 発行元 (閲覧日 2026-11-20) URL`; files show no path."""
+    """kramdown footnote definitions: `[^1]: 題名 — 発行元 (閲覧日 2026-11-20) <URL>`; files show no path.
+
+    Titles and publishers are inert text; a URL is written only when it is http(s), as an autolink with
+    everything outside RFC 3986's plain characters percent-encoded (no Liquid, no Markdown can ride on it).
+    """
     lines = []
     for source_id, number in sorted(notes.by_source.items(), key=lambda item: item[1]):
         source = sources[source_id]
-        parts = [heading_text(source.title)]
-        if source.publisher:
-            parts.append(f"— {heading_text(source.publisher)}")
+        parts = [note_text(source.title, first=True) or "資料"]
+        if source.publisher and note_text(source.publisher):
+            parts.append(f"— {note_text(source.publisher)}")
         day = source.fetched_at.astimezone(timezone).strftime("%Y-%m-%d")
         parts.append(f"(閲覧日 {day})" if source.is_url else f"({day} 更新)")
-        if source.is_url:
-            parts.append(source.location.replace(" ", "%20"))
+        url = citable_url(source.location) if source.is_url else None
+        if url:
+            parts.append(f"<{url}>")
         lines.append(f"[^{number}]: {' '.join(parts)}")
     return lines
+
+
+# Characters a cited URL keeps as they are: RFC 3986's unreserved ones and the reserved ones that carry no
+# meaning to Markdown, HTML or Liquid. Everything else (`{}[]()<>"'\`, spaces, `%` that starts no escape,
+# non-ASCII) is percent-encoded.
+_URL_PLAIN = frozenset(string.ascii_letters + string.digits + "-._~" + ":/?@!$&*+,;=")
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+_HOST = re.compile(r"[a-z0-9_.-]+|[0-9a-f:.]+")
+
+
+def citable_url(location: str) -> str | None:
+    """`location` as a footnote or JSON-LD may cite it, or None: only http(s) URLs with a plain host; no
+    credentials; every character outside RFC 3986's unreserved and safe reserved ones percent-encoded."""
+    try:
+        parts = urlsplit(location.strip())
+        host, port = parts.hostname or "", parts.port
+        host = host.encode("idna").decode("ascii") if not host.isascii() else host
+    except (ValueError, UnicodeError):
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not _HOST.fullmatch(host):
+        return None
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc += f":{port}"
+    url = f"{scheme}://{netloc}{_encoded(parts.path) or '/'}"
+    if parts.query:
+        url += f"?{_encoded(parts.query)}"
+    if parts.fragment:
+        url += f"#{_encoded(parts.fragment)}"
+    return url
+
+
+def _encoded(text: str) -> str:
+    out = []
+    for n, ch in enumerate(text):
+        if ch in _URL_PLAIN or (ch == "%" and _ESCAPE.match(text, n)):
+            out.append(ch)
+        else:
+            out.append("".join(f"%{byte:02X}" for byte in ch.encode("utf-8", errors="replace")))
+    return "".join(out)
+
+
+# Markdown and Liquid in a title or publisher, as numeric character references (kramdown shows them as text).
+_INERT = str.maketrans(
+    {
+        "{": "&#123;",
+        "}": "&#125;",
+        "|": "&#124;",
+        "*": "&#42;",
+        "_": "&#95;",
+        "`": "&#96;",
+        "$": "&#36;",
+        "\\": "&#92;",
+        "~": "&#126;",
+        "^": "&#94;",
+        "!": "&#33;",
+        "[": "［",
+        "]": "］",
+    }
+)
+_BLOCK_START = re.compile(r"^(?:[#=+\-]|\d+[.)])")
+
+
+def note_text(text: str, first: bool = False) -> str:
+    """A title or publisher as footnote text: one line, HTML escaped, no Markdown, kramdown or Liquid syntax
+    (`first`: it opens the definition, so it cannot start a heading or a list either)."""
+    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    inert = html.escape(flat, quote=False).translate(_INERT)
+    if first and _BLOCK_START.match(inert):
+        inert = f"&#{ord(inert[0])};{inert[1:]}"
+    return inert
 
 
 def cited_in_record(record: RunRecord) -> dict[str, list[str]]:

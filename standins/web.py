@@ -2,11 +2,15 @@
 
 Pages come with the navigation, header and footer a real site has (extraction must drop
 them), a PDF, a page that is gone (404), one that answers too late, one that is too big, one
-that is not a document at all, and one whose article carries Liquid and HTML.
+that is not a document at all, and one whose article carries Liquid and HTML. Hostile ones too:
+a redirect loop, redirects to a `javascript:` URL and to port 99999, a gzip body that is garbage, a page that
+trickles a byte at a time, and every path under `/any/` (whatever its characters) answering
+with the survey under a title made of markup, for URLs and titles that carry Liquid or Markdown.
 """
 
 from __future__ import annotations
 
+import html
 import threading
 import time
 from urllib.parse import parse_qs, urlsplit
@@ -17,11 +21,12 @@ NAV = "<nav><a href='/'>ホーム</a> <a href='/about'>会社概要</a> メニ�
 FOOTER = "<footer>Copyright 2026 Example Research. 利用規約 プライバシーポリシー お問い合わせ</footer>"
 
 
-def page(title: str, paragraphs: list[str]) -> str:
+def page(title: str, paragraphs: list[str], site: str = "Example Research") -> str:
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    title, site = html.escape(title), html.escape(site)
     return (
         f"<!DOCTYPE html><html lang='ja'><head><meta charset='utf-8'><title>{title}</title>"
-        f"<meta property='og:site_name' content='Example Research'></head><body>{NAV}<header>サイトのヘッダー</header>"
+        f"<meta property='og:site_name' content='{site}'></head><body>{NAV}<header>サイトのヘッダー</header>"
         f"<main><article><h1>{title}</h1>{body}</article></main>{FOOTER}</body></html>"
     )
 
@@ -35,6 +40,12 @@ SURVEY = page(
         "一方で、社内のルールづくりが追いついていないと答えた企業も多く、運用体制の整備が課題として残っています。",
     ],
 )
+# A title and a site name that would be markup in a footnote: Liquid, Markdown, kramdown, HTML.
+HOSTILE_TITLE = (
+    "{{ site.planted }} | *強調* _下線_ `code` [押す](javascript:alert(1)) <img src=x onerror=alert(1)> "
+    '{: onclick="alert(1)"} $$x^2$$ 生成AI活用実態調査2026'
+)
+HOSTILE_SITE = "{% include secret.html %}|**Example**"
 HOSTILE = page(
     "顧客体験レポート",
     [
@@ -42,6 +53,11 @@ HOSTILE = page(
         "{% include secret.html %} {{ site.github }} <script>alert('x')</script> このような記述も本文に含まれます。",
         "調査は国内の小売企業300社を対象に行いました。顧客の声を集める仕組みの有無と、解約率の変化を比べています。",
     ],
+)
+
+
+HOSTILE_TITLED = SURVEY.replace("生成AI活用実態調査2026", html.escape(HOSTILE_TITLE)).replace(
+    "'Example Research'", f"'{html.escape(HOSTILE_SITE)}'"
 )
 
 
@@ -68,25 +84,68 @@ class _Pages(JSONHandler):
     def do_GET(self) -> None:
         web: WebStandIn = self.server.standin  # type: ignore[attr-defined]
         path = urlsplit(self.path).path
-        web.seen.append((path, self.headers.get("User-Agent", "")))
+        with web.lock:
+            web.seen.append((path, self.headers.get("User-Agent", "")))
         if path == "/slow.html":
             time.sleep(web.slow_s)
         time.sleep(web.delay_s)
         if path in web.documents:
             content_type, data = web.documents[path]
-            self.send_response(200)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.send_document(content_type, data)
+        elif path.startswith("/any/"):  # any characters in the path, a title made of markup, the survey's text
+            self.send_document("text/html; charset=utf-8", HOSTILE_TITLED.encode())
         elif path == "/huge.html":
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
             self.send_header("Content-Length", str(web.huge_bytes))
             self.end_headers()
             self.wfile.write(b"<p>" + b"x" * min(web.huge_bytes, 1 << 16))
+        elif path == "/loop.html":  # redirects to itself, for ever
+            self.redirect("/loop.html")
+        elif path == "/to-script.html":
+            self.redirect("javascript:alert(document.cookie)")
+        elif path == "/to-bad-port.html":
+            self.redirect("http://127.0.0.1:99999/survey.html")
+        elif path == "/bad-gzip.html":
+            garbage = b"this is not gzip at all " * 20
+            self.send_document("text/html; charset=utf-8", garbage, {"Content-Encoding": "gzip"})
+        elif path == "/trickle.html":
+            self.trickle(SURVEY.encode(), web.trickle_s, web.trickle_max_s)
         else:
             self.send_json(404, {"error": "not found"})
+
+    def send_document(self, content_type: str, data: bytes, headers: dict[str, str] | None = None) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def trickle(self, data: bytes, every_s: float, at_most_s: float) -> None:
+        """A whole page, one byte every `every_s` seconds (no read waits long), stopped after `at_most_s`."""
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.close_connection = True  # an answer cut short cannot keep its connection
+        started = time.monotonic()
+        try:
+            for n in range(len(data)):
+                self.wfile.write(data[n : n + 1])
+                self.wfile.flush()
+                if time.monotonic() - started > at_most_s:
+                    return
+                time.sleep(every_s)
+        except OSError:  # the client gave up, as it should
+            pass
 
 
 class WebStandIn(LoopbackServer):
@@ -94,8 +153,11 @@ class WebStandIn(LoopbackServer):
 
     def __init__(self) -> None:
         super().__init__(_Pages)
+        self.lock = threading.Lock()
         self.seen: list[tuple[str, str]] = []  # (path, User-Agent)
         self.slow_s = 3.0
+        self.trickle_s = 0.2  # /trickle.html sends a byte this often...
+        self.trickle_max_s = 15.0  # ...and stops after this long, whoever listens
         self.delay_s = 0.0  # every answer waits this long (the bench's network)
         self.huge_bytes = 50_000_000
         html = "text/html; charset=utf-8"

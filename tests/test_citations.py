@@ -204,7 +204,7 @@ def test_the_review_app_shows_the_sources_and_links_footnotes_to_passages(llm, w
     out = tmp_path / "out"
     run = write(genpost, out, "--sources", web.url("survey.html"))
     page = (
-        TestClient(create_app(out, None, load_settings(), load_instincts()))
+        TestClient(create_app(out, None, load_settings(), load_instincts(), allowed_hosts=["testserver"]))
         .get(f"/drafts/{Path(run.last_line).name}")
         .text
     )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.instincts import Instinct
-from pipeline.quality import claims, copying, duplication, numbers, photos, repetition, script, shape, style
+from pipeline.quality import claims, copying, duplication, markup, numbers, photos, repetition, script, shape, style
 from pipeline.quality.context import Check
 from pipeline.quality.parse import parse
 from pipeline.types import Finding
@@ -21,6 +21,7 @@ RULE_SETS = (
     copying.RULES,
     script.RULES,
     repetition.RULES,
+    markup.RULES,
 )
 
 

@@ -1,14 +1,21 @@
-"""Fetching sources: URLs over httpx (timeouts, retries within a budget, a size cap, content types,
-a User-Agent that names genpost) and files from disk; URLs are cached on disk with the fetch time
-and a hash of the text."""
+"""Fetching sources: URLs over httpx (a deadline per request, retries within a budget, a size cap,
+content types, a User-Agent that names genpost) and files from disk; URLs are cached on disk with the
+fetch time and a hash of the text.
+
+Whatever goes wrong with one source is raised as `Unavailable`, with a one-line reason: a source
+costs only itself, never the run.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
+import os
+import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_after_attempt, stop_before_delay
@@ -17,9 +24,11 @@ from tenacity import wait_exponential as wait_exp
 from pipeline import __version__
 from pipeline.config import SourceSettings
 from pipeline.sources.extract import Extracted, Unreadable, extract, kind_of
+from pipeline.sources.urls import shown, url_problem, without_credentials
 from pipeline.store import replace_write
 
 USER_AGENT = f"genpost/{__version__} (writes blog posts; fetches only the pages it is given or finds to cite)"
+MAX_REDIRECTS = 10
 
 
 class Unavailable(Exception):
@@ -34,6 +43,33 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def read_regular(path: Path, limit: int, follow_symlinks: bool = True) -> tuple[bytes, float]:
+    """A regular file's bytes and when it was last changed; anything else (a FIFO, a device, a folder, a file
+    over `limit` bytes) is refused before it is read, and never more than `limit` + 1 bytes are read."""
+    try:
+        before = path.stat(follow_symlinks=follow_symlinks)
+        if not stat.S_ISREG(before.st_mode):
+            raise Unavailable("not a regular file")
+        if before.st_size > limit:
+            raise Unavailable(f"larger than {limit:,} bytes")
+        # O_NONBLOCK: a file swapped for a FIFO since the stat must not hang the open.
+        flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+        if not follow_symlinks:
+            flags |= getattr(os, "O_NOFOLLOW", 0)
+        with open(os.open(path, flags), "rb") as handle:
+            now = os.fstat(handle.fileno())
+            if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (before.st_dev, before.st_ino):
+                raise Unavailable("changed while it was read")
+            data = handle.read(limit + 1)
+    except OSError as exc:
+        raise Unavailable(exc.strerror or type(exc).__name__) from None
+    except ValueError:  # a path holding a NUL byte
+        raise Unavailable("not a valid path") from None
+    if len(data) > limit:
+        raise Unavailable(f"larger than {limit:,} bytes")
+    return data, now.st_mtime
+
+
 class Fetcher:
     """Gets documents by URL or path and extracts their main text; URLs go through a disk cache."""
 
@@ -41,7 +77,11 @@ class Fetcher:
         self.settings = settings
         self.cache_dir = cache_dir
         self.http = httpx.AsyncClient(
-            timeout=settings.timeout, follow_redirects=True, headers={"User-Agent": USER_AGENT}
+            timeout=settings.timeout,
+            follow_redirects=True,
+            max_redirects=MAX_REDIRECTS,
+            headers={"User-Agent": USER_AGENT},
+            event_hooks={"response": [_check_redirect]},
         )
 
     async def close(self) -> None:
@@ -49,6 +89,9 @@ class Fetcher:
 
     async def url(self, url: str) -> tuple[Extracted, datetime]:
         """A page or PDF's text and title, and when it was fetched."""
+        problem = url_problem(url)
+        if problem:
+            raise Unavailable(problem)
         cached = self._cached(url)
         if cached is not None:
             return cached
@@ -56,33 +99,23 @@ class Fetcher:
         kind = kind_of(content_type, url)
         if kind is None:
             raise Unavailable(f"not a page, PDF or text ({content_type or 'no content type'})")
-        try:
-            found = extract(data, kind, url)
-        except Unreadable as exc:
-            raise Unavailable(str(exc)) from None
+        # Extraction is CPU work: in a thread, so the other sources' downloads go on meanwhile.
+        found = await asyncio.to_thread(_extracted, data, kind, url)
         if not found.publisher:
             found = Extracted(found.title, found.text, urlsplit(url).hostname or "")
         fetched = datetime.now(UTC)
         self._store(url, found, fetched)
         return found, fetched
 
-    def file(self, path: Path) -> tuple[Extracted, datetime]:
-        """A file's text and title, and when it was last changed."""
+    def file(self, path: Path, follow_symlinks: bool = True) -> tuple[Extracted, datetime]:
+        """A file's text and title, and when it was last changed (`follow_symlinks=False`: a link is refused)."""
         kind = kind_of(None, path.name)
         if kind is None:
             raise Unavailable("not a .md, .txt, .html or .pdf file")
-        try:
-            if path.stat().st_size > self.settings.max_bytes:
-                raise Unavailable(f"larger than {self.settings.max_bytes:,} bytes")
-            data = path.read_bytes()
-        except OSError as exc:
-            raise Unavailable(exc.strerror or type(exc).__name__) from None
-        try:
-            found = extract(data, kind, path.name)
-        except Unreadable as exc:
-            raise Unavailable(str(exc)) from None
-        changed = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-        return Extracted(found.title, found.text, found.publisher or path.parent.name), changed
+        data, changed = read_regular(path, self.settings.max_bytes, follow_symlinks)
+        found = _extracted(data, kind, path.name)
+        when = datetime.fromtimestamp(changed, UTC)
+        return Extracted(found.title, found.text, found.publisher or path.parent.name), when
 
     async def _get(self, url: str) -> tuple[bytes, str | None]:
         retrying = AsyncRetrying(
@@ -100,47 +133,72 @@ class Fetcher:
         raise AssertionError("unreachable")
 
     async def _once(self, url: str) -> tuple[bytes, str | None]:
+        """One request, whole: `sources.timeout` is its deadline, from connecting to the last byte (a page
+        that trickles a byte at a time is cut off there, not kept alive by each byte)."""
         limit = self.settings.max_bytes
+        deadline = self.settings.timeout
+        answered: list[bool] = []  # set once the headers are in: a timeout after that is a body too slow
         try:
-            async with self.http.stream("GET", url) as response:
-                if response.status_code in (408, 429) or response.status_code >= 500:
-                    raise _Retryable(f"HTTP {response.status_code}")
-                if response.status_code >= 400:
-                    raise Unavailable(f"HTTP {response.status_code}")
-                content_type = response.headers.get("content-type")
-                if kind_of(content_type, url) is None:
-                    raise Unavailable(f"not a page, PDF or text ({content_type or 'no content type'})")
-                if int(response.headers.get("content-length") or 0) > limit:
-                    raise Unavailable(f"larger than {limit:,} bytes")
-                data = bytearray()
-                async for chunk in response.aiter_bytes():
-                    data += chunk
-                    if len(data) > limit:
-                        raise Unavailable(f"larger than {limit:,} bytes")
-                return bytes(data), content_type
-        except httpx.TimeoutException:
-            raise _Retryable(f"no answer within {self.settings.timeout:g} s") from None
+            async with asyncio.timeout(deadline):
+                return await self._download(url, limit, answered)
+        except (TimeoutError, httpx.TimeoutException):
+            late = "not received in full" if answered else "no answer"
+            raise _Retryable(f"{late} within {deadline:g} s") from None
+        except httpx.TooManyRedirects:
+            raise Unavailable(f"more than {MAX_REDIRECTS} redirects (a redirect loop?)") from None
+        except httpx.DecodingError:
+            raise Unavailable("a body that cannot be decoded (its Content-Encoding is broken)") from None
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL):  # the URL itself was checked before
+            raise Unavailable("redirected to an address that is not a valid http or https URL") from None
+        except httpx.ConnectError:
+            raise _Retryable("could not connect (no such host, or the connection was refused)") from None
         except httpx.TransportError as exc:
-            raise _Retryable(type(exc).__name__) from None
+            raise _Retryable(f"the connection failed ({type(exc).__name__})") from None
+        except (_Retryable, Unavailable):
+            raise
+        except Exception as exc:  # whatever else httpx or anyio raise (an ExceptionGroup, ...) is this source's
+            raise Unavailable(f"the request failed ({type(exc).__name__})") from None
+
+    async def _download(self, url: str, limit: int, answered: list[bool]) -> tuple[bytes, str | None]:
+        async with self.http.stream("GET", url) as response:
+            answered.append(True)
+            if response.status_code in (408, 429) or response.status_code >= 500:
+                raise _Retryable(f"HTTP {response.status_code}")
+            if response.status_code >= 400:
+                raise Unavailable(f"HTTP {response.status_code}")
+            content_type = response.headers.get("content-type")
+            if kind_of(content_type, url) is None:
+                raise Unavailable(f"not a page, PDF or text ({content_type or 'no content type'})")
+            declared = response.headers.get("content-length", "")
+            if declared.strip().isdigit() and int(declared) > limit:
+                raise Unavailable(f"larger than {limit:,} bytes")
+            data = bytearray()
+            async for chunk in response.aiter_bytes():
+                data += chunk
+                if len(data) > limit:
+                    raise Unavailable(f"larger than {limit:,} bytes")
+            return bytes(data), content_type
 
     def _cache_file(self, url: str) -> Path:
         return self.cache_dir / f"{hashlib.sha256(url.encode()).hexdigest()[:24]}.json"
 
     def _cached(self, url: str) -> tuple[Extracted, datetime] | None:
+        """The cached text of `url`, if fresh and whole; an entry that is damaged in any way is fetched again."""
         try:
             data = json.loads(self._cache_file(url).read_text(encoding="utf-8"))
             fetched = datetime.fromisoformat(data["fetched_at"])
-        except (OSError, ValueError, KeyError):
-            return None
-        if data.get("url") != url or datetime.now(UTC) - fetched > timedelta(hours=self.settings.cache_hours):
-            return None
-        if text_hash(data["text"]) != data.get("sha256"):
-            return None  # a damaged entry is fetched again
-        return Extracted(data["title"], data["text"], data.get("publisher", "")), fetched
+            stale = datetime.now(UTC) - fetched > timedelta(hours=self.settings.cache_hours)
+            if data.get("url") != without_credentials(url) or stale:
+                return None
+            if text_hash(data["text"]) != data.get("sha256"):
+                return None
+            return Extracted(str(data["title"]), data["text"], str(data.get("publisher", ""))), fetched
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return None  # missing, not JSON, a field missing or of the wrong type, a time with no zone
 
     def _store(self, url: str, found: Extracted, fetched: datetime) -> None:
         entry = {
-            "url": url,
+            "url": without_credentials(url),  # a password in a URL is never written to a file
             "title": found.title,
             "publisher": found.publisher,
             "fetched_at": fetched.isoformat(),
@@ -152,3 +210,27 @@ class Fetcher:
             replace_write(self._cache_file(url), json.dumps(entry, ensure_ascii=False))
         except OSError:
             pass  # a cache that cannot be written costs a fetch later, never the run
+
+
+async def _check_redirect(response: httpx.Response) -> None:
+    """A redirect is followed only to a URL genpost would fetch if it were given it (http or https, a host,
+    a valid port): checked before httpx follows it."""
+    location = response.headers.get("location")
+    if not response.is_redirect or location is None:
+        return
+    target = urljoin(str(response.request.url), location)
+    problem = url_problem(target)
+    if problem:
+        raise Unavailable(f"redirected to {shown(target)}: {problem}")
+
+
+def _extracted(data: bytes, kind: str, name: str) -> Extracted:
+    """The document's text; any failure of the extractors is this source's, never the run's."""
+    try:
+        return extract(data, kind, name)
+    except Unreadable as exc:
+        raise Unavailable(str(exc)) from None
+    except RecursionError:
+        raise Unavailable("too deeply nested to read") from None
+    except Exception as exc:  # trafilatura, lxml and pypdf raise many kinds on hostile input
+        raise Unavailable(f"its text could not be extracted ({type(exc).__name__})") from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -31,6 +32,7 @@ class SearXNG:
 
     def __init__(self, settings: SearchSettings, timeout: float) -> None:
         self.settings = settings
+        self.timeout = timeout
         self.http = httpx.AsyncClient(base_url=settings.url, timeout=timeout, headers={"User-Agent": USER_AGENT})
 
     async def close(self) -> None:
@@ -39,15 +41,21 @@ class SearXNG:
     async def search(self, query: str, count: int) -> list[Result]:
         params = {"q": query, "format": "json", "language": self.settings.language}
         try:
-            response = await self.http.get("/search", params=params)
+            async with asyncio.timeout(self.timeout):  # the whole answer, not each read
+                response = await self.http.get("/search", params=params)
             response.raise_for_status()
-            results = response.json().get("results", [])
-        except (httpx.HTTPError, ValueError) as exc:
+            payload = response.json()
+        except TimeoutError:
+            raise Unavailable(f"search failed (no answer within {self.timeout:g} s)") from None
+        except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:
             raise Unavailable(f"search failed ({type(exc).__name__})") from None
+        results = payload.get("results") if isinstance(payload, dict) else None
+        if not isinstance(results, list):
+            raise Unavailable("search failed (an answer with no list of results)")
         found = [
-            Result(r["url"], r.get("title") or r["url"], r.get("content") or "")
+            Result(r["url"], str(r.get("title") or r["url"]), str(r.get("content") or ""))
             for r in results
-            if isinstance(r, dict) and str(r.get("url", "")).startswith(("http://", "https://"))
+            if isinstance(r, dict) and isinstance(r.get("url"), str) and r["url"].startswith(("http://", "https://"))
         ]
         return found[:count]
 
