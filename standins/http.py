@@ -53,6 +53,21 @@ class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # a post opens 16 connections at once
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.connections = 0  # open now: a client's cancelled request may still be read after it went
+        self.idle = threading.Condition()
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        with self.idle:
+            self.connections += 1
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self.idle:
+                self.connections -= 1
+                self.idle.notify_all()
+
     def handle_error(self, request: object, client_address: object) -> None:
         """A client that hangs up mid-answer (a timeout, a cancelled task) is normal here."""
 
@@ -73,6 +88,12 @@ class LoopbackServer:
     def start(self) -> LoopbackServer:
         self._thread.start()
         return self
+
+    def quiesce(self, timeout: float = 1.0) -> None:
+        """Wait (a little) until every connection of an earlier test is closed, so none of its requests is
+        read, and recorded, after a reset."""
+        with self.httpd.idle:
+            self.httpd.idle.wait_for(lambda: self.httpd.connections == 0, timeout)
 
     def stop(self) -> None:
         self.httpd.shutdown()

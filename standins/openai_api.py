@@ -4,12 +4,16 @@ Speaks the wire format the openai SDK expects: plain answers, json_schema
 answers and streamed (SSE) answers with usage. A latency model (time to first
 token + tokens per second, one token per character) makes it behave like a
 real server under load, and queued faults let tests break it on purpose.
+`kind` makes it behave like a server that takes less: one that refuses
+json_schema, json_object, stream_options or streaming (with a 400, 422 or 500),
+or sends no usage in a stream (see KINDS).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 import socket
 import time
 from dataclasses import dataclass, field
@@ -50,6 +54,90 @@ class Fault:
     cut_at: int | None = None  # stop the answer after this many characters, finish_reason "length"
     message: str = "injected"  # the error message of a status fault
     when: str | None = None  # only for a request whose messages contain this text (a re-ask's too)
+    # End a stream halfway with [DONE] and no finish_reason, as llama-cpp-python's server does when another
+    # request arrives.
+    interrupted: bool = False
+
+
+@dataclass(frozen=True)
+class ServerKind:
+    """What the server takes: each feature it refuses, with the HTTP status it refuses it with (None: taken)."""
+
+    json_schema: int | None = None  # response_format {"type": "json_schema", ...}
+    json_object: int | None = None  # response_format {"type": "json_object", "schema": ...}
+    stream_options: int | None = None  # stream_options in a streamed request
+    streaming: int | None = None  # "stream": true
+    usage_in_stream: bool = True  # False: stream_options is taken, but a stream ends with no usage chunk
+
+    def refusal(self, body: dict) -> tuple[str, int] | None:
+        """The feature this request carries that the server refuses, and the status it answers with."""
+        kind = (body.get("response_format") or {}).get("type")
+        carried = {
+            "json_schema": kind == "json_schema",
+            "json_object": kind == "json_object",
+            "stream_options": bool(body.get("stream")) and body.get("stream_options") is not None,
+            "streaming": bool(body.get("stream")),
+        }
+        for feature, present in carried.items():
+            status = getattr(self, feature)
+            if present and status is not None:
+                return feature, status
+        return None
+
+
+# Kinds of server genpost meets (the statuses are what each answers the feature it does not take with).
+KINDS = {
+    "openai": ServerKind(),
+    # llama-cpp-python's server: json_object with a schema, not json_schema (an unhandled error: 500);
+    # it takes stream_options but sends no usage in a stream.
+    "llama-cpp-python": ServerKind(json_schema=500, usage_in_stream=False),
+    # A server that validates the request: json_schema is not a response_format it knows.
+    "json-object-only-400": ServerKind(json_schema=400),
+    "json-object-only-422": ServerKind(json_schema=422),
+    # No structured output at all: JSON is asked for in the prompt.
+    "no-json-mode": ServerKind(json_schema=400, json_object=400),
+    # Streams, but refuses stream_options (older OpenAI-compatible servers).
+    "no-stream-options": ServerKind(stream_options=400),
+    # Cannot stream at all, and says so with a 422.
+    "no-streaming": ServerKind(stream_options=422, streaming=422),
+    # Takes nothing but a plain request.
+    "plain-only-500": ServerKind(json_schema=500, json_object=500, stream_options=500, streaming=500),
+}
+
+
+def refusal_payload(feature: str, status: int) -> dict:
+    """An error body as servers write one: FastAPI's 422 detail, an OpenAI-style 400, a bare 500."""
+    if status == 422:
+        return {"detail": [{"loc": ["body", feature], "msg": "Input should be valid", "type": "value_error"}]}
+    if status == 400:
+        return {"error": {"message": f"{feature} is not supported", "type": "invalid_request_error"}}
+    return {"error": {"message": "Internal Server Error", "type": "server_error"}}
+
+
+# The schema a prompt asks for, as genpost's prompts/json_answer.j2 writes it (one line of JSON).
+SCHEMA_IN_PROMPT = re.compile(r"^JSONスキーマ:\n(\{.*\})$", re.MULTILINE)
+
+
+def as_schema_request(body: dict) -> tuple[dict, bool]:
+    """The body as the writer reads it: a schema given with json_object, or in the prompt, put where json_schema
+    puts it; and whether it came from the prompt."""
+    fmt = body.get("response_format") or {}
+    if fmt.get("type") == "json_schema":
+        return body, False
+    schema = fmt.get("schema") if fmt.get("type") == "json_object" else None
+    from_prompt = False
+    if schema is None:
+        said = "\n".join(m.get("content") or "" for m in body.get("messages") or [])
+        found = SCHEMA_IN_PROMPT.search(said)
+        if found is None:
+            return body, False
+        schema, from_prompt = json.loads(found[1]), True
+    name = "edits" if "edits" in schema.get("properties", {}) else "answer"
+    if name == "edits" and "Edit" not in schema.get("$defs", {}):  # a grammar-ready schema has its $refs inlined
+        schema = {**schema, "$defs": {"Edit": schema["properties"]["edits"]["items"]}}
+    return {**body, "response_format": {"type": "json_schema", "json_schema": {"name": name, "schema": schema}}}, (
+        from_prompt
+    )
 
 
 @dataclass
@@ -138,6 +226,10 @@ class _Handler(JSONHandler):
             self.api.leave(self._epoch)
 
     def _answer(self, api: OpenAIStandIn, body: dict) -> None:
+        refused = api.kind.refusal(body)
+        if refused is not None:
+            self.send_json(refused[1], refusal_payload(*refused))
+            return
         fault = api.next_fault(body)
         if fault and fault.hang_s:
             time.sleep(fault.hang_s)
@@ -152,10 +244,18 @@ class _Handler(JSONHandler):
         if fault and fault.refusal:
             self._refuse(body, fault.refusal)
             return
-        content = fault.content if fault and fault.content is not None else api.writer.answer(body)
+        if fault and fault.content is not None:
+            content = fault.content
+        else:
+            view, from_prompt = as_schema_request(body)
+            content = api.writer.answer(view)
+            # A model asked for JSON in the prompt alone often wraps it in a code fence.
+            content = f"```json\n{content}\n```" if from_prompt else content
         finish = fault.finish_reason if fault and fault.finish_reason else "stop"
         if fault and fault.cut_at is not None:
             content, finish = content[: fault.cut_at], "length"
+        if fault and fault.interrupted and body.get("stream"):
+            content, finish = content[: len(content) // 2], None
         usage = {
             "prompt_tokens": sum(approx_tokens(m.get("content") or "") for m in body["messages"]),
             "completion_tokens": approx_tokens(content),
@@ -170,7 +270,7 @@ class _Handler(JSONHandler):
             self._finished()
             self.send_json(200, _completion(body["model"], content, finish, usage))
 
-    def _stream(self, body: dict, content: str, finish: str, usage: dict) -> None:
+    def _stream(self, body: dict, content: str, finish: str | None, usage: dict) -> None:
         latency = self.api.latency
         self.start_chunked("text/event-stream")
         time.sleep(latency.ttft_s)
@@ -180,8 +280,13 @@ class _Handler(JSONHandler):
             delta = {"role": "assistant", "content": piece} if n == 0 else {"content": piece}
             self._event(_chunk(model, [{"index": 0, "delta": delta, "finish_reason": None}]))
             time.sleep(latency.generation_s(approx_tokens(piece)))
+        if finish is None:  # cut short
+            self._finished()
+            self.write_chunk(b"data: [DONE]\n\n")
+            self.end_chunked()
+            return
         self._event(_chunk(model, [{"index": 0, "delta": {}, "finish_reason": finish}]))
-        if (body.get("stream_options") or {}).get("include_usage"):
+        if (body.get("stream_options") or {}).get("include_usage") and self.api.kind.usage_in_stream:
             self._event({**_chunk(model, []), "usage": usage})
         self._finished()
         self.write_chunk(b"data: [DONE]\n\n")
@@ -240,6 +345,7 @@ class OpenAIStandIn(LoopbackServer, FaultQueue):
         FaultQueue.__init__(self)
         self.latency = latency or Latency()
         self.writer = writer or FakeWriter()
+        self.kind = ServerKind()  # what it takes: every feature, unless a test makes it another kind
         self.max_in_flight = 0
         self.down: Fault | None = None  # every request gets this fault while it is set
         self.files: dict[str, bytes] = {}
@@ -288,6 +394,7 @@ class OpenAIStandIn(LoopbackServer, FaultQueue):
             return None
 
     def reset(self) -> None:
+        self.quiesce()
         self.clear_faults_and_requests()
         with self._lock:
             self.max_in_flight = 0
@@ -301,6 +408,7 @@ class OpenAIStandIn(LoopbackServer, FaultQueue):
             self._answered = 0
         self.latency = Latency()
         self.writer = FakeWriter()
+        self.kind = ServerKind()
 
     # --- the Batch API: files in, a batch that runs every line through the writer, files out ---
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
+from pipeline.llm.server_support import assume_everything
 from standins.openai_api import OpenAIStandIn
 from standins.unsplash_api import UnsplashStandIn
 from standins.web import SearXNGStandIn, WebStandIn
@@ -93,6 +94,7 @@ def unsplash(unsplash_server: UnsplashStandIn, monkeypatch: pytest.MonkeyPatch) 
 def llm(openai_server: OpenAIStandIn, monkeypatch: pytest.MonkeyPatch) -> OpenAIStandIn:
     """The stand-in, reset, with the SDK's environment pointing at it."""
     openai_server.reset()
+    assume_everything(openai_server.base_url)  # it takes every feature: no test's fault makes genpost learn otherwise
     monkeypatch.setenv("OPENAI_BASE_URL", openai_server.base_url)
     monkeypatch.setenv("OPENAI_API_KEY", PLANTED_KEY)
     return openai_server

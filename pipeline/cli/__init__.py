@@ -16,6 +16,7 @@ from click_default_group import DefaultGroup
 
 from pipeline import __version__
 from pipeline.cli.batch import batch
+from pipeline.cli.doctor import doctor
 from pipeline.cli.editing import check, drafts, publish_command, reject_command, review
 from pipeline.cli.write import write
 from pipeline.errors import GenpostError
@@ -43,7 +44,7 @@ def cli() -> None:
     """Write Japanese psychology-marketing blog posts as Jekyll drafts, check them and publish them."""
 
 
-for command in (write, check, batch, drafts, publish_command, reject_command, review):
+for command in (write, check, batch, drafts, publish_command, reject_command, review, doctor):
     cli.add_command(command)
 
 
@@ -56,10 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = cli.main(args=args, prog_name="genpost", standalone_mode=False)
     except click.ClickException as exc:
-        print(f"genpost: error: {exc.format_message()}", file=sys.stderr)
+        print(f"genpost: error: {one_line(exc.format_message())}", file=sys.stderr)
         return exc.exit_code
     except GenpostError as exc:
-        print(f"genpost: error: {exc}", file=sys.stderr)
+        print(f"genpost: error: {one_line(str(exc))}", file=sys.stderr)
         return exc.exit_code
     except (click.Abort, KeyboardInterrupt):
         print("genpost: interrupted; finished stages are checkpointed, run the same command to resume", file=sys.stderr)
@@ -67,6 +68,13 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # a bug: still one line; the traceback only with -v
         if logging.getLogger().isEnabledFor(logging.INFO):
             traceback.print_exc()
-        print(f"genpost: error: unexpected {type(exc).__name__}: {exc}", file=sys.stderr)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        print(f"genpost: error: unexpected {type(exc).__name__}: {one_line(first)}", file=sys.stderr)
         return 1
     return code if isinstance(code, int) else 0
+
+
+def one_line(text: str, limit: int = 400) -> str:
+    """An error as one line on stderr: line breaks and control characters shown as spaces, long text cut."""
+    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
