@@ -234,13 +234,15 @@ def repair_briefs(briefs: Briefs, brief: Brief, settings: Settings) -> Briefs:
 
 
 def repair_metadata(meta: Metadata, brief: Brief, instinct: Instinct, settings: Settings) -> Metadata:
-    """What can be mended without the model: image queries, the description's length, tags."""
+    """What can be mended without the model: the title as one line of plain text (no tags: a layout may print it
+    unescaped), image queries, the description's length, tags."""
     defaults = instinct.image_queries.model_dump()
     queries = {
         slot: q if q.strip() and q.isascii() else defaults[slot] for slot, q in meta.image_queries.model_dump().items()
     }
     return meta.model_copy(
         update={
+            "title": plain_line(meta.title),
             "image_queries": ImageQueries(**queries),
             "description": cut_to_sentence(meta.description, settings.lengths.description_max),
             "tags": clean_tags(meta.tags, brief.primary_keyword),

@@ -12,6 +12,8 @@ _TAG = re.compile(r"<[^>]*>")
 _IMAGE_LINE = re.compile(r"^\s*!\[[^\]]*\]\([^)]*\)\s*$")
 _FENCE = re.compile(r"^\s*```")
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+# `[x]: url` (in a list or a quote too): a link definition, which Markdown would keep hidden and link with.
+_REFERENCE = re.compile(r"^(\s*(?:(?:[-*+>]|\d+[.)])\s+)*)\[([^\]]*)\]:")
 _AUTOLINK = re.compile(r"<((?:https?|javascript|data):[^>]*)>", re.IGNORECASE)
 _LIQUID = re.compile(r"\{(?=[{%])")
 _SPACES = re.compile(r"\s+")
@@ -27,12 +29,19 @@ def heading_text(title: str) -> str:
     return neutralise_liquid(html.escape(title, quote=False)).replace("[", "［").replace("]", "］")
 
 
+def category_text(theme: str) -> str:
+    """A theme as a Jekyll category: one line, its colons full-width (Jekyll builds a post's URL from its
+    categories, and a colon after a quote or a space there stops `jekyll build`)."""
+    return " ".join(theme.replace(":", "：").split())
+
+
 def clean_prose(text: str) -> str:
     """Model prose made safe to place under a heading the assembler owns.
 
     A heading the model wrote after some prose starts another section's text, so the
     answer is cut there; image lines and code fences are dropped, links reduced to their
-    text, HTML and Liquid made inert, repeated paragraphs kept once, blank runs trimmed.
+    text (a link definition's brackets made plain), HTML and Liquid made inert, repeated paragraphs kept
+    once, blank runs trimmed.
     """
     kept: list[str] = []
     for line in text.replace("\r\n", "\n").split("\n"):
@@ -44,6 +53,7 @@ def clean_prose(text: str) -> str:
             continue
         line = _LISTED_HEADING.sub(r"\1", line)
         line = _AUTOLINK.sub(r"\1", _LINK.sub(r"\1", line))
+        line = _REFERENCE.sub(r"\1［\2］:", line)
         kept.append(neutralise_liquid(html.escape(line.rstrip(), quote=False)))
     paragraphs = [p.strip() for p in re.split(r"\n\s*\n", "\n".join(kept)) if p.strip()]
     return "\n\n".join(dict.fromkeys(paragraphs))

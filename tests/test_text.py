@@ -60,3 +60,19 @@ def test_char_count_ignores_whitespace():
 
 def test_keyword_words():
     assert keyword_words("AI　マーケティング  最新トレンド") == ["AI", "マーケティング", "最新トレンド"]
+
+
+def test_a_link_definition_in_model_prose_is_plain_text():
+    from pipeline.text import clean_line, clean_prose
+
+    assert clean_prose("[x]: javascript:alert(1)\n\n本文です。[x]") == "［x］: javascript:alert(1)\n\n本文です。[x]"
+    assert clean_line("  [ref]: data:text/html,x") == "［ref］: data:text/html,x"
+    quoted = clean_prose("- [a]: javascript:x\n> 1. [b]: vbscript:y")
+    assert quoted == "- ［a］: javascript:x\n&gt; 1. ［b］: vbscript:y"
+
+
+def test_a_theme_becomes_a_category_jekyll_can_put_in_a_url():
+    from pipeline.text import category_text
+
+    assert category_text('"quoted": #comment') == '"quoted"： #comment'
+    assert category_text("AI:\n入門  ガイド") == "AI： 入門 ガイド"
