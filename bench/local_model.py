@@ -74,7 +74,9 @@ def main() -> None:
             wall = time.perf_counter() - started
             if code != 0:
                 raise SystemExit(f"genpost failed with exit {code}")
-            record = json.loads(next(out.glob("*.json")).read_text(encoding="utf-8"))
+            record = json.loads(
+                next(p for p in out.glob("*.json") if not p.name.endswith(".review.json")).read_text(encoding="utf-8")
+            )
             calls = record["calls"]
             busy = sum(c["duration_s"] for c in calls)
             rows.append(

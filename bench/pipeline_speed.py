@@ -65,7 +65,8 @@ def run_genpost(out: Path, *extra: str) -> tuple[float, dict]:
     wall = time.perf_counter() - started
     if code != 0:
         raise SystemExit(f"genpost failed with exit {code}")
-    record = json.loads(max(out.glob("*.json"), key=lambda p: p.stat().st_mtime).read_text(encoding="utf-8"))
+    records = [p for p in out.glob("*.json") if not p.name.endswith(".review.json")]  # not the review state
+    record = json.loads(max(records, key=lambda p: p.stat().st_mtime).read_text(encoding="utf-8"))
     return wall, record
 
 

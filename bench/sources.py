@@ -95,7 +95,9 @@ def one_post(out: Path, sources: list[str]) -> tuple[float, dict]:
     wall = time.perf_counter() - started
     if code != 0:
         raise SystemExit(f"genpost failed with exit {code}")
-    record = json.loads(next(out.glob("*.json")).read_text(encoding="utf-8"))
+    record = json.loads(
+        next(p for p in out.glob("*.json") if not p.name.endswith(".review.json")).read_text(encoding="utf-8")
+    )
     return wall, record["stage_seconds"]
 
 

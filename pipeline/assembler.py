@@ -1,24 +1,49 @@
-"""Everything → the Markdown post: front matter, sections, images, blocks, JSON-LD."""
+"""Everything → the post as a PostDoc: front matter, the parts under their headings, images and credits,
+footnotes, the related-posts and CTA blocks, JSON-LD. The assembler owns every block but the prose."""
 
 from __future__ import annotations
 
-import html
-import json
 import math
-import re
+from dataclasses import replace
+from html import escape as html_escape
 
-from pipeline import frontmatter
-from pipeline.citations import Footnotes, citable_url, cited_texts, footnote_lines, strip_markers, to_footnotes
+from pipeline.citations import Footnotes, citable_url, cited_texts, footnote_blocks, strip_markers, to_footnotes
 from pipeline.config import Settings
-from pipeline.frontmatter import Flow, Quoted, Timestamp
+from pipeline.document import (
+    CTA,
+    FIELDS,
+    FOOTNOTE_MARK,
+    HERO,
+    JSON_LD,
+    RELATED,
+    Block,
+    FrontMatter,
+    Kind,
+    PostDoc,
+    post_time,
+    write_blocks,
+)
+from pipeline.frontmatter import Timestamp
 from pipeline.instincts import Instinct
 from pipeline.outline import RELATED_H2, STEP_LABELS, Outline
+from pipeline.outline import Kind as PartKind
 from pipeline.parttext import texts_of
+from pipeline.quality.parse import item_block, parse_blocks
 from pipeline.sources import Grounding
 from pipeline.text import char_count, heading_text, neutralise_liquid, slugify
-from pipeline.types import Brief, Image, PartText, Plan, Post, RelatedPost, Sections, Source, StepText, SummaryText
-
-_LIQUID_IN_JSON = re.compile(r"\{(?=[{%])")
+from pipeline.types import (
+    Brief,
+    Image,
+    PartText,
+    Plan,
+    Post,
+    RelatedPost,
+    Sections,
+    Source,
+    StepText,
+    SummaryPoint,
+    SummaryText,
+)
 
 
 def reading_minutes(chars: int, per_minute: int) -> int:
@@ -31,35 +56,88 @@ def prose_of(sections: Sections) -> list[str]:
     return [text for value in sections.values() for text in texts_of(value)]
 
 
-def part_lines(value: PartText) -> list[str]:
-    """A part's Markdown under its heading: prose, a step's labelled bullets, or the summary's points."""
+def _gapped(blocks: list[Block], gap: str) -> list[Block]:
+    """`blocks` with the first standing after `gap` (the rest keep theirs)."""
+    return [replace(blocks[0], gap=gap), *blocks[1:]] if blocks else []
+
+
+def part_blocks(key: str, value: PartText, after_heading: bool) -> list[Block]:
+    """A part's text as blocks of `key`: prose as its paragraphs and bullets; a step's summary, then each label
+    with its bullets under it; the summary's opening, its labelled points, its close. `after_heading`: the
+    first block follows its heading with no blank line between."""
     if isinstance(value, StepText):
-        lines = [value.summary]
+        blocks = _gapped(parse_blocks(value.summary, key), "")
         for label, items in zip(STEP_LABELS, (value.actions, value.metrics, value.cautions), strict=True):
-            lines.append(f"- **{label}:**")
-            lines += [f"    - {item}" for item in items]
-        return [*lines, ""]
-    if isinstance(value, SummaryText):
-        points = [f"- **{p.label}:** {p.text}" for p in value.points]
-        return [value.intro, "", *points, "", value.closing, ""]
-    return [value, ""]
+            blocks.append(Block(Kind.STEP_LABEL, "", key, level=1, label=label, gap=""))
+            blocks += [replace(item_block(item, 2), part=key, gap="") for item in items]
+    elif isinstance(value, SummaryText):
+        labelled = [f"**{p.label}:** {p.text}" if p.label else p.text for p in value.points if p.label or p.text]
+        points = [replace(item_block(text, 1), part=key, gap="") for text in labelled]
+        closing = _gapped(parse_blocks(value.closing, key), "\n")
+        blocks = parse_blocks(value.intro, key) + _gapped(points, "\n") + closing
+    else:
+        blocks = parse_blocks(value, key)
+    return _gapped(blocks, "" if after_heading else "\n")
 
 
-def json_ld(data: dict) -> str:
-    """JSON for a script tag: no `<`, `>` or `&` that could end it, no live Liquid."""
-    text = json.dumps(data, ensure_ascii=False, indent=2)
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return _LIQUID_IN_JSON.sub(r"\\u007b", text)
+def part_value(blocks: list[Block], kind: PartKind, markers: dict[str, str] | None = None) -> PartText:
+    """What a part's blocks say, as the model's typed answer (the inverse of `part_blocks`): prose as its
+    Markdown; a step's summary and its three lists; the summary's opening, points and close. `markers`:
+    footnote label → a citation marker of its source (`[^1]` → `[S3]`), so the text can be assembled again."""
+    kinds = (Kind.PARAGRAPH, Kind.LIST_ITEM, Kind.STEP_LABEL, Kind.OTHER)
+    # A block a cut has emptied says nothing (a step label always says which list follows).
+    written = [b for b in blocks if b.kind in kinds and (b.markdown.strip() or b.label)]
+
+    def text(found: list[Block]) -> str:
+        return _marked(write_blocks(found, first_gap=False).rstrip("\r\n"), markers)
+
+    if kind == PartKind.STEP:
+        labels = [n for n, b in enumerate(written) if b.kind == Kind.STEP_LABEL]
+        lists: dict[str, list[str]] = {label: [] for label in STEP_LABELS}
+        for n in labels:
+            after = next((m for m in labels if m > n), len(written))
+            items = [b for b in written[n + 1 : after] if b.kind == Kind.LIST_ITEM]
+            lists.setdefault(written[n].label, []).extend(_marked(_item_text(b), markers) for b in items)
+        summary = text(written[: labels[0]] if labels else written)
+        return StepText(summary=summary, actions=lists["実行内容"], metrics=lists["指標"], cautions=lists["注意点"])
+    if kind == PartKind.SUMMARY:
+        points = [n for n, b in enumerate(written) if b.kind == Kind.LIST_ITEM and b.level == 1]
+        first, last = (points[0], points[-1] + 1) if points else (len(written), len(written))
+        labelled = [
+            SummaryPoint(label=b.label, text=_marked(b.markdown, markers))
+            for b in written[first:last]
+            if b.kind == Kind.LIST_ITEM
+        ]
+        return SummaryText(intro=text(written[:first]), points=labelled, closing=text(written[last:]))
+    return text(written)
 
 
-def _image_line(image: Image | None) -> list[str]:
-    """The image, and under it the photographer's credit as Unsplash asks."""
+def _item_text(block: Block) -> str:
+    """A bullet's text as the model wrote it (its bold label included)."""
+    return f"**{block.label}:** {block.markdown}" if block.label else block.markdown
+
+
+def _marked(text: str, markers: dict[str, str] | None) -> str:
+    """Footnote marks as the citation markers the model wrote (`[^1]` → `[S3]`)."""
+    if not markers:
+        return text
+    return FOOTNOTE_MARK.sub(lambda m: f"[{markers[m.group(1)]}]" if m.group(1) in markers else m.group(0), text)
+
+
+def sections_of(doc: PostDoc, outline: Outline, markers: dict[str, str] | None = None) -> Sections:
+    """Every part's text as the drafter gives it, read from the document (what it says now: cut, polished)."""
+    return {part.key: part_value(doc.of_part(part.key), part.kind, markers) for part in outline}
+
+
+def _image_blocks(image: Image | None, part: str) -> list[Block]:
+    """The image right under its heading, and under it the photographer's credit as Unsplash asks."""
     if image is None:
         return []
-    lines = [f"![{heading_text(image.alt)}]({image.url})"]
+    blocks = [Block(Kind.IMAGE, f"![{heading_text(image.alt)}]({image.url})", part, gap="")]
     if image.credit:
-        lines.append(f'<small class="photo-credit">{neutralise_liquid(image.credit)}</small>')
-    return lines
+        credit = f'<small class="photo-credit">{neutralise_liquid(image.credit)}</small>'
+        blocks.append(Block(Kind.CREDIT, credit, part, gap=""))
+    return blocks
 
 
 class Assembler:
@@ -69,72 +147,68 @@ class Assembler:
         self.settings = settings
         self.instinct = instinct
 
-    def front_matter(self, brief: Brief, plan: Plan, hero: Image, reading_time: int) -> dict:
+    def front_matter(self, brief: Brief, plan: Plan, hero: Image, reading_time: int) -> FrontMatter:
+        """genpost's twelve fields, in the reference post's order (`pipeline.document.FIELDS` says how each
+        is written)."""
         site = self.settings.site
-        return {
+        fields = {
             "layout": site.layout,
-            "title": Quoted(plan.title),
-            "date": Timestamp.of(brief.date),
-            "categories": Flow([plan.category]),
-            "tags": Flow(plan.tags),
-            "author": Quoted(site.author),
-            "description": Quoted(plan.description),
-            "image": Quoted(hero.url),
+            "title": plan.title,
+            "date": post_time(brief.date),
+            "categories": [plan.category],
+            "tags": list(plan.tags),
+            "author": site.author,
+            "description": plan.description,
+            "image": hero.url,
             "featured": site.featured,
             "instinct": self.instinct.key,
             "reading_time": reading_time,
-            "seo_keywords": Flow([Quoted(k) for k in brief.keywords]),
+            "seo_keywords": list(brief.keywords),
         }
+        assert list(fields) == list(FIELDS)
+        return FrontMatter(fields)
 
-    def body(self, outline: Outline, sections: Sections, images: dict[str, Image]) -> list[str]:
+    def body(self, outline: Outline, sections: Sections, images: dict[str, Image]) -> list[Block]:
         """Each part under its heading, in the outline's order; an image line right after the H2s that carry one."""
-        lines: list[str] = []
+        blocks: list[Block] = []
         for part in outline:
             if part.heading:
-                lines.append(f"{'#' * part.level} {heading_text(part.heading)}")
-            if part.image:
-                lines += [*_image_line(images.get(part.image)), ""]
-            lines += part_lines(sections[part.key])
-        return lines
+                blocks.append(Block(Kind.HEADING, heading_text(part.heading), part.key, level=part.level))
+            pictured = _image_blocks(images.get(part.image), part.key) if part.image else []
+            blocks += pictured
+            blocks += part_blocks(part.key, sections[part.key], after_heading=bool(part.heading) and not pictured)
+        return blocks
 
-    def hero_credit(self, hero: Image) -> list[str]:
+    def hero_credit(self, hero: Image) -> list[Block]:
         """The front-matter image has no line in the body; its credit closes the article."""
         if not hero.credit:
             return []
-        return [f'<p class="photo-credit">アイキャッチ画像: {neutralise_liquid(hero.credit)}</p>', ""]
+        credit = f'<p class="photo-credit">アイキャッチ画像: {neutralise_liquid(hero.credit)}</p>'
+        return [Block(Kind.CREDIT, credit, HERO)]
 
-    def related_block(self, related: list[RelatedPost]) -> list[str]:
+    def related_block(self, related: list[RelatedPost]) -> list[Block]:
         if not related:
             return []
-        items = [
-            f'    <li><a href="{{{{ site.baseurl }}}}{{% post_url {r.name} %}}">{_html_text(r.title)}</a></li>'
-            for r in related
-        ]
+        # The reference format writes `{{ site.baseurl }}{% post_url … %}`; Jekyll 4's post_url holds the baseurl
+        # already, so a site that sets one gets the bare post_url (not the baseurl twice).
+        base = "" if self.settings.site.baseurl else "{{ site.baseurl }}"
+        items = [f'    <li><a href="{base}{{% post_url {r.name} %}}">{_html_text(r.title)}</a></li>' for r in related]
         heading = _html_text(self.settings.related.heading)
-        return [
-            f"## {RELATED_H2}",
-            "",
-            '<div class="related-posts">',
-            f"  <h3>{heading}</h3>",
-            "  <ul>",
-            *items,
-            "  </ul>",
-            "</div>",
-            "",
-        ]
+        html = ['<div class="related-posts">', f"  <h3>{heading}</h3>", "  <ul>", *items, "  </ul>", "</div>"]
+        return [Block(Kind.HEADING, RELATED_H2, RELATED, level=2), Block(Kind.RELATED, "\n".join(html), RELATED)]
 
-    def cta_block(self) -> list[str]:
+    def cta_block(self) -> Block:
         cta = self.settings.cta
-        return [
+        html = [
             '<div class="cta-section">',
             f"  <h2>{cta.heading}</h2>",
             f"  <p>{cta.text}</p>",
-            f'  <a href="{html.escape(cta.link)}" class="btn btn-primary btn-lg">{cta.button}</a>',
+            f'  <a href="{html_escape(cta.link)}" class="btn btn-primary btn-lg">{cta.button}</a>',
             "</div>",
-            "",
         ]
+        return Block(Kind.CTA, "\n".join(html), CTA)
 
-    def json_ld_block(self, fields: dict, cited: list[Source] = (), seo_tag: bool = False) -> list[str]:
+    def json_ld_block(self, front: FrontMatter, cited: list[Source] = (), seo_tag: bool = False) -> Block:
         """The post's BlogPosting; on a site whose jekyll-seo-tag writes the BlogPosting from the front
         matter, a WebPage node with only what that one lacks (language, keywords, publisher logo, citations)."""
         site = self.settings.site
@@ -143,9 +217,9 @@ class Assembler:
             page = {
                 "@context": "https://schema.org",
                 "@type": "WebPage",
-                "name": str(fields["title"]),
+                "name": front.get("title"),
                 "inLanguage": site.language,
-                "keywords": [str(k) for k in fields["seo_keywords"]],
+                "keywords": list(front.get("seo_keywords")),
                 "publisher": {
                     "@type": "Organization",
                     "name": site.name,
@@ -153,26 +227,26 @@ class Assembler:
                 },
                 **({"citation": works} if works else {}),
             }
-            return ['<script type="application/ld+json">', json_ld(page), "</script>"]
+            return Block(Kind.JSON_LD, "", JSON_LD, data=page)
         data = {
             "@context": "https://schema.org",
             "@type": "BlogPosting",
-            "headline": str(fields["title"]),
-            "image": str(fields["image"]),
+            "headline": front.get("title"),
+            "image": front.get("image"),
             "author": {"@type": "Organization", "name": site.author},
             "publisher": {
                 "@type": "Organization",
                 "name": site.name,
                 "logo": {"@type": "ImageObject", "url": site.logo},
             },
-            "datePublished": str(fields["date"]),
-            "description": str(fields["description"]),
+            "datePublished": str(Timestamp.of(front.get("date"))),
+            "description": front.get("description"),
             "inLanguage": site.language,
-            "keywords": [str(k) for k in fields["seo_keywords"]],
+            "keywords": list(front.get("seo_keywords")),
         }
         if works:
             data["citation"] = works
-        return ['<script type="application/ld+json">', json_ld(data), "</script>"]
+        return Block(Kind.JSON_LD, "", JSON_LD, data=data)
 
     def assemble(
         self,
@@ -190,24 +264,20 @@ class Assembler:
         plain = {key: strip_markers(value) for key, value in sections.items()}
         chars = sum(char_count(t) for t in prose_of(plain))
         minutes = reading_minutes(chars, self.settings.lengths.reading_chars_per_minute)
-        fields = self.front_matter(brief, plan, by_slot["hero"], minutes)
+        front = self.front_matter(brief, plan, by_slot["hero"], minutes)
         if grounding is None:
             sections, notes = plain, Footnotes()
         else:
             sections, notes = to_footnotes(sections, outline.part_keys(), grounding.passages_by_id())
         sources = {s.id: s for s in grounding.sources} if grounding else {}
-        lines = self.body(outline, sections, by_slot)
-        lines += self.hero_credit(by_slot["hero"])
-        notes_lines = footnote_lines(notes, sources, self.settings.site.zone)
-        lines += [*notes_lines, ""] if notes_lines else []
+        blocks = self.body(outline, sections, by_slot) + self.hero_credit(by_slot["hero"])
+        blocks += footnote_blocks(notes, sources, self.settings.site.zone)
         cited = [sources[s] for s in sorted(notes.by_source, key=notes.by_source.get)]
-        lines += self.related_block(related) + self.cta_block() + self.json_ld_block(fields, cited, seo_tag)
-        markdown = frontmatter.dump(fields) + "\n" + "\n".join(lines) + "\n"
+        blocks += [*self.related_block(related), self.cta_block(), self.json_ld_block(front, cited, seo_tag)]
         local_day = brief.date.astimezone(self.settings.site.zone).strftime("%Y-%m-%d")
         return Post(
             filename=f"{local_day}-{slugify(plan.title)}.md",
-            markdown=markdown,
-            front_matter={k: (list(v) if isinstance(v, list) else v) for k, v in fields.items()},
+            doc=PostDoc(front, tuple(blocks)),
             reading_time=minutes,
             body_chars=chars,
             related=related,
@@ -217,4 +287,6 @@ class Assembler:
 
 
 def _html_text(text: str) -> str:
-    return neutralise_liquid(html.escape(text))
+    """Text for the assembler's HTML blocks: one line, no control characters, HTML and Liquid inert."""
+    flat = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return neutralise_liquid(html_escape(flat))

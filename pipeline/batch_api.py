@@ -23,6 +23,7 @@ from pipeline.llm import Gateway
 from pipeline.llm.answers import parse_answer
 from pipeline.llm.batch_client import BatchClient
 from pipeline.store import Checkpoint, replace_write, run_key
+from pipeline.tasks import together
 from pipeline.types import Brief, CallRecord, PartText, Plan, Sections
 
 
@@ -55,19 +56,23 @@ async def submit(briefs: list[Brief], desk: Desk) -> tuple[str, int]:
     disabled = Checkpoint(desk.out_dir, "", enabled=False)
     jobs = [PostJob(b, desk, disabled, source="batch", gateway=desk.gateway.session()) for b in briefs]
 
-    async def plan(job: PostJob) -> None:
+    async def plan(job: PostJob) -> Plan:
         # The same sources (cached on disk) are gathered again when the batch is collected.
         await job.gather_sources()
-        await asyncio.gather(job.make_plan(), job.build_index())
+        made, _ = await together(job.plan(), job.build_index())
+        return made
 
-    await asyncio.gather(*(plan(job) for job in jobs))
+    plans = await asyncio.gather(*(plan(job) for job in jobs))
     lines = [
         client.line(_custom_id(n, piece), "draft", piece.prompt, piece.max_tokens, piece.answer)
-        for n, job in enumerate(jobs)
-        for piece in job.drafter(checkpointed=False).pieces()
+        for n, (job, made) in enumerate(zip(jobs, plans, strict=True))
+        for piece in job.drafter(made, checkpointed=False).pieces()
     ]
     batch_id = await client.submit(lines, {"genpost": __version__, "posts": str(len(briefs))})
-    posts = [PlannedPost(brief=job.brief, plan=job.plan, plan_calls=job.gateway.calls) for job in jobs]
+    posts = [
+        PlannedPost(brief=job.brief, plan=made, plan_calls=job.model.calls)
+        for job, made in zip(jobs, plans, strict=True)
+    ]
     manifest = Manifest(batch_id=batch_id, genpost_version=__version__, posts=posts)
     replace_write(_manifest_path(desk.out_dir, batch_id), manifest.model_dump_json(indent=2))
     return batch_id, len(lines)

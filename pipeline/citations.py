@@ -9,6 +9,7 @@ import string
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from pipeline.document import FOOTNOTES, Block, Kind
 from pipeline.parttext import map_texts
 from pipeline.types import Citation, PartText, Passage, RunRecord, Sections, Source
 
@@ -78,13 +79,13 @@ def strip_markers(value: PartText) -> PartText:
     return map_texts(value, lambda text: MARKER.sub("", text))
 
 
-def footnote_lines(notes: Footnotes, sources: dict[int, Source], timezone) -> list[str]:
+def footnote_blocks(notes: Footnotes, sources: dict[int, Source], timezone) -> list[Block]:
     """kramdown footnote definitions: `[^1]: 題名 — 発行元 (閲覧日 2026-11-20) <URL>`; files show no path.
 
     Titles and publishers are inert text; a URL is written only when it is http(s), as an autolink with
     everything outside RFC 3986's plain characters percent-encoded (no Liquid, no Markdown can ride on it).
     """
-    lines = []
+    blocks = []
     for source_id, number in sorted(notes.by_source.items(), key=lambda item: item[1]):
         source = sources[source_id]
         parts = [note_text(source.title, first=True) or "資料"]
@@ -95,8 +96,8 @@ def footnote_lines(notes: Footnotes, sources: dict[int, Source], timezone) -> li
         url = citable_url(source.location) if source.is_url else None
         if url:
             parts.append(f"<{url}>")
-        lines.append(f"[^{number}]: {' '.join(parts)}")
-    return lines
+        blocks.append(Block(Kind.CITATION, " ".join(parts), FOOTNOTES, label=str(number), gap="" if blocks else None))
+    return blocks
 
 
 # Characters a cited URL keeps as they are: RFC 3986's unreserved ones and the reserved ones that carry no

@@ -74,6 +74,19 @@ class RelatedSettings(_Strict):
     min_score: float = Field(0.08, ge=0, description="topic overlap below this is not related")
 
 
+class LinkSettings(_Strict):
+    """Links in the prose to the site's own posts (with --site)."""
+
+    enabled: bool = Field(
+        True, description="link each post, in its prose, to the site's posts a reader would want next"
+    )
+    min_score: float = Field(
+        0.2, ge=0, le=1, description="a target's relevance to its section (0–1) must be at least this"
+    )
+    per_section: int = Field(1, ge=1, le=3, description="candidates a section is offered")
+    max_links: int = Field(5, ge=0, le=10, description="internal links in a post, at most")
+
+
 class CtaSettings(_Strict):
     """The call-to-action block."""
 
@@ -147,8 +160,10 @@ class RetrySettings(_Strict):
 class LLMSettings(_Strict):
     """The models."""
 
-    provider: Literal["auto", "openai", "local"] = Field(
-        "auto", description="auto: openai when OPENAI_API_KEY or OPENAI_BASE_URL is set, else local"
+    provider: str = Field(
+        "auto",
+        description="openai, local or a provider plugin's name; auto: openai when OPENAI_API_KEY or "
+        "OPENAI_BASE_URL is set, else local",
     )
     models: dict[str, str] = Field(
         default_factory=lambda: {"plan": "gpt-4o-mini", "draft": "gpt-4o-mini"},
@@ -163,8 +178,22 @@ class LLMSettings(_Strict):
     local: LocalSettings = Field(default_factory=LocalSettings, description="the embedded model")
     retry: RetrySettings = Field(default_factory=RetrySettings, description="retries")
 
+    @field_validator("provider")
+    @classmethod
+    def _known_provider(cls, value: str) -> str:
+        return known_provider(value)
+
     def model_for(self, stage: str) -> str:
         return self.models.get(stage) or self.models.get("draft") or "gpt-4o-mini"
+
+
+def known_provider(name: str) -> str:
+    """`auto` or a registered provider's name (a plugin's loads the plugins); else a ValueError listing them."""
+    from pipeline.llm import registry  # not at import: the registry's package imports this module
+
+    if name != registry.AUTO and not registry.is_known(name):
+        raise ValueError(registry.unknown(name, auto=True))
+    return name
 
 
 class ImageSettings(_Strict):
@@ -260,6 +289,7 @@ class AutoSettings(_Strict):
 class Settings(_Strict):
     site: SiteSettings = Field(default_factory=SiteSettings)
     related: RelatedSettings = Field(default_factory=RelatedSettings)
+    links: LinkSettings = Field(default_factory=LinkSettings)
     cta: CtaSettings = Field(default_factory=CtaSettings)
     lengths: LengthSettings = Field(default_factory=LengthSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
@@ -281,9 +311,10 @@ def load_settings(path: Path | None = None) -> Settings:
     settings = load_validated(Settings, path) if path.exists() else Settings()
     provider = os.environ.get("GENPOST_PROVIDER")
     if provider:
-        if provider not in ("auto", "openai", "local"):
-            raise UsageError(f"GENPOST_PROVIDER must be auto, openai or local, not {provider!r}")
-        settings.llm.provider = provider  # type: ignore[assignment]
+        try:
+            settings.llm.provider = known_provider(provider)
+        except ValueError as exc:
+            raise UsageError(f"GENPOST_PROVIDER: {exc}") from None
     if os.environ.get("GENPOST_LOCAL_MODEL"):
         settings.llm.local.model_path = os.environ["GENPOST_LOCAL_MODEL"]
     timeout = os.environ.get("GENPOST_LLM_TIMEOUT")

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from pipeline.citations import keep_given
 from pipeline.config import Settings
 from pipeline.instincts import Instinct
+from pipeline.links import LinkPlan, Offer, section_query
 from pipeline.llm import Gateway, ask_json, ask_text
 from pipeline.llm.fields import FieldSpec, JapaneseText
 from pipeline.outline import Kind, Outline, Part
@@ -114,21 +115,38 @@ class Drafter:
         checkpoint: Checkpoint | None = None,
         notes: DraftNotes | None = None,
         grounding: Grounding | None = None,
+        links: LinkPlan | None = None,
     ) -> None:
-        """`notes` collects what the run record keeps; `grounding`, the sources pieces may cite."""
+        """`notes` collects what the run record keeps; `grounding`, the sources pieces may cite; `links`, the
+        site's posts sections may link to."""
         self.brief, self.plan, self.outline = brief, plan, outline
         self._sees_briefs = gateway.provider.capabilities.whole_draft
         self.instinct, self.settings, self.gateway = instinct, settings, gateway
         self.checkpoint = checkpoint
         self.notes = notes or DraftNotes()
         self.grounding = grounding
+        self.links = links
+
+    def offers(self, part: Part) -> list[Offer]:
+        """The site's posts this part may link to (offered once a part, as its drafting starts): prose sections
+        under a heading only (the lead's first sentence, steps and the summary carry no link)."""
+        if self.links is None or part.kind is not Kind.PROSE or part.heading is None:
+            return []
+        query = section_query(part.heading, brief_of(part, self.plan), self.brief.primary_keyword)
+        return self.links.offer(part.key, query)
 
     def _context(
         self, part: Part, chars: int, fixes: list[Finding], number: int, count: int, passages: list[Passage]
     ) -> dict[str, Any]:
         titles = self.grounding.titles() if self.grounding else {}
+        offers = self.offers(part)
         context = {
             "passages": [{"id": p.id, "text": p.text, "title": titles.get(p.source, "")} for p in passages],
+            # A model that follows instructions may mark the sentence that leads to one; the embedded model is
+            # offered nothing to mark (its candidates are linked where the prose mentions them).
+            "links": [{"id": o.id, "title": o.page.title, "description": o.page.description} for o in offers]
+            if self._sees_briefs
+            else [],
             "fixes": fixes,
             "sentence_max": self.settings.quality.sentence_max,
             "max_ten": self.settings.quality.max_ten,
@@ -254,8 +272,10 @@ class Drafter:
         # (unless what it quotes is a copied instruction).
         quoted = [f.excerpt for f in piece.fixes if f.excerpt and not f.rule.startswith("integrity.")]
         sources = [p.text for p in piece.passages]
+        targets = [t for o in self.offers(piece.part) for t in (o.page.title, o.page.description)]
         instructions = Instructions.of(
-            [*texts, *field_descriptions(*filter(None, [piece.answer]))], [*self.material(), *quoted, *sources]
+            [*texts, *field_descriptions(*filter(None, [piece.answer]))],
+            [*self.material(), *quoted, *sources, *targets],
         )
         value, cut = cut_part(finish(piece, answer), instructions.copies)
         value, dropped = keep_given(value, {p.id for p in piece.passages}, piece.key)

@@ -15,7 +15,3 @@ class UsageError(GenpostError):
 
 class ProviderError(GenpostError):
     """The model provider failed after its retries (exit 1)."""
-
-
-class PlanError(GenpostError):
-    """The model's plan stayed invalid after the re-ask (exit 1)."""

@@ -30,7 +30,16 @@ class _Dumper(yaml.SafeDumper):
 
 
 _Dumper.add_representer(Quoted, lambda d, v: d.represent_scalar("tag:yaml.org,2002:str", str(v), style='"'))
-_Dumper.add_representer(Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", list(v), flow_style=True))
+
+
+def _flow(dumper: _Dumper, items: Flow) -> yaml.Node:
+    """An inline list. An item holding a line break (which PyYAML would write as it is, across lines, where NEL
+    reads back as a space) is double-quoted and escaped: the list stays on one line and reads back as written."""
+    one_line = [Quoted(x) if isinstance(x, str) and ("\n" in x or "\x85" in x) else x for x in items]
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", one_line, flow_style=True)
+
+
+_Dumper.add_representer(Flow, _flow)
 _Dumper.add_representer(Timestamp, lambda d, v: d.represent_scalar("tag:yaml.org,2002:timestamp", str(v)))
 
 
@@ -38,21 +47,6 @@ def dump(fields: dict[str, Any]) -> str:
     """The front matter block, keys in the given order, `---` lines included."""
     body = yaml.dump(fields, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100_000)
     return f"---\n{body}---\n"
-
-
-def dump_loaded(fields: dict[str, Any]) -> str:
-    """Front matter for fields read back from a post: strings quoted, lists inline, as genpost writes them."""
-    styled: dict[str, Any] = {}
-    for key, value in fields.items():
-        if isinstance(value, datetime):
-            styled[key] = Timestamp.of(value)
-        elif isinstance(value, str):
-            styled[key] = Quoted(value)
-        elif isinstance(value, list):
-            styled[key] = Flow(value)
-        else:
-            styled[key] = value
-    return dump(styled)
 
 
 def split(text: str) -> tuple[dict[str, Any], str]:

@@ -90,7 +90,6 @@ class UnsplashClient:
         self.settings = settings
         self.cache_dir = cache_dir
         self.remaining: int | None = None  # X-Ratelimit-Remaining, as last seen
-        self.searches = 0
         self.http = httpx.AsyncClient(
             base_url=api_url or os.environ.get("UNSPLASH_API_URL") or DEFAULT_API_URL,
             headers={"Authorization": f"Client-ID {access_key}", "Accept-Version": "v1"},
@@ -169,8 +168,6 @@ class UnsplashClient:
             raise _Retryable(f"HTTP {response.status_code}")
         if response.status_code >= 400:
             raise UnsplashUnavailable(f"HTTP {response.status_code}")
-        if "search" in url:
-            self.searches += 1
         return response
 
 

@@ -1,8 +1,10 @@
-"""One post as a job of explicit steps: plan, images, draft, assemble, gate-and-redraft, store.
+"""One post as a job of stages, each a method that hands its typed result to the next and keeps it:
+sources → plan and drafting (images beside) → related posts → the gate (cut, redraft) → polish → store.
 
-The single run, `--auto`, `batch`, `batch --collect` and regenerate all drive this one
-object. Each step that calls out (plan, images, every drafted piece) is checkpointed, so
-a run killed halfway resumes where it stopped; every step is timed in `seconds`.
+The single run, `--auto`, `batch`, `batch --collect` and regenerate drive this one object. Each
+stage that calls out (the plan, images, every drafted piece) is checkpointed, so a run killed
+halfway resumes where it stopped; every stage is timed. What each stage gave is kept in `stages`
+(STORM's runner keeps each stage's output the same way), and the run record is made from it.
 """
 
 from __future__ import annotations
@@ -11,21 +13,23 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pipeline.assembler import Assembler
+from pipeline.assembler import Assembler, sections_of
 from pipeline.citations import NOT_GIVEN
 from pipeline.config import Settings
+from pipeline.document import PostDoc
 from pipeline.drafter import Drafter, DraftNotes
 from pipeline.errors import GenpostError, ProviderError
 from pipeline.images import choose_images, recently_used, unsplash_client
 from pipeline.instincts import Instinct
-from pipeline.job_record import Result, record_of, store
+from pipeline.links import LinkPlan, linked_names, place, plan_for, strip_marks
 from pipeline.llm import Gateway
 from pipeline.memory import TopicMemory
+from pipeline.outcome import Result, store
 from pipeline.outline import Outline, outline_for
 from pipeline.planner import fallback_metadata, make_briefs, make_metadata, repair_briefs
 from pipeline.polish import apply_edits, ask_polish
@@ -70,8 +74,63 @@ class Desk:
     memory: TopicMemory | None = None
 
 
+@dataclass
+class Drafted:
+    """The plan, the parts drafted from it, the images found for it."""
+
+    plan: Plan
+    sections: Sections
+    images: list[Image]
+
+
+@dataclass
+class Gated:
+    """The post as the gate left it: cut where a part stands without a sentence, redrafted where it does not."""
+
+    post: Post
+    findings: list[Finding]
+    rewrites: list[dict] = field(default_factory=list)  # each round: the parts redrafted and why
+
+
+@dataclass
+class Polished:
+    """The post after the polish pass: its edits, applied or not, and the text before (when it changed)."""
+
+    post: Post
+    findings: list[Finding]
+    edits: list[PolishEdit] = field(default_factory=list)
+    before: str | None = None
+
+
+@dataclass
+class Stages:
+    """What each stage gave, kept for the next stages and for the run record."""
+
+    brief: Brief
+    grounding: Grounding | None = None
+    links: LinkPlan | None = None  # the site's posts the sections may link to
+    drafted: Drafted | None = None
+    related: list[RelatedPost] = field(default_factory=list)
+    gated: Gated | None = None
+    polished: Polished | None = None
+
+    @property
+    def plan(self) -> Plan:
+        if self.drafted is None:
+            raise RuntimeError("nothing is drafted yet")
+        return self.drafted.plan
+
+    @property
+    def final(self) -> Polished | Gated:
+        """The post as it is written: polished, or as the gate left it."""
+        final = self.polished or self.gated
+        if final is None:
+            raise RuntimeError("the post has not been through the gate yet")
+        return final
+
+
 class PostJob:
-    """One post, step by step."""
+    """One post, stage by stage."""
 
     def __init__(
         self,
@@ -85,50 +144,49 @@ class PostJob:
         earlier_calls: list[CallRecord] | None = None,
         polish: bool | None = None,
     ) -> None:
-        """`gateway`: this post's own session (a batch's posts share one cap); `plan` and
-        `earlier_calls`: a plan made before (the Batch API plans at submission); `polish`:
-        --polish / --no-polish (None: genpost.yml decides)."""
+        """`gateway`: this post's own session (a batch's posts share one cap); `plan` and `earlier_calls`: a
+        plan made before (the Batch API plans at submission); `polish`: --polish / --no-polish (None:
+        genpost.yml decides)."""
         if brief.instinct not in desk.instincts:
             raise GenpostError(f"unknown instinct {brief.instinct!r}")
-        self.brief = brief
-        self.desk = desk
-        self.settings = desk.settings
+        self.desk, self.settings = desk, desk.settings
         self.instinct = desk.instincts[brief.instinct]
         self.gateway = gateway or desk.gateway
-        self.checkpoint = checkpoint
-        self.source = source
+        self.checkpoint, self.source, self.polish = checkpoint, source, polish
         self.earlier_calls = list(earlier_calls or [])
-        self.plan = plan
-        self.sections: Sections = {}
-        self.images: list[Image] = []
-        self.related: list[RelatedPost] = []
-        self.post: Post | None = None
-        self.findings: list[Finding] = []
-        self.rewrites: list[dict] = []
-        self.notes = DraftNotes()  # lines cut, markers dropped, passages given
-        self.grounding: Grounding | None = None
-        self.polish = polish
-        self.polished: list[PolishEdit] = []
-        self.unpolished: str | None = None  # the draft before the polish changed it (its history keeps both)
+        self.given_plan = plan
+        self.notes = DraftNotes()  # what drafting did besides writing: lines cut, markers dropped, passages given
+        self.stages = Stages(brief)
         self.seconds: dict[str, float] = {}
         self.created_at = datetime.now(UTC)
 
+    @property
+    def brief(self) -> Brief:
+        return self.stages.brief
+
     @classmethod
     def from_record(cls, record: RunRecord, desk: Desk, gateway: Gateway | None = None) -> PostJob:
-        """The job that wrote `record`, ready to redraft a part and reassemble (regenerate)."""
+        """The job that wrote `record`, its stages as they ended, ready to redraft a part and reassemble."""
         job = cls(record.brief, desk, Checkpoint(desk.out_dir, "", enabled=False), gateway=gateway, plan=record.plan)
         job.earlier_calls = list(record.calls)
-        job.sections, job.images, job.related = dict(record.sections), record.images, record.related
-        job.rewrites, job.findings = list(record.rewrites), list(record.findings)
         dropped = [c for c in record.citations if c.reason == NOT_GIVEN]
         job.notes = DraftNotes(list(record.cuts), dropped, dict(record.given))
+        stages = job.stages
         if record.sources:
-            job.grounding = Grounding.recorded(record.sources, record.passages)
+            stages.grounding = Grounding.recorded(record.sources, record.passages)
+        stages.drafted = Drafted(record.plan, dict(record.sections), record.images)
+        if record.links.candidates:
+            day = record.brief.date.astimezone(desk.settings.site.zone).date()
+            stages.links = LinkPlan.recorded(record.links, day, desk.settings.links)
+        stages.related = record.related
+        post = job.assemble(stages.drafted.sections)
+        stages.gated = Gated(post, list(record.findings), list(record.rewrites))
+        if record.polish:
+            stages.polished = Polished(post, list(record.findings), list(record.polish))
         job.seconds, job.created_at = dict(record.stage_seconds), record.created_at
-        job.polished = list(record.polish)
         return job
 
-    # --- the steps ---------------------------------------------------------------------------
+    # --- helpers ------------------------------------------------------------------------------------
 
     async def _timed(self, name: str, work: Awaitable[T]) -> T:
         mark = time.perf_counter()
@@ -140,108 +198,6 @@ class PostJob:
         """A step's value from the checkpoint of a crashed run, or made now and saved; timed."""
         return await self._timed(name, self.checkpoint.reuse(name, kind, make))
 
-    async def gather_sources(self) -> Grounding | None:
-        """The sources to cite (--sources, the library, a search), fetched at once; None when there are none."""
-        cache = self.desk.out_dir / ".genpost" / "sources-cache"
-        work = gather(self.brief, self.settings.sources, cache, auto=self.source == "auto")
-        sources = await self._timed("sources", work)
-        self.grounding = Grounding.of(sources, self.settings.sources) if sources else None
-        return self.grounding
-
-    async def build_index(self) -> None:
-        """The passages' index: built in a thread while the plan is asked for."""
-        if self.grounding is not None:
-            await self._timed("index", asyncio.to_thread(self.grounding.index.build))
-
-    async def make_metadata(self) -> Metadata:
-        """Title, description, tags and image queries, asked beside the drafting; a call that fails
-        costs the draft error findings (a keyword title, no description), not the run."""
-
-        async def ask() -> Metadata:
-            existing = [w.title for w in self.desk.memory.written()] if self.desk.memory else []
-            sources = self.grounding.sources if self.grounding else []
-            try:
-                return await make_metadata(self.brief, self.instinct, self.settings, self.model, existing, sources)
-            except ProviderError as exc:
-                log.warning("metadata: %s; the draft is written with a placeholder title for the editor", exc)
-                return fallback_metadata(self.brief, self.instinct)
-
-        if self.plan is not None and self.plan.title:
-            return self.plan.metadata
-        return await self._step("metadata", Metadata, ask)
-
-    async def ask_briefs(self, on_partial: Callable[[str], None] | None = None) -> Briefs:
-        """What each section says: from a crashed run's checkpoint, or asked now (`on_partial` sees it stream)."""
-
-        async def ask() -> Briefs:
-            sources = self.grounding.sources if self.grounding else []
-            return await make_briefs(self.brief, self.instinct, self.settings, self.model, sources, on_partial)
-
-        return await self._step("briefs", Briefs, ask)
-
-    async def make_plan(self) -> Plan:
-        """The briefs and the metadata at once, drafting nothing (the Batch API plans every post first)."""
-        briefs, metadata = await together(self.ask_briefs(), self.make_metadata())
-        self.plan = Plan.of(briefs, metadata)
-        return self.plan
-
-    async def plan_and_draft(self, drafting: Drafting | None = None) -> None:
-        """The briefs on the critical path, streamed so each part starts as soon as its brief is whole;
-        the metadata beside them; images once both are known."""
-        briefs_known = asyncio.Event()
-
-        async def images() -> None:
-            meta, _ = await together(self.make_metadata(), briefs_known.wait())
-            self.plan = Plan.of(self.plan.briefs, meta)  # the briefs are known by now
-            await self.find_images()
-
-        await together(images(), self._briefs_and_draft(drafting, briefs_known))
-        log.info("plan: %s", self.plan.title if self.plan else "")
-
-    async def _briefs_and_draft(self, drafting: Drafting | None, briefs_known: asyncio.Event) -> None:
-        index = asyncio.ensure_future(self.build_index())
-
-        def known(briefs: Briefs) -> None:
-            meta = self.plan.metadata if self.plan is not None and self.plan.title else Metadata.unknown()
-            self.plan = Plan.of(briefs, meta)
-            briefs_known.set()
-
-        given = self.plan.briefs if self.plan is not None else self.checkpoint.load("briefs", Briefs)
-        streaming = self.gateway is not None and self.model.provider.capabilities.streaming and self.settings.llm.stream
-        if given is not None or drafting is not None or not streaming:
-            known(given or await self.ask_briefs())
-            await index
-            drafter = self.drafter()
-            self.sections = await self._timed("draft", drafting(drafter) if drafting else drafter.draft())
-            return
-        stream = BriefStream(self.instinct.name, self.brief.structure)
-
-        async def draft() -> Sections:
-            await index
-            return await self.drafter_for(stream).draft_streaming(stream)
-
-        async def briefs() -> None:
-            # What pieces already started from is kept, then mended as any answer is (a blank step title).
-            answer = repair_briefs(stream.close(await self.ask_briefs(stream.feed)), self.brief, self.settings)
-            self.checkpoint.save("briefs", Briefs, answer)
-            known(answer)
-
-        drafting_task = asyncio.ensure_future(self._timed("draft", draft()))
-        try:
-            # A piece that fails still lets the outline call finish: its checkpoint saves that call next time.
-            await briefs()
-        except BaseException:
-            drafting_task.cancel()  # its pieces wait for briefs that will not come
-            await asyncio.gather(drafting_task, return_exceptions=True)
-            raise
-        self.sections = await drafting_task
-
-    @property
-    def outline(self) -> Outline:
-        if self.plan is None:
-            raise RuntimeError("the outline comes from the plan: make_plan() first")
-        return outline_for(self.instinct.name, self.plan, self.brief.structure)
-
     @property
     def model(self) -> Gateway:
         """The model door for this post's calls."""
@@ -249,16 +205,15 @@ class PostJob:
             raise RuntimeError("this job was made without a model gateway")
         return self.gateway
 
-    def drafter(self, checkpointed: bool = True) -> Drafter:
-        checkpoint = self.checkpoint if checkpointed else None
-        plan, outline = self.plan, self.outline
-        return Drafter(
-            self.brief, plan, outline, self.instinct, self.settings, self.model, checkpoint, self.notes, self.grounding
-        )
+    def outline(self, plan: Plan) -> Outline:
+        return outline_for(self.instinct.name, plan, self.brief.structure)
 
-    def drafter_for(self, stream: BriefStream) -> Drafter:
-        """A drafter that starts from the briefs streamed so far."""
-        plan, outline = stream.snapshot(), stream.outline()
+    def drafter(self, plan: Plan, checkpointed: bool = True) -> Drafter:
+        checkpoint = self.checkpoint if checkpointed else None
+        return self._drafter(plan, self.outline(plan), checkpoint)
+
+    def _drafter(self, plan: Plan, outline: Outline, checkpoint: Checkpoint | None) -> Drafter:
+        stages = self.stages
         return Drafter(
             self.brief,
             plan,
@@ -266,12 +221,132 @@ class PostJob:
             self.instinct,
             self.settings,
             self.model,
-            self.checkpoint,
+            checkpoint,
             self.notes,
-            self.grounding,
+            stages.grounding,
+            stages.links,
         )
 
-    async def find_images(self) -> list[Image]:
+    # --- the stages ---------------------------------------------------------------------------------
+
+    async def gather_sources(self) -> Grounding | None:
+        """The sources to cite (--sources, the library, a search), fetched at once; None when there are none."""
+        cache = self.desk.out_dir / ".genpost" / "sources-cache"
+        work = gather(self.brief, self.settings.sources, cache, auto=self.source == "auto")
+        sources = await self._timed("sources", work)
+        self.stages.grounding = Grounding.of(sources, self.settings.sources) if sources else None
+        return self.stages.grounding
+
+    async def link_plan(self) -> LinkPlan | None:
+        """The site's posts indexed for links into them (in a thread, beside the sources); None without a site."""
+        day = self.brief.date.astimezone(self.settings.site.zone).date()
+        cache = self.desk.out_dir / ".genpost" / "site-index.json"
+        made = asyncio.to_thread(plan_for, self.brief.site, "", day, self.settings.links, cache)
+        self.stages.links = await self._timed("links", made)
+        return self.stages.links
+
+    def linked(self, sections: Sections) -> Sections:
+        """The sections with their link marks made links, and the candidates left unmarked linked where the prose
+        mentions them (without a site, any mark a model wrote is taken out)."""
+        if self.stages.links is None:
+            return strip_marks(sections)
+        return place(sections, self.stages.links)
+
+    async def build_index(self) -> None:
+        """The passages' index: built in a thread while the plan is asked for."""
+        if self.stages.grounding is not None:
+            await self._timed("index", asyncio.to_thread(self.stages.grounding.index.build))
+
+    async def metadata(self) -> Metadata:
+        """Title, description, tags and image queries, asked beside the drafting; a call that fails costs the
+        draft error findings (a keyword title, no description), not the run."""
+
+        async def ask() -> Metadata:
+            existing = [w.title for w in self.desk.memory.written()] if self.desk.memory else []
+            sources = self.stages.grounding.sources if self.stages.grounding else []
+            try:
+                return await make_metadata(self.brief, self.instinct, self.settings, self.model, existing, sources)
+            except ProviderError as exc:
+                log.warning("metadata: %s; the draft is written with a placeholder title for the editor", exc)
+                return fallback_metadata(self.brief, self.instinct)
+
+        if self.given_plan is not None and self.given_plan.title:
+            return self.given_plan.metadata
+        return await self._step("metadata", Metadata, ask)
+
+    async def briefs(self, on_partial: Callable[[str], None] | None = None) -> Briefs:
+        """What each section says: from a crashed run's checkpoint, or asked now (`on_partial` sees it stream)."""
+
+        async def ask() -> Briefs:
+            sources = self.stages.grounding.sources if self.stages.grounding else []
+            return await make_briefs(self.brief, self.instinct, self.settings, self.model, sources, on_partial)
+
+        return await self._step("briefs", Briefs, ask)
+
+    async def plan(self) -> Plan:
+        """The briefs and the metadata at once, drafting nothing (the Batch API plans every post first)."""
+        briefs, metadata = await together(self.briefs(), self.metadata())
+        self.given_plan = Plan.of(briefs, metadata)
+        return self.given_plan
+
+    async def plan_and_draft(self, drafting: Drafting | None = None) -> Drafted:
+        """The briefs on the critical path, streamed so each part starts as soon as its brief is whole; the
+        metadata beside them; images once both are known."""
+        briefs_known: asyncio.Future[Briefs] = asyncio.get_running_loop().create_future()
+
+        async def metadata_and_images() -> tuple[Metadata, list[Image]]:
+            meta, briefs = await together(self.metadata(), briefs_known)
+            return meta, await self.images(Plan.of(briefs, meta))
+
+        (meta, images), (briefs, sections) = await together(
+            metadata_and_images(), self._briefs_and_draft(drafting, briefs_known)
+        )
+        self.stages.drafted = Drafted(Plan.of(briefs, meta), sections, images)
+        log.info("plan: %s", meta.title)
+        return self.stages.drafted
+
+    async def _briefs_and_draft(
+        self, drafting: Drafting | None, known: asyncio.Future[Briefs]
+    ) -> tuple[Briefs, Sections]:
+        index = asyncio.ensure_future(self.build_index())
+
+        def mark(briefs: Briefs) -> Briefs:
+            if not known.done():
+                known.set_result(briefs)
+            return briefs
+
+        given = self.given_plan.briefs if self.given_plan is not None else self.checkpoint.load("briefs", Briefs)
+        streaming = self.gateway is not None and self.model.provider.capabilities.streaming and self.settings.llm.stream
+        if given is not None or drafting is not None or not streaming:
+            briefs = mark(given or await self.briefs())
+            await index
+            plan = Plan.of(briefs, self._metadata_so_far())
+            drafter = self.drafter(plan)
+            return briefs, await self._timed("draft", drafting(drafter) if drafting else drafter.draft())
+        stream = BriefStream(self.instinct.name, self.brief.structure)
+
+        async def draft() -> Sections:
+            await index
+            drafter = self._drafter(stream.snapshot(), stream.outline(), self.checkpoint)
+            return await drafter.draft_streaming(stream)
+
+        drafting_task = asyncio.ensure_future(self._timed("draft", draft()))
+        try:
+            # What pieces already started from is kept, then mended as any answer is (a blank step title).
+            answer = repair_briefs(stream.close(await self.briefs(stream.feed)), self.brief, self.settings)
+            self.checkpoint.save("briefs", Briefs, answer)  # a piece that fails still lets the outline call finish
+            mark(answer)
+        except BaseException:
+            drafting_task.cancel()  # its pieces wait for briefs that will not come
+            await asyncio.gather(drafting_task, return_exceptions=True)
+            raise
+        return answer, await drafting_task
+
+    def _metadata_so_far(self) -> Metadata:
+        plan = self.given_plan
+        return plan.metadata if plan is not None and plan.title else Metadata.unknown()
+
+    async def images(self, plan: Plan) -> list[Image]:
         async def search() -> list[Image]:
             # Photos used on the site, or in drafts, recently are skipped.
             out_dir, site = self.desk.out_dir, self.brief.site
@@ -280,71 +355,92 @@ class PostJob:
             )
             client = unsplash_client(self.settings.images, out_dir / ".genpost" / "unsplash-cache")
             try:
-                return await choose_images(self.plan, self.outline, self.instinct, self.settings.images, client, avoid)
+                return await choose_images(plan, self.outline(plan), self.instinct, self.settings.images, client, avoid)
             finally:
                 if client is not None:
                     await client.close()
 
-        self.images = await self._step("images", list[Image], search)
-        return self.images
+        return await self._step("images", list[Image], search)
 
-    def find_related(self) -> list[RelatedPost]:
-        plan, site = self.plan, self.brief.site
-        if site is None or plan is None:
-            return []
-        words = [*plan.tags, *self.brief.keywords, plan.category]
-        related = self.settings.related
-        self.related = related_posts(load_posts(site), plan.title, words, related.count, related.min_score)
-        return self.related
+    def find_related(self, plan: Plan, linked: set[str] = frozenset()) -> list[RelatedPost]:
+        """The related-posts block's posts: the most related by topic that the prose does not link already."""
+        site = self.brief.site
+        if site is not None:
+            words = [*plan.tags, *self.brief.keywords, plan.category]
+            related = self.settings.related
+            day = self.brief.date.astimezone(self.settings.site.zone).date()
+            posts = [p for p in load_posts(site) if p.name not in linked and p.linkable(day)]
+            self.stages.related = related_posts(posts, plan.title, words, related.count, related.min_score)
+        return self.stages.related
 
-    def assemble(self) -> Post:
-        self.post = Assembler(self.settings, self.instinct).assemble(
+    def assemble(self, sections: Sections) -> Post:
+        drafted, stages = self.stages.drafted, self.stages
+        assert drafted is not None
+        return Assembler(self.settings, self.instinct).assemble(
             self.brief,
-            self.plan,
-            self.outline,
-            self.sections,
-            self.images,
-            self.related,
-            self.grounding,
+            drafted.plan,
+            self.outline(drafted.plan),
+            sections,
+            drafted.images,
+            stages.related,
+            stages.grounding,
             seo_tag=uses_seo_tag(self.brief.site),
         )
-        return self.post
 
-    def check(self) -> list[Finding]:
-        self.findings = gate(self.post or self.assemble(), self.settings, self.instinct, self.brief.site)
-        return self.findings
+    def check(self, post: Post) -> list[Finding]:
+        return gate(post, self.settings, self.instinct, self.brief.site)
 
-    async def check_and_redraft(self) -> list[Finding]:
-        """The quality gate: copied and repeated sentences are cut where their parts still stand; parts
-        still failing are redrafted with what was found, a bounded number of times; a last cut before writing."""
+    def sections(self, post: Post, doc: PostDoc | None = None) -> Sections:
+        """What each part of `post` (or of `doc`, a changed copy of its document) says now, as the drafter
+        gives it, footnote marks written back as the markers they were (`[^1]` → `[S3]`)."""
+        markers = {str(c.footnote): c.marker for c in reversed(post.citations) if c.kept}
+        return sections_of(doc or post.doc, self.outline(self.stages.plan), markers)
 
-        def mended(final: bool = False) -> None:
-            self.sections, cuts = mend(self.sections, self.outline, self.findings, self.settings.lengths, final)
-            if cuts:
-                self.notes.cuts += cuts
-                self.assemble()
-                self.check()
+    def revise(self, post: Post) -> list[Finding]:
+        """`post` as the job's final post (an accepted regenerated part), checked again."""
+        findings = self.check(post)
+        for stage in (self.stages.gated, self.stages.polished):
+            if stage is not None:
+                stage.post, stage.findings = post, findings
+        return findings
 
-        async def rounds() -> None:
-            self.assemble()
-            self.check()
+    async def gate(self, drafted: Drafted) -> Gated:
+        """The quality gate: copied and repeated sentences are cut where their parts still stand; parts still
+        failing are redrafted with what was found, a bounded number of times; a last cut before writing."""
+        outline = self.outline(drafted.plan)
+        sections = self.linked(drafted.sections)
+        self.find_related(drafted.plan, linked_names(sections))
+        post = self.assemble(sections)
+        findings, rewrites = self.check(post), []
+
+        def mended(post: Post, findings: list[Finding], final: bool = False) -> tuple[Post, list[Finding]]:
+            doc, cuts = mend(post, outline, findings, self.settings.lengths, final)
+            if not cuts:
+                return post, findings
+            self.notes.cuts += cuts
+            post = self.assemble(self.sections(post, doc))
+            return post, self.check(post)
+
+        async def rounds() -> tuple[Post, list[Finding]]:
+            current, found = post, findings
             for round_number in range(1, self.settings.quality.max_rewrites + 1):
-                mended()
-                fixes = fixes_by_part(self.findings, self.outline)
+                current, found = mended(current, found)
+                fixes = fixes_by_part(found, outline)
                 if not fixes:
                     break
                 log.info("quality gate, round %d: redrafting %s", round_number, ", ".join(sorted(fixes)))
                 errors_fixed = sum(map(len, fixes.values()))
-                self.rewrites.append({"round": round_number, "parts": sorted(fixes), "errors": errors_fixed})
-                self.sections = await self.drafter().redraft(self.sections, fixes)
-                self.assemble()
-                self.check()
-            mended(final=True)
+                rewrites.append({"round": round_number, "parts": sorted(fixes), "errors": errors_fixed})
+                sections = await self.drafter(drafted.plan).redraft(self.sections(current), fixes)
+                current = self.assemble(self.linked(sections))
+                found = self.check(current)
+            return mended(current, found, final=True)
 
-        await self._timed("gate", rounds())
-        if errors(self.findings):
-            log.warning("%d quality error(s) remain; see the run record or `genpost check`", len(errors(self.findings)))
-        return self.findings
+        post, findings = await self._timed("gate", rounds())
+        if errors(findings):
+            log.warning("%d quality error(s) remain; see the run record or `genpost check`", len(errors(findings)))
+        self.stages.gated = Gated(post, findings, rewrites)
+        return self.stages.gated
 
     def wants_polish(self) -> bool:
         """`polish` in genpost.yml (or --polish/--no-polish): auto polishes where the model can read a whole draft."""
@@ -352,45 +448,46 @@ class PostJob:
         whole = self.gateway is not None and self.model.provider.capabilities.whole_draft
         return mode == "on" or (mode == "auto" and whole)
 
-    async def polish_pass(self) -> None:
+    async def polish_pass(self, gated: Gated) -> Polished:
         """One call over the whole draft: its safe edits applied, every edit recorded; the gate runs again."""
-        if not self.wants_polish() or self.post is None:
-            return
+        polished = Polished(gated.post, gated.findings)
+        if not self.wants_polish():
+            return polished
+        outline = self.outline(self.stages.plan)
         context = {"brief": self.brief, "instinct": self.instinct, "site_name": self.settings.site.name}
         try:
-            edits = await self._timed("polish", ask_polish(self.model, self.outline, self.sections, context))
+            edits = await self._timed("polish", ask_polish(self.model, outline, gated.post.doc, context))
         except ProviderError as exc:
             log.warning("polish: %s; the draft is written as the gate left it", exc)
-            return
-        self.sections, self.polished = apply_edits(self.sections, edits, self.post.markdown)
-        if any(edit.applied for edit in self.polished):
-            self.unpolished = self.post.markdown
-            self.assemble()
-            self.check()
+            return polished
+        doc, polished.edits = apply_edits(gated.post.doc, edits)
+        if any(edit.applied for edit in polished.edits):
+            polished.before = gated.post.markdown
+            polished.post = self.assemble(self.sections(gated.post, doc))
+            polished.findings = self.check(polished.post)
+        self.stages.polished = polished
+        return polished
 
     async def redraft_part(self, key: str, note: str) -> PartText:
-        """`key` written again with the editor's note as the thing to fix; the job's sections are left as they were."""
+        """`key` written again with the editor's note as the thing to fix; the job's stages stay as they were."""
         ask = note.strip() or "同じ内容を、より読みやすく具体的に書き直してください。"
         fixes = {key: [Finding(rule="editor.note", severity="error", message=ask)]}
-        sections = await self.drafter(checkpointed=False).redraft(self.sections, fixes)
+        current = self.sections(self.stages.final.post)
+        sections = await self.drafter(self.stages.plan, checkpointed=False).redraft(current, fixes)
         return sections[key]
 
-    def record(self) -> RunRecord:
-        return record_of(self)
-
     async def run(self, drafting: Drafting | None = None) -> Result:
-        """Every step, in order; images are searched while the parts are drafted."""
+        """Every stage, in order; images are searched while the parts are drafted; the draft stored."""
         started = time.perf_counter()
         ensure_dir(self.desk.out_dir)
         # A resumed run keeps the first run's brief (its date, when none was given).
         brief = self.brief
-        self.brief = await self.checkpoint.reuse("brief", Brief, lambda: _same(brief))
+        self.stages.brief = await self.checkpoint.reuse("brief", Brief, lambda: _same(brief))
         # Sources are fetched first (the plan sees their titles); their index is built beside the outline call.
-        await self.gather_sources()
-        await self.plan_and_draft(drafting)
-        self.find_related()
-        await self.check_and_redraft()
-        await self.polish_pass()
+        await together(self.gather_sources(), self.link_plan())
+        drafted = await self.plan_and_draft(drafting)
+        gated = await self.gate(drafted)
+        await self.polish_pass(gated)
         self.seconds["total"] = round(time.perf_counter() - started, 4)
         return store(self)
 

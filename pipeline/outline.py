@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from pipeline.config import STRUCTURES
-from pipeline.text import heading_text
 from pipeline.types import Plan
 
 TREND_PARTS: dict[str, tuple[str, ...]] = {
@@ -54,7 +53,6 @@ SUMMARY_H2 = "まとめと次のアクション"
 RELATED_H2 = "関連記事"
 STEP_LABELS = ("実行内容", "指標", "注意点")
 STEP_COUNT = 3
-SUMMARY_POINTS = 3
 _STEP_HEADING = re.compile(r"^ステップ(\d+)[:：]")
 
 
@@ -138,22 +136,6 @@ class Outline:
 
     def h2(self) -> list[str]:
         return [part.heading for part in self.parts if part.level == 2 and part.heading]
-
-    def part_at(self, h2: str | None, h3: str | None) -> Part | None:
-        """The part that text under these headings belongs to ("lead": the lead; None: no part, the front matter)."""
-        if h2 == "lead":
-            return self.parts[0]
-        if h2 is None:
-            return None
-
-        def named(part: Part, text: str) -> bool:
-            # Findings carry headings as the Markdown holds them (escaped) or as planned.
-            return part.heading is not None and text in (part.heading, heading_text(part.heading))
-
-        section = next((p for p in self.parts if p.level == 2 and named(p, h2)), None)
-        if section is None or h3 is None:
-            return section
-        return next((p for p in self.of_group(section.group) if p.level == 3 and named(p, h3)), None)
 
 
 def build_outline(instinct_name: str, theme: str, structure: str, step_titles: list[str]) -> Outline:

@@ -7,7 +7,6 @@ what is still wrong becomes findings on the draft (degrade, don't die).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import unicodedata
@@ -21,7 +20,7 @@ from pipeline.llm.schema import strict_schema
 from pipeline.outline import TREND_PARTS
 from pipeline.quality.script import foreign_characters, is_english
 from pipeline.text import char_ngrams, clean_line, jaccard, keyword_words, plain_line, squash
-from pipeline.types import Brief, Briefs, ImageQueries, Metadata, Plan, Source
+from pipeline.types import Brief, Briefs, ImageQueries, Metadata, Source
 
 log = logging.getLogger("genpost")
 BRIEFS_MAX_TOKENS = 900
@@ -95,11 +94,6 @@ def metadata_problems(meta: Metadata, brief: Brief, settings: Settings, existing
     if any(not t.strip() for t in meta.tags):
         problems.append("tags は空にしないでください")
     return problems
-
-
-def plan_problems(plan: Plan, brief: Brief, settings: Settings, existing: list[str] = ()) -> list[str]:
-    """Everything a plan still gets wrong."""
-    return briefs_problems(plan.briefs, brief, settings) + metadata_problems(plan.metadata, brief, settings, existing)
 
 
 def briefs_fields() -> dict[str, FieldSpec]:
@@ -199,22 +193,6 @@ async def make_metadata(
             "; ".join(remaining),
         )
     return meta
-
-
-async def make_plan(
-    brief: Brief,
-    instinct: Instinct,
-    settings: Settings,
-    gateway: Gateway,
-    existing: list[str] = (),
-    sources: list[Source] = (),
-) -> Plan:
-    """Both planning calls at once, for when nothing is drafted until the plan is whole (the Batch API)."""
-    briefs, meta = await asyncio.gather(
-        make_briefs(brief, instinct, settings, gateway, sources),
-        make_metadata(brief, instinct, settings, gateway, existing, sources),
-    )
-    return Plan.of(briefs, meta)
 
 
 def _first_line(text: str, limit: int = 80) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline import frontmatter, history, site_git
+from pipeline import history, site_git
 from pipeline.citations import cited_in_record
 from pipeline.config import Settings
 from pipeline.drafts import (
@@ -25,6 +25,7 @@ from pipeline.errors import GenpostError, UsageError
 from pipeline.images import UnsplashUnavailable, photo_key, unsplash_client
 from pipeline.instincts import Instinct
 from pipeline.quality import check_text
+from pipeline.quality.parse import parse
 from pipeline.site import POST_NAME
 from pipeline.site_git import Pushed
 from pipeline.store import FileSnapshot, replace_write
@@ -68,12 +69,15 @@ def _copy(text: str, target: Path) -> bool:
 
 
 def site_text(draft_text: str) -> str:
-    """The post as the site receives it: review-only front-matter fields removed."""
-    fields, body = frontmatter.split(draft_text)
-    kept = {k: v for k, v in fields.items() if not k.startswith(REVIEW_ONLY)}
-    if kept == fields:
+    """The post as the site receives it: review-only front-matter fields removed (a broken front matter is
+    a ValueError)."""
+    doc = parse(draft_text)
+    if doc.front.error:
+        raise ValueError(doc.front.error)
+    review_only = [key for key in doc.front.keys if key.startswith(REVIEW_ONLY)]
+    if not review_only:
         return draft_text
-    return frontmatter.dump_loaded(kept) + body
+    return replace(doc, front=doc.front.without(review_only)).to_markdown()
 
 
 class Refused(GenpostError):
@@ -205,7 +209,7 @@ async def publish(
 
 def commit_message(draft: Path, text: str) -> str:
     """The site commit's message: the title, the instinct and the review note."""
-    front, _ = frontmatter.split(text)
+    front = parse(text).front
     note = load_state(draft).note or "なし"
     title, instinct = front.get("title", draft.stem), front.get("instinct", "")
     return f"記事を公開: {title}\n\n本能: {instinct}\nレビューのメモ: {note}\n"

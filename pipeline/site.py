@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import yaml
@@ -25,7 +25,13 @@ class SitePost:
     title: str
     tags: tuple[str, ...] = field(default=())
     keyword: str = ""  # its primary keyword: the first seo_keyword, else the first tag
-    day: date | None = None  # the date in its file name
+    day: date | None = None  # its date: the front matter's, else the one in its file name
+    published: bool = True  # `published: false` in its front matter: Jekyll does not build it
+
+    def linkable(self, before: date) -> bool:
+        """Can a post dated `before` link to it? Jekyll builds it (published, not dated in the future: Jekyll
+        leaves future posts out unless told), and it is not newer than the post that links."""
+        return self.published and self.day is not None and self.day <= min(before, date.today())
 
 
 def load_posts(site: Path) -> list[SitePost]:
@@ -42,8 +48,18 @@ def load_posts(site: Path) -> list[SitePost]:
         words = [*_as_list(data.get("tags")), *_as_list(data.get("seo_keywords")), *_as_list(data.get("categories"))]
         keywords = _as_list(data.get("seo_keywords")) or _as_list(data.get("tags"))
         title = str(data.get("title") or path.stem)
-        posts.append(SitePost(path.stem, path, title, tuple(words), keywords[0] if keywords else "", day))
+        day = _front_day(data.get("date")) or day
+        published = data.get("published") is not False
+        posts.append(SitePost(path.stem, path, title, tuple(words), keywords[0] if keywords else "", day, published))
     return posts
+
+
+def _front_day(value: object) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return None
 
 
 def _as_list(value: object) -> list[str]:

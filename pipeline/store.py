@@ -45,11 +45,16 @@ def ensure_writable(out_dir: Path) -> Path:
 
 
 def _temp_file(directory: Path, text: str) -> Path:
+    """`text` in a new hidden file in `directory`, on disk; removed again if the write fails."""
     fd, name = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".part")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        os.unlink(name)
+        raise
     return Path(name)
 
 
@@ -78,7 +83,11 @@ def replace_write(path: Path, text: str) -> Path:
     """Write `path` whole, replacing what was there (temp file + rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _temp_file(path.parent, text)
-    os.replace(tmp, path)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 

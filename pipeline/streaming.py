@@ -10,24 +10,22 @@ import asyncio
 
 import jiter
 
-from pipeline.outline import STEP_COUNT, Outline, build_outline
+from pipeline.outline import STEP_COUNT, Outline, Part, build_outline
 from pipeline.types import Briefs, Metadata, Plan, StepBrief
 
 TREND_POINTS = 5
 
 
-def _ready(data: dict, key: str) -> bool:
-    """Is what the part `key` needs in the answer so far (its brief, and the category every heading uses)?"""
+def _ready(data: dict, part: Part) -> bool:
+    """Is what `part` needs in the answer so far (its brief, and the category every heading uses)?"""
     if "category" not in data:
         return False
     steps = [s for s in data.get("steps", []) if isinstance(s, dict) and "title" in s and "brief" in s]
-    if key.startswith("trend") and key[5:].isdigit():
-        return len(data.get("trend_points", [])) >= int(key[5:])
-    if key.startswith("step") and key[4:].isdigit():
-        return len(steps) >= int(key[4:])
-    if key == "steps_intro":  # it names every step
-        return len(steps) >= STEP_COUNT
-    return {"trend_intro": "trend"}.get(key, key) in data
+    if part.group == "trend" and part.position:  # a trend point: the point it writes up
+        return len(data.get("trend_points", [])) >= part.position
+    if part.group == "steps":  # a step needs its own brief; the steps' opening names every step
+        return len(steps) >= (part.position or STEP_COUNT)
+    return part.group in data  # the lead, the background, the trend's opening, the cases, the summary
 
 
 class BriefStream:
@@ -36,8 +34,8 @@ class BriefStream:
     def __init__(self, instinct_name: str, structure: str) -> None:
         self.instinct_name, self.structure = instinct_name, structure
         self.data: dict = {}
-        keys = build_outline(instinct_name, "", structure, [""] * STEP_COUNT).part_keys()
-        self.events = {key: asyncio.Event() for key in keys}
+        self.parts = build_outline(instinct_name, "", structure, [""] * STEP_COUNT).parts
+        self.events = {part.key: asyncio.Event() for part in self.parts}
         self.started_at: dict[str, float] = {}  # when each part could start, seconds on the loop's clock
 
     def feed(self, text: str) -> None:
@@ -71,9 +69,10 @@ class BriefStream:
                 self.data[key] = self.data.get(key, []) + whole[len(self.data.get(key, [])) :]
             elif key not in self.data:
                 self.data[key] = value
-        for key, event in self.events.items():
-            if not event.is_set() and _ready(self.data, key):
-                self.started_at[key] = asyncio.get_running_loop().time()
+        for part in self.parts:
+            event = self.events[part.key]
+            if not event.is_set() and _ready(self.data, part):
+                self.started_at[part.key] = asyncio.get_running_loop().time()
                 event.set()
 
     async def ready(self, key: str) -> None:

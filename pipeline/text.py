@@ -17,6 +17,8 @@ _REFERENCE = re.compile(r"^(\s*(?:(?:[-*+>]|\d+[.)])\s+)*)\[([^\]]*)\]:")
 _AUTOLINK = re.compile(r"<((?:https?|javascript|data):[^>]*)>", re.IGNORECASE)
 _LIQUID = re.compile(r"\{(?=[{%])")
 _SPACES = re.compile(r"\s+")
+_BARE_MARKER = re.compile(r"^\s*(?:[-*+>]|\d+[.)])\s*$")  # a bullet, or a quote, with nothing in it
+_RULE = re.compile(r"^(?:[-*_=]\s*){3,}$")  # a thematic break, or a setext heading's underline
 
 
 def neutralise_liquid(text: str) -> str:
@@ -40,17 +42,18 @@ def clean_prose(text: str) -> str:
 
     A heading the model wrote after some prose starts another section's text, so the
     answer is cut there; image lines and code fences are dropped, links reduced to their
-    text (a link definition's brackets made plain), HTML and Liquid made inert, repeated paragraphs kept
-    once, blank runs trimmed.
+    text (a link definition's brackets made plain), HTML and Liquid made inert, control characters dropped,
+    repeated paragraphs kept once, blank runs trimmed.
     """
     kept: list[str] = []
-    for line in text.replace("\r\n", "\n").split("\n"):
+    text = "".join(c for c in text.replace("\r\n", "\n") if c in "\n\t" or unicodedata.category(c) != "Cc")
+    for line in text.split("\n"):
         if _HEADING.match(line):
             if any(k.strip() for k in kept):
                 break
             continue
-        if _IMAGE_LINE.match(line) or _FENCE.match(line):
-            continue
+        if _IMAGE_LINE.match(line) or _FENCE.match(line) or _RULE.match(line.strip()) or _BARE_MARKER.match(line):
+            continue  # an image, a code fence, a rule (or a heading's underline), an empty bullet
         line = _LISTED_HEADING.sub(r"\1", line)
         line = _AUTOLINK.sub(r"\1", _LINK.sub(r"\1", line))
         line = _REFERENCE.sub(r"\1［\2］:", line)
@@ -71,9 +74,11 @@ def trim_to_sentence(text: str) -> str:
 
 
 def clean_line(text: str) -> str:
-    """One-line model text (a bullet, a label): no newlines, no leading list marker."""
+    """One-line model text (a bullet, a label): no newlines; nothing at its start that Markdown would read as
+    the start of a block inside a bullet (list markers, a quote, a heading mark, a rule)."""
     line = _SPACES.sub(" ", clean_prose(text)).strip()
-    return re.sub(r"^(?:[-*・]|\d+[.)])\s*", "", line)
+    line = re.sub(r"^(?:[・]\s*|(?:[-*+>]|\d+[.)]|#{1,6})(?:\s+|$))+", "", line)
+    return "" if _RULE.match(line) else line
 
 
 def plain_line(text: str) -> str:

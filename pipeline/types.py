@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
+
+from pipeline.document import PostDoc
 
 
 class Brief(BaseModel):
@@ -230,6 +234,42 @@ class PolishEdit(BaseModel):
     why: str = ""  # why it was rejected
 
 
+class LinkCandidate(BaseModel):
+    """A post of the site a section could link to: chosen by relevance to the section's heading and brief."""
+
+    part: str  # the section it was chosen for
+    name: str  # the post, as `{% post_url %}` names it
+    title: str
+    score: float  # relevance, 0–1 (how much of the section's query the post's text matches)
+    description: str = ""  # what the section's prompt showed of it
+    keyword: str = ""  # its primary keyword (a mention of it may carry the link)
+
+
+class PlacedLink(BaseModel):
+    """A link placed in the prose."""
+
+    part: str
+    name: str
+    anchor: str  # the words that carry it
+    how: Literal["marked", "mention"]  # the model marked its sentence, or the post's key phrase was found
+
+
+class DroppedLink(BaseModel):
+    """A candidate that got no link, and why (in Japanese: editors read it)."""
+
+    part: str
+    name: str
+    why: str
+
+
+class Links(BaseModel):
+    """The internal links of a post: every candidate with its score, each link placed, each one dropped."""
+
+    candidates: list[LinkCandidate] = Field(default_factory=list)
+    placed: list[PlacedLink] = Field(default_factory=list)
+    dropped: list[DroppedLink] = Field(default_factory=list)
+
+
 class RelatedPost(BaseModel):
     name: str
     title: str
@@ -268,6 +308,8 @@ class Finding(BaseModel):
     line: int | None = None
     section: str | None = None  # the H2 it sits under ("lead" before the first H2)
     subsection: str | None = None  # the H3, if any
+    part: str | None = None  # the part of the post it is in ("lead", "step2", "front_matter", "json_ld" …)
+    block: int | None = None  # the block of the document it is about
     excerpt: str | None = None
 
     def text(self, lang: str = "ja") -> str:
@@ -275,17 +317,21 @@ class Finding(BaseModel):
         return self.message_ja if lang == "ja" and self.message_ja else self.message
 
 
-class Post(BaseModel):
-    """The assembled post."""
+@dataclass
+class Post:
+    """The assembled post: its document, and what the run record and the gate need to know of it."""
 
     filename: str
-    markdown: str
-    front_matter: dict
+    doc: PostDoc
     reading_time: int
     body_chars: int
-    related: list[RelatedPost] = Field(default_factory=list)
-    citations: list[Citation] = Field(default_factory=list)  # every marker that became a footnote, or was dropped
-    cited: dict[str, list[str]] = Field(default_factory=dict)  # footnote label → the passages of its source
+    related: list[RelatedPost] = dataclass_field(default_factory=list)
+    citations: list[Citation] = dataclass_field(default_factory=list)  # every marker: a footnote, or dropped
+    cited: dict[str, list[str]] = dataclass_field(default_factory=dict)  # footnote label → its source's passages
+
+    @property
+    def markdown(self) -> str:
+        return self.doc.to_markdown()
 
 
 class RunRecord(BaseModel):
@@ -312,5 +358,6 @@ class RunRecord(BaseModel):
     given: dict[str, list[str]] = Field(default_factory=dict)  # piece → the passage ids its prompt quoted
     citations: list[Citation] = Field(default_factory=list)  # every marker, kept as a footnote or dropped
     polish: list[PolishEdit] = Field(default_factory=list)  # the polish pass's edits, applied or rejected
+    links: Links = Field(default_factory=Links)  # internal links into the site: candidates, placed, dropped
     history: list[dict] = Field(default_factory=list)  # a published post's versions: who, when, what, the diff
     draft: str = ""

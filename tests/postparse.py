@@ -1,71 +1,65 @@
-"""Reading a generated post back, for assertions."""
+"""Reading a generated post back, for assertions: through genpost's own reader (pipeline.quality.parse)."""
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-import yaml
+from pipeline.document import FIELDS, Kind, PostDoc
+from pipeline.quality.parse import parse
 
-FRONT_MATTER_KEYS = [
-    "layout",
-    "title",
-    "date",
-    "categories",
-    "tags",
-    "author",
-    "description",
-    "image",
-    "featured",
-    "instinct",
-    "reading_time",
-    "seo_keywords",
-]
+FRONT_MATTER_KEYS = list(FIELDS)
 
 
 @dataclass
 class ParsedPost:
-    front: dict
-    front_text: str
-    body: str
+    doc: PostDoc
+    text: str
+
+    @property
+    def front(self) -> dict:
+        return self.doc.front.fields
+
+    @property
+    def front_text(self) -> str:
+        """The YAML between the `---` lines."""
+        return (self.doc.front.source or "").split("\n", 1)[1].rsplit("---", 1)[0].removesuffix("\n")
+
+    @property
+    def body(self) -> str:
+        return self.text[len(self.doc.front.source or "") :]
 
     @property
     def headings(self) -> list[str]:
-        return [line for line in self.body.splitlines() if re.match(r"^#{2,3} ", line)]
+        return [b.lines() for b in self.doc.headings if b.level in (2, 3)]
 
     @property
     def h2(self) -> list[str]:
-        return [h[3:] for h in self.headings if h.startswith("## ")]
+        return [b.markdown for b in self.doc.h2]
 
     def h3_under(self, h2: str) -> list[str]:
-        out, inside = [], False
-        for h in self.headings:
-            if h.startswith("## "):
-                inside = h[3:] == h2
-            elif inside:
-                out.append(h[4:])
-        return out
+        return [b.markdown for b in self.doc.blocks if b.kind == Kind.HEADING and b.level == 3 and b.h2 == h2]
 
     def line_after(self, heading: str) -> str:
-        lines = self.body.splitlines()
-        return lines[lines.index(heading) + 1]
+        """The line right under `heading` (empty when a blank line follows it)."""
+        block = next(b for b in self.doc.headings if b.lines() == heading)
+        after = self.doc.blocks[block.index + 1]
+        return "" if after.gap else after.lines().split("\n")[0]
 
     @property
-    def json_ld(self) -> dict:
-        blocks = re.findall(r'<script type="application/ld\+json">\n(.*?)\n</script>', self.body, re.DOTALL)
+    def json_ld(self) -> Any:
+        blocks = self.doc.json_ld_blocks
         assert len(blocks) == 1, f"expected one JSON-LD block, found {len(blocks)}"
-        return json.loads(blocks[0])
+        return self.doc.json_ld()
 
     @property
     def images(self) -> list[tuple[str, str]]:
-        return re.findall(r"^!\[([^\]]*)\]\(([^)]+)\)$", self.body, re.MULTILINE)
+        return [(p.alt, p.url) for p in self.doc.images if p.block.kind == Kind.IMAGE]
 
 
 def parse_post(path: Path | str) -> ParsedPost:
     text = Path(path).read_text(encoding="utf-8") if isinstance(path, Path) else path
-    assert text.startswith("---\n")
-    end = text.index("\n---\n", 4)
-    front_text = text[4:end]
-    return ParsedPost(yaml.safe_load(front_text), front_text, text[end + 5 :])
+    doc = parse(text)
+    assert not doc.front.error, doc.front.error
+    return ParsedPost(doc, text)

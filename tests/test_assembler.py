@@ -9,8 +9,10 @@ from datetime import datetime
 import pytest
 import yaml
 
-from pipeline.assembler import Assembler, json_ld, reading_minutes
+from pipeline.assembler import Assembler, reading_minutes
+from pipeline.document import json_ld
 from pipeline.types import RelatedPost
+from tests import factories
 from tests import factories as f
 from tests.postparse import FRONT_MATTER_KEYS, parse_post
 
@@ -114,3 +116,18 @@ def test_front_matter_is_plain_yaml_timestamp():
     assert re.search(r"^date: 2025-12-15T01:51:06\.256Z$", text, re.MULTILINE)
     assert re.search(r'^title: ".*"$', text, re.MULTILINE)
     assert isinstance(yaml.safe_load(parse_post(text).front_text)["date"], datetime)
+
+
+def test_a_site_with_a_baseurl_gets_post_url_alone_in_its_related_block():
+    """Jekyll 4's post_url holds the baseurl already: `{{ site.baseurl }}` before it would write it twice."""
+    from pipeline.quality import check_text
+
+    settings = factories.settings()
+    settings.site.baseurl = "/blog"
+    related = [RelatedPost(name="2025-12-14-a", title="関連", score=1.0)]
+    post = Assembler(settings, factories.learning()).assemble(
+        factories.brief(), factories.plan(), factories.outline(), factories.sections(), factories.images(), related
+    )
+    assert 'href="{% post_url 2025-12-14-a %}"' in post.markdown and "{{ site.baseurl }}" not in post.markdown
+    findings = check_text(post.markdown, settings, {"learning": factories.learning()})
+    assert not [f for f in findings if f.rule.startswith("markup.")]

@@ -7,6 +7,9 @@ import pytest
 
 from pipeline.cli import cli
 from pipeline.cli.common import spread
+from pipeline.cli.options_doc import rows, with_options_table
+from pipeline.instincts import load_instincts
+from pipeline.settings_doc import README
 
 
 def every_command() -> list[tuple[str, click.Command]]:
@@ -65,3 +68,24 @@ def test_variadic_options_take_values_up_to_the_next_option():
 def test_version(genpost):
     run = genpost("--version")
     assert run.code == 0 and "genpost" in run.stdout
+
+
+def test_the_readme_options_table_is_current():
+    readme = README.read_text(encoding="utf-8")
+    assert with_options_table(readme) == readme, (
+        "the README's options table is stale: run `python -m pipeline.settings_doc --write`"
+    )
+
+
+def test_the_options_table_is_the_help_of_every_option_but_help():
+    documented = dict(rows())
+    assert "--provider [openai|local]" in documented and "--polish / --no-polish" in documented
+    assert not any("--help" in option for option in documented)
+    write = cli.commands["write"]
+    assert len(documented) == sum(isinstance(p, click.Option) for p in write.params)
+
+
+def test_the_instinct_help_names_the_shipped_instincts():
+    help_text = dict(rows())["--instinct KEY"]
+    named = help_text.split("(the shipped file's: ", 1)[1].split(")", 1)[0].split(", ")
+    assert named == list(load_instincts()), "the --instinct help lists another set of instincts than instincts.yml"

@@ -7,10 +7,11 @@ import re
 import pytest
 
 from pipeline.config import load_settings
+from pipeline.config_comments import with_comments
 from pipeline.errors import UsageError
 from pipeline.instincts import load_instincts
 from pipeline.paths import PROJECT_ROOT
-from pipeline.settings_doc import README, rows, with_table
+from pipeline.settings_doc import CONFIG, README, rows, with_table
 
 
 def test_shipped_config_is_the_reference_site():
@@ -107,3 +108,14 @@ def test_every_setting_is_documented_once():
 def test_the_readme_settings_table_is_current():
     readme = README.read_text(encoding="utf-8")
     assert with_table(readme) == readme, "the README's table is stale: run `python -m pipeline.settings_doc --write`"
+
+
+def test_the_genpost_yml_comments_are_the_settings_descriptions():
+    shipped = CONFIG.read_text(encoding="utf-8")
+    assert with_comments(shipped) == shipped, (
+        "genpost.yml's comments disagree with config.py: run `python -m pipeline.settings_doc --write`"
+    )
+    timezone = (
+        "  timezone: Asia/Tokyo                  # the zone of the post's day: file date, calendar weekday, years"
+    )
+    assert timezone in shipped.splitlines()

@@ -16,6 +16,7 @@ from pipeline.drafts import load_state
 from pipeline.editor import owned_parts
 from pipeline.history import stamp_of, text_of
 from pipeline.instincts import load_instincts
+from pipeline.quality.parse import parse
 from pipeline.review.app import create_app
 from tests.postparse import parse_post
 
@@ -111,8 +112,8 @@ def test_a_save_that_breaks_an_assembled_part_is_refused(desk, change, what):
 
 def test_footnote_definitions_are_assembled_parts():
     body = "\n本文です[^1]。\n\n[^1]: 調査 — Example (閲覧日 2026-11-25)\n"
-    assert owned_parts(body) == ["[^1]: 調査 — Example (閲覧日 2026-11-25)"]
-    assert owned_parts(body.replace("本文です", "直した本文です")) == owned_parts(body)
+    assert owned_parts(parse(body)) == ["[^1]: 調査 — Example (閲覧日 2026-11-25)"]
+    assert owned_parts(parse(body.replace("本文です", "直した本文です"))) == owned_parts(parse(body))
 
 
 def test_a_stale_save_is_refused_and_nothing_is_lost(desk):

@@ -254,51 +254,64 @@ def test_the_redraft_prompt_names_the_repeated_sentence_and_where_it_stands(llm,
     assert not [x for x in record["findings"] if x["rule"].startswith("repetition.") and x["severity"] == "error"]
 
 
-def test_the_last_cut_may_empty_a_steps_list_rather_than_keep_an_instruction():
+def _mend(sections, findings_for, final: bool):
+    """The gate's cut on the post the assembler makes of `sections`: `findings_for(doc)` names the blocks."""
+    from pipeline.assembler import Assembler, sections_of
     from pipeline.quality.mend import mend
-    from pipeline.types import Finding
     from tests import factories
 
-    outline, sections = factories.outline(), factories.sections()
-    copied = "進み具合の測り方を1〜3つ"
-    sections["step2"] = sections["step2"].model_copy(update={"metrics": [copied]})
-    step = outline["step2"]
-    finding = Finding(
+    outline, settings = factories.outline(), factories.settings()
+    post = Assembler(settings, factories.learning()).assemble(
+        factories.brief(), factories.plan(), outline, sections, factories.images(), []
+    )
+    doc, cuts = mend(post, outline, findings_for(post.doc), settings.lengths, final)
+    return sections_of(doc, outline), cuts
+
+
+def _copied(block, excerpt: str):
+    from pipeline.types import Finding
+
+    return Finding(
         rule="integrity.copied-instruction",
         severity="error",
         message="copied",
         message_ja="指示文",
-        section="実践ステップ",
-        subsection=step.heading,
-        excerpt=copied,
+        part=block.part,
+        block=block.index,
+        excerpt=excerpt,
     )
-    lengths = factories.settings().lengths
-    kept, none = mend(sections, outline, [finding], lengths)
+
+
+def test_the_last_cut_may_empty_a_steps_list_rather_than_keep_an_instruction():
+    from tests import factories
+
+    sections = factories.sections()
+    copied = "進み具合の測り方を1〜3つ"
+    sections["step2"] = sections["step2"].model_copy(update={"metrics": [copied]})
+
+    def findings(doc):
+        (block,) = [b for b in doc.of_part("step2") if b.text == copied]
+        return [_copied(block, copied)]
+
+    kept, none = _mend(sections, findings, final=False)
     assert kept["step2"].metrics == [copied] and none == [], "while redrafting can still help, the list stays whole"
-    cut, cuts = mend(sections, outline, [finding], lengths, final=True)
+    cut, cuts = _mend(sections, findings, final=True)
     assert cut["step2"].metrics == [] and cut["step2"].summary == sections["step2"].summary
     assert cuts == [{"part": "step2", "lines": [copied], "rule": "integrity.copied-instruction"}]
 
 
 def test_a_copied_line_is_found_in_a_list_and_in_bold():
-    from pipeline.quality.mend import mend
-    from pipeline.types import Finding
     from tests import factories
 
-    outline, sections = factories.outline(), factories.sections()
+    sections = factories.sections()
     prose = sections["trend5"]
     sections["trend5"] = prose + "\n\n3. **小見出しの本文を書いてください。\n   - 心理学的背景"
-    findings = [
-        Finding(
-            rule="integrity.copied-instruction",
-            severity="error",
-            message="copied",
-            message_ja="指示文",
-            section=outline["trend_intro"].heading,
-            subsection=outline["trend5"].heading,
-            excerpt=excerpt,
-        )
-        for excerpt in ("**小見出しの本文を書いてください。", "心理学的背景")
-    ]
-    mended, cuts = mend(sections, outline, findings, factories.settings().lengths, final=True)
+
+    def findings(doc):
+        blocks = doc.of_part("trend5")
+        bold = next(b for b in blocks if "小見出しの本文を書いてください。" in b.text)
+        listed = next(b for b in blocks if b.text == "心理学的背景")
+        return [_copied(bold, "**小見出しの本文を書いてください。"), _copied(listed, "心理学的背景")]
+
+    mended, cuts = _mend(sections, findings, final=True)
     assert mended["trend5"] == prose and len(cuts) == 2

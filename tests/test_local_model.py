@@ -15,7 +15,7 @@ from pipeline.drafter import Drafter
 from pipeline.instincts import load_instincts
 from pipeline.llm import Gateway
 from pipeline.outline import TREND_PARTS, build_outline
-from pipeline.planner import make_plan, plan_problems
+from pipeline.planner import briefs_problems, make_briefs, make_metadata, metadata_problems
 from pipeline.prompts import PromptBook
 from pipeline.types import Plan
 from tests import factories as f
@@ -48,7 +48,10 @@ def test_real_model_writes_a_valid_plan_and_a_section(no_api):
         gateway = Gateway(LocalProvider(settings.llm.local), settings.llm, PromptBook())
         try:
             instinct = load_instincts()["learning"]
-            plan = await make_plan(brief, instinct, settings, gateway)
+            briefs, metadata = await asyncio.gather(
+                make_briefs(brief, instinct, settings, gateway), make_metadata(brief, instinct, settings, gateway)
+            )
+            plan = Plan.of(briefs, metadata)
             outline = build_outline(instinct.name, plan.category, brief.structure, [s.title for s in plan.steps])
             drafter = Drafter(brief, plan, outline, instinct, settings, gateway)
             lead = dataclasses.replace(drafter.pieces_of(outline["lead"])[0], max_tokens=60)
@@ -58,7 +61,8 @@ def test_real_model_writes_a_valid_plan_and_a_section(no_api):
             await gateway.close()
 
     plan, text, gateway = asyncio.run(run())
-    assert plan_problems(plan, brief, settings) == []
+    assert briefs_problems(plan.briefs, brief, settings) == []
+    assert metadata_problems(plan.metadata, brief, settings) == []
     assert plan.title.startswith("2025年版") and len(plan.steps) == 3 and len(plan.trend_points) == 5
     assert all(q.isascii() for q in plan.image_queries.model_dump().values())
     assert KANA.search(text), text

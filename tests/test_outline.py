@@ -14,7 +14,6 @@ from pipeline.outline import (
     step_number,
 )
 from pipeline.paths import resource
-from pipeline.text import heading_text
 
 STEP_TITLES = ["顧客理解を深める準備", "A&Bテストの<実施>", "[改善]を続ける"]
 
@@ -54,28 +53,44 @@ def test_each_structure_has_its_trend_parts_and_prompts(structure):
         assert (resource("prompts") / part.template).is_file(), part.template
 
 
+def _read_back():
+    """A post assembled with step titles that need escaping, read back from its Markdown."""
+    from pipeline.assembler import Assembler
+    from pipeline.quality.parse import parse
+    from pipeline.types import StepBrief
+    from tests import factories
+
+    steps = [StepBrief(title=t, brief="要点") for t in ("準備", "A&Bテストの<実施>", "[改善]を続ける")]
+    plan = factories.plan(steps=steps)
+    post = Assembler(factories.settings(), factories.learning()).assemble(
+        factories.brief(), plan, factories.outline(plan), factories.sections(), factories.images(), []
+    )
+    return parse(post.markdown)
+
+
 @pytest.mark.parametrize(
-    ("h2", "h3", "key"),
+    ("heading", "key"),
     [
-        ("lead", None, "lead"),
-        ("学習本能の心理学的背景", None, "background"),
-        ("AIマーケティングの最新トレンド分析", None, "trend_intro"),
-        ("AIマーケティングの最新トレンド分析", "ステップ2: 実装と実行", "trend3"),
-        (STEPS_H2, None, "steps_intro"),
-        (STEPS_H2, heading_text("ステップ2: A&Bテストの<実施>"), "step2"),  # as the Markdown holds it
-        (STEPS_H2, "ステップ3: [改善]を続ける", "step3"),  # as planned
-        ("まとめと次のアクション", None, "summary"),
+        ("学習本能の心理学的背景", "background"),
+        ("AIマーケティングの最新トレンド分析", "trend_intro"),
+        ("ステップ2: 実装と実行", "trend3"),
+        (STEPS_H2, "steps_intro"),
+        ("ステップ2: A&Bテストの<実施>", "step2"),  # escaped in the Markdown, read back as planned
+        ("ステップ3: ［改善］を続ける", "step3"),  # a heading holds no brackets: they are written full-width
+        ("まとめと次のアクション", "summary"),
     ],
 )
-def test_a_finding_maps_back_to_its_part(h2, h3, key):
-    part = outline().part_at(h2, h3)
-    assert part is not None and part.key == key
+def test_each_heading_read_back_is_in_its_part(heading, key):
+    doc = _read_back()
+    block = next(b for b in doc.headings if b.text == heading and b.part == key)
+    assert doc.blocks[block.index + 1].part == key, "and so is what stands under it"
 
 
-def test_text_outside_the_outline_maps_to_no_part():
-    o = outline()
-    assert o.part_at("関連記事", None) is None
-    assert o.part_at(None, None) is None, "a front-matter finding belongs to no part"
-    assert o.part_at(STEPS_H2, "ステップ9: 余分") is None
+def test_text_outside_the_outline_is_in_no_part_of_it():
+    doc = _read_back()
+    keys = set(outline().part_keys())
+    assert doc.blocks[0].part == "lead"
+    outside = [b for b in doc.blocks if b.part not in keys]
+    assert {b.part for b in outside} == {"hero", "cta", "json_ld"}, "no related posts or footnotes here"
     with pytest.raises(KeyError):
-        o["step4"]
+        outline()["step4"]

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from pipeline.instincts import load_instincts
-from pipeline.planner import clean_tags, cut_to_sentence, plan_problems, repair_briefs, repair_metadata
+from pipeline.planner import (
+    briefs_problems,
+    clean_tags,
+    cut_to_sentence,
+    metadata_problems,
+    repair_briefs,
+    repair_metadata,
+)
 from standins.fake_writer import FakeWriter
 from standins.openai_api import Fault
 from tests import factories as f
@@ -95,7 +102,9 @@ def test_quotes_and_colons_in_a_keyword_are_not_asked_of_the_title(llm, genpost,
     assert run.code == 0, run.stderr
     assert len(calls_for(llm, "metadata")) == 1, "the first plan was accepted"
     plan = f.plan(title="2026年版AIマーケティング最新トレンド5選")
-    assert plan_problems(plan, f.brief(keywords=['AI "マーケティング": 最新トレンド']), f.settings()) == []
+    brief, settings = f.brief(keywords=['AI "マーケティング": 最新トレンド']), f.settings()
+    assert briefs_problems(plan.briefs, brief, settings) == []
+    assert metadata_problems(plan.metadata, brief, settings) == []
 
 
 @pytest.mark.parametrize(

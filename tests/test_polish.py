@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
-import json
-import re
-from pathlib import Path
-
 import pytest
 
+from pipeline.assembler import Assembler, sections_of
+from pipeline.document import PostDoc
 from pipeline.polish import Edit, apply_edits, draft_text
-from pipeline.types import StepText
-from standins.fake_writer import BRIDGES, FakeWriter
-from standins.openai_api import Fault, Latency
+from pipeline.types import Sections, StepText
 from tests import factories
-from tests.conftest import CALLS_PER_POST, POLISH_CALL, record_of
-from tests.conftest import write_post as write
-from tests.postparse import parse_post
 
 HEADING = "## 学習本能の心理学的背景"
-MARKDOWN = f"---\ntitle: x\n---\n{HEADING}\n\n![背景](https://images.unsplash.com/x)\n"
 
 
 def _edit(find: str, replace: str, reason: str = "つなぎ") -> Edit:
     return Edit(find=find, replace=replace, reason=reason)
+
+
+def doc_of(sections: Sections) -> PostDoc:
+    """The post the assembler makes of `sections` (with images, so an image line is in it)."""
+    assembler = Assembler(factories.settings(), factories.learning())
+    plan, outline = factories.plan(), factories.outline()
+    return assembler.assemble(factories.brief(), plan, outline, sections, factories.images(), []).doc
+
+
+def polished(sections: Sections, edits: list[Edit]) -> tuple[Sections, list]:
+    """The edits applied to the post of `sections`, read back as sections; and the edits' record."""
+    doc, record = apply_edits(doc_of(sections), edits)
+    return sections_of(doc, factories.outline()), record
 
 
 @pytest.fixture
@@ -32,7 +37,7 @@ def sections():
 
 def test_a_safe_edit_changes_its_one_part(sections):
     find = sections["background"][:12]
-    changed, record = apply_edits(sections, [_edit(find, "導入を受けて、" + find)], MARKDOWN)
+    changed, record = polished(sections, [_edit(find, "導入を受けて、" + find)])
     assert changed["background"] == "導入を受けて、" + sections["background"]
     assert {k for k in sections if changed[k] != sections[k]} == {"background"}
     assert record[0].applied and record[0].part == "background" and record[0].reason == "つなぎ"
@@ -41,9 +46,7 @@ def test_a_safe_edit_changes_its_one_part(sections):
 
 def test_an_edit_inside_a_step_changes_that_text_only(sections):
     action = sections["step2"].actions[1]
-    changed, record = apply_edits(
-        sections, [_edit(action[:10], "学習本能を生かして" + action[:10], "本能とステップ")], ""
-    )
+    changed, record = polished(sections, [_edit(action[:10], "学習本能を生かして" + action[:10], "本能とステップ")])
     step = changed["step2"]
     assert isinstance(step, StepText) and step.actions[1] == "学習本能を生かして" + action
     assert step.summary == sections["step2"].summary and record[0].part == "step2"
@@ -52,7 +55,7 @@ def test_an_edit_inside_a_step_changes_that_text_only(sections):
 def test_edits_apply_in_order_and_see_each_other(sections):
     find = sections["lead"][:10]
     edits = [_edit(find, find + "まず"), _edit(find + "まず", find + "最初に", "用語の統一")]
-    changed, record = apply_edits(sections, edits, "")
+    changed, record = polished(sections, edits)
     assert changed["lead"].startswith(find + "最初に") and [e.applied for e in record] == [True, True]
 
 
@@ -87,180 +90,25 @@ def test_edits_apply_in_order_and_see_each_other(sections):
 )
 def test_an_unsafe_edit_is_recorded_and_not_applied(sections, make, why):
     edit = make(sections)
-    changed, record = apply_edits(sections, [edit], MARKDOWN)
+    changed, record = polished(sections, [edit])
     assert changed == sections
     assert not record[0].applied and why in record[0].why and record[0].find == edit.find
 
 
 def test_an_edit_that_touches_a_citation_mark_is_refused(sections):
-    sections["cases"] = "調査では73%が導入済みです[S1]。次に進みます。"
-    changed, record = apply_edits(sections, [_edit("導入済みです[S1]", "導入済みです")], "")
+    sections["cases"] = "調査では73%が導入済みです[^1]。次に進みます。"
+    changed, record = polished(sections, [_edit("導入済みです[^1]", "導入済みです")])
     assert changed == sections and "出典の印" in record[0].why
 
 
 def test_a_figure_already_in_the_text_may_be_kept(sections):
     sections["cases"] = "調査では73%が導入済みです。次に進みます。"
-    changed, record = apply_edits(sections, [_edit("調査では73%が", "ある調査では73%が", "用語の統一")], "")
+    changed, record = polished(sections, [_edit("調査では73%が", "ある調査では73%が", "用語の統一")])
     assert record[0].applied and changed["cases"].startswith("ある調査では73%が")
 
 
 def test_the_draft_it_reads_has_headings_and_prose_but_no_marks(sections):
     sections["cases"] = "調査では73%が導入済みです[S1]。"
-    text = draft_text(factories.outline(), sections)
+    text = draft_text(factories.outline(), doc_of(sections))
     assert HEADING in text and "### ステップ1: 準備0" in text and "調査では73%が導入済みです。" in text
     assert "[S1]" not in text and sections["step3"].cautions[0] in text
-
-
-# --- in the pipeline, through the OpenAI stand-in -------------------------------------------------
-
-
-def _polish_bodies(llm) -> list[dict]:
-    return [b for b in llm.chat_bodies() if POLISH_CALL in b["messages"][-1]["content"]]
-
-
-def test_a_post_is_polished_once_and_the_edits_are_in_it(llm, genpost, tmp_path):
-    run = write(genpost, tmp_path)
-    assert run.code == 0, run.stderr
-    (body,) = _polish_bodies(llm)
-    prompt = body["messages"][-1]["content"]
-    assert "日本語" in body["messages"][0]["content"] and "学習本能" in prompt
-    assert "## まとめと次のアクション" in prompt and "![" not in prompt and "[S" not in prompt
-    record = record_of(run)
-    applied = [e for e in record["polish"] if e["applied"]]
-    assert len(applied) == len(BRIDGES) and all(e["reason"] == "つなぎ" and e["part"] for e in applied)
-    body_text = parse_post(Path(run.last_line)).body
-    assert all(e["replace"] in body_text for e in applied)
-    assert len(record["calls"]) == CALLS_PER_POST and record["calls"][-1]["stage"] == "polish"
-
-
-def test_no_polish_writes_the_draft_as_the_gate_left_it(llm, genpost, tmp_path):
-    run = write(genpost, tmp_path, "--no-polish")
-    assert run.code == 0 and not _polish_bodies(llm)
-    assert len(llm.chat_bodies()) == CALLS_PER_POST - 1 and record_of(run)["polish"] == []
-    assert not any(b in parse_post(Path(run.last_line)).body for b in BRIDGES)
-
-
-def test_polish_off_in_the_settings_and_on_from_the_command_line(llm, genpost, tmp_path, monkeypatch):
-    (tmp_path / "genpost.yml").write_text("polish: 'off'\n", encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    assert write(genpost, tmp_path).code == 0 and not _polish_bodies(llm)
-    assert write(genpost, tmp_path / "again", "--polish").code == 0 and len(_polish_bodies(llm)) == 1
-
-
-def test_unsafe_edits_are_recorded_and_the_post_is_unchanged(llm, genpost, tmp_path):
-    edits = [
-        {"find": "学習本能の心理学的背景", "replace": "学びの背景", "reason": "用語の統一"},
-        {"find": "存在しない文言です", "replace": "別の文言", "reason": "書き出しの重複"},
-    ]
-    llm.inject(Fault(content=json.dumps({"edits": edits}, ensure_ascii=False), when=POLISH_CALL))
-    run = write(genpost, tmp_path)
-    assert run.code == 0
-    record = record_of(run)
-    assert [(e["applied"], e["reason"]) for e in record["polish"]] == [(False, "用語の統一"), (False, "書き出しの重複")]
-    assert "見出し" in record["polish"][0]["why"] and "見つかりません" in record["polish"][1]["why"]
-    assert "## 学習本能の心理学的背景" in parse_post(Path(run.last_line)).body
-
-
-class CarelessEditor(FakeWriter):
-    """A polish that slips an English sentence into the prose: a safe edit by the rules, a bad one by the gate's."""
-
-    def polish(self, prompt: str, limit: int) -> list[dict[str, str]]:
-        english = "This sentence is written in English and should never reach a Japanese reader. "
-        return [{**edit, "replace": english + edit["find"]} for edit in super().polish(prompt, limit)[:1]]
-
-
-def test_the_gate_reads_the_polished_draft(llm, genpost, tmp_path):
-    llm.writer = CarelessEditor()
-    run = write(genpost, tmp_path)
-    assert run.code == 0
-    record = record_of(run)
-    assert [e["applied"] for e in record["polish"]] == [True], record["polish"]
-    found = [f for f in record["findings"] if f["rule"].startswith("script.")]
-    assert found and "This sentence is written in English" in parse_post(Path(run.last_line)).body
-
-
-def test_a_failing_polish_call_keeps_the_draft(llm, genpost, tmp_path, fast_retries):
-    for _ in range(6):
-        llm.inject(Fault(status=500, when=POLISH_CALL))
-    run = write(genpost, tmp_path)
-    assert run.code == 0, run.stderr
-    assert "polish:" in run.stderr and parse_post(Path(run.last_line)).front["title"]
-    assert record_of(run)["polish"] == []
-
-
-# --- streamed briefs ------------------------------------------------------------------------------
-
-
-def _owned(body: dict) -> str:
-    """The heading a drafting prompt asks for, or ""."""
-    found = re.search(r"^【担当】(.+)$", body["messages"][-1]["content"], re.MULTILINE)
-    return found[1] if found else ""
-
-
-def test_streamed_briefs_start_pieces_before_the_outline_ends(llm, genpost, tmp_path):
-    llm.latency = Latency(ttft_s=0.05, tokens_per_s=400)
-    run = write(genpost, tmp_path, "--no-polish")
-    assert run.code == 0, run.stderr
-    record = record_of(run)
-    outline = next(c for c in record["calls"] if c["part"] == "outline")
-    outline_end = outline["started_s"] + outline["duration_s"]
-    drafts = [c for c in record["calls"] if c["stage"] == "draft"]
-    assert sum(c["started_s"] < outline_end for c in drafts) >= 5, "the trend points' pieces start early"
-
-    plan = record["plan"]
-    bodies = [b for b in llm.chat_bodies() if _owned(b)]
-    first = next(b for b in bodies if _owned(b).startswith("### "))
-    lead = next(b for b in bodies if _owned(b) == "（導入文）")
-    assert plan["trend_points"][0] in first["messages"][-1]["content"]
-    assert plan["lead"] not in first["messages"][-1]["content"], "the lead's brief had not arrived yet"
-    lead_prompt = lead["messages"][-1]["content"]
-    assert all(p in lead_prompt for p in plan["trend_points"]), "the lead's prompt has every earlier brief"
-    assert all(s["brief"] in lead_prompt for s in plan["steps"])
-
-
-def test_without_streaming_every_piece_sees_every_brief(llm, genpost, tmp_path, monkeypatch):
-    (tmp_path / "genpost.yml").write_text("llm:\n  stream: false\n", encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    run = write(genpost, tmp_path, "--no-polish")
-    assert run.code == 0
-    plan = record_of(run)["plan"]
-    briefs = [
-        plan["lead"],
-        plan["background"],
-        plan["cases"],
-        *plan["trend_points"],
-        *(s["brief"] for s in plan["steps"]),
-    ]
-    prompts = [b["messages"][-1]["content"] for b in llm.chat_bodies() if _owned(b)]
-    assert len(prompts) == 16 and all(b in p for p in prompts for b in briefs)
-
-
-def test_a_small_window_model_sees_the_headings_only(llm):
-    """The embedded model copies what it is shown: its pieces get their own brief, not the others'."""
-    from pipeline.config import load_settings
-    from pipeline.drafter import Drafter
-    from pipeline.llm import Gateway
-    from pipeline.llm.local_provider import LocalProvider
-    from pipeline.llm.openai_provider import OpenAIProvider
-    from pipeline.prompts import PromptBook
-
-    settings, plan = load_settings(), factories.plan(lead="読者が得るものを示す", cases="三社の事例を紹介する")
-    outline = factories.outline(plan)
-
-    def lead_prompt(provider) -> str:
-        drafter = Drafter(
-            factories.brief(),
-            plan,
-            outline,
-            factories.learning(),
-            settings,
-            Gateway(provider, settings.llm, PromptBook()),
-        )
-        return drafter.pieces_of(outline["lead"])[0].prompt.messages[-1]["content"]
-
-    small = lead_prompt(LocalProvider(settings.llm.local))
-    large = lead_prompt(OpenAIProvider(settings.llm.timeout))
-    assert "## 成功事例と期待できる効果 — 三社の事例を紹介する" in large and "三社の事例を紹介する" not in small
-    assert (
-        "## 成功事例と期待できる効果" in small and "読者が得るものを示す" in small and "【記事全体の見出し】" in small
-    )

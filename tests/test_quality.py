@@ -341,3 +341,15 @@ def test_a_step_label_with_nothing_under_it_is_an_error():
     found = [f for f in check_text(emptied, load_settings(), load_instincts()) if f.rule == "structure.step-empty"]
     assert "structure.step-empty" not in before
     assert len(found) == 1 and found[0].severity == "error" and "指標" in found[0].text("ja")
+
+
+def test_every_finding_in_the_body_names_its_part_and_block(genpost):
+    run = genpost("check", str(OLD_POST), "--json")
+    (report,) = json.loads(run.stdout)
+    body = [f for f in report["findings"] if f.get("line") and f["line"] > 15]
+    assert len(body) >= 10
+    assert all(f.get("part") and isinstance(f.get("block"), int) for f in body), body
+    parts = {f["part"] for f in body}
+    assert {"background", "step1", "cases", "json_ld"} <= parts, "findings name the outline's parts and blocks"
+    front = [f for f in report["findings"] if f.get("line") == 1]
+    assert front and all(f["part"] == "front_matter" for f in front)

@@ -434,6 +434,8 @@ def hostile_payloads(canary: str, name: str) -> list[str]:
         f'<img src="{canary}/http-image">',
         "<details open ontoggle=\"window.__pwned='toggle'\">詳細</details>",
         "{% include evil.html %}{{ site.github.token }}",
+        "[<img src=x onerror=\"window.__pwned='ilink'\">内部リンク]"
+        '({% post_url 2025-12-14-x"onmouseover="window.__pwned=\'target\'"<b>{{site.url}} %})',
     ]
 
 
@@ -487,6 +489,7 @@ def test_a_hostile_draft_runs_nothing_in_chromium(llm, genpost, tmp_path, site, 
         assert_inert("the draft")
         assert "<script>window.__pwned='title'</script>" in page.locator("h1").inner_text()
         assert "{% include evil.html %}" in page.locator(".card.post").inner_text(), "Liquid is text"
+        assert "onmouseover=\"window.__pwned='target'\"" in page.locator("#links").inner_text(), "the target is text"
         if shots:
             page.screenshot(path=str(shots / "review-hostile.png"), caret="initial")  # "hide" styles the inputs
 

@@ -11,13 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.shell_completion import CompletionItem
 
 from pipeline import inputs
 from pipeline.config import Settings
 from pipeline.errors import UsageError
 from pipeline.instincts import Instinct
 from pipeline.job import Desk
-from pipeline.llm import Gateway
+from pipeline.llm import Gateway, registry
 from pipeline.llm.choice import fit_to_model, make_provider
 from pipeline.memory import TopicMemory
 from pipeline.prompts import PromptBook
@@ -78,23 +79,53 @@ def verbose_option(command: Callable) -> Callable:
 
 
 def out_option(command: Callable) -> Callable:
-    return click.option("--out", type=PATH, default=Path("out"), show_default=True, help="The drafts folder.")(command)
+    return click.option(
+        "--out", type=PATH, metavar="DIR", default=Path("out"), show_default=True, help="The drafts folder."
+    )(command)
 
 
 def site_option(command: Callable) -> Callable:
     return click.option(
-        "--site", type=PATH, help="A Jekyll site root (with _posts/): related posts, topic memory, links."
+        "--site",
+        type=PATH,
+        metavar="DIR",
+        help="A Jekyll site root (with _posts/), whose posts give the related posts, topic memory and links.",
     )(command)
+
+
+# Set in a context's meta to list the built-in providers only (the README's options table, whatever is installed).
+BUILTIN_PROVIDERS_ONLY = "genpost.builtin_providers_only"
+
+
+class ProviderName(click.ParamType):
+    """A registered provider's name. The registry is asked when a name is checked or the help is shown,
+    never when the command line is built; listing the names imports no provider or plugin."""
+
+    name = "provider"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        plugins = not (ctx and ctx.meta.get(BUILTIN_PROVIDERS_ONLY))
+        return "[" + "|".join(registry.names(plugins=plugins)) + "]"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        if not registry.is_known(value):
+            self.fail(registry.unknown(value), param, ctx)
+        return value
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
+        return [CompletionItem(name) for name in registry.names() if name.startswith(incomplete)]
 
 
 def model_options(command: Callable) -> Callable:
     command = click.option(
         "--provider",
-        type=click.Choice(["openai", "local"]),
-        help="openai: any OpenAI-compatible API; local: the embedded model "
-        "(default: openai when OPENAI_API_KEY or OPENAI_BASE_URL is set, else local).",
+        type=ProviderName(),
+        help="openai: any OpenAI-compatible Chat Completions API; local: the embedded model; or the name of an "
+        "installed provider plugin (default: openai when OPENAI_API_KEY or OPENAI_BASE_URL is set, else local).",
     )(command)
-    return click.option("--model", help="One model for every stage (default: per stage from genpost.yml).")(command)
+    return click.option(
+        "--model", metavar="NAME", help="One model for every stage (default: per stage from genpost.yml)."
+    )(command)
 
 
 def check_site(site: Path | None) -> None:

@@ -34,33 +34,62 @@ from pipeline.types import Brief
 
 
 @click.command(cls=VariadicCommand, variadic=["--keywords", "--sources"])
-@click.option("--instinct", metavar="KEY", help="The instinct to appeal to (a key of instincts.yml, e.g. learning).")
 @click.option(
-    "--keywords", metavar="KW [KW ...]", multiple=True, help="Keywords, the primary first (it goes in the title)."
+    "--instinct",
+    metavar="KEY",
+    help="The instinct to appeal to: a key of instincts.yml (the shipped file's: survival, reproduction, "
+    "nurturing, territorial, hierarchy, learning, communication, play).",
 )
-@click.option("--theme", help="The category and trend heading (default: the planner picks from genpost.yml).")
 @click.option(
-    "--structure", type=click.Choice(STRUCTURES), help="The trend section's structure (default: genpost.yml)."
+    "--keywords",
+    metavar="KW [KW ...]",
+    multiple=True,
+    help="Keywords, the primary first: it goes in the title and comes first in seo_keywords.",
+)
+@click.option(
+    "--theme",
+    help="The category and the {theme}の最新トレンド分析 heading (default: the planner picks one of site.categories).",
+)
+@click.option(
+    "--structure",
+    type=click.Choice(STRUCTURES),
+    help="The trend section's structure (default: site.default_structure in genpost.yml).",
 )
 @out_option
 @site_option
-@click.option("--date", help="Publication time, ISO 8601 (default: now; without a zone, site.timezone).")
+@click.option(
+    "--date",
+    metavar="ISO",
+    help="Publication time, ISO 8601 (default: now); a time without a zone is read in site.timezone.",
+)
 @model_options
 @click.option(
     "--sources",
     metavar="ITEM [ITEM ...]",
     multiple=True,
-    help="URLs, files (.md .txt .html .pdf) or folders the post draws its figures from, cited as footnotes.",
+    help="URLs (http/https), files (.md .txt .html .pdf) or folders of them: the post takes its figures only "
+    "from these and cites them as footnotes.",
 )
-@click.option("--search", is_flag=True, help="Also find sources with the search engine of sources.search.")
+@click.option(
+    "--search",
+    is_flag=True,
+    help="Also find sources with the search engine of sources.search (a SearXNG instance).",
+)
 @click.option(
     "--polish/--no-polish",
     default=None,
-    help="A last pass over the whole draft for one voice (default: genpost.yml's polish, auto: API providers).",
+    help="Run the polish pass over the whole draft for one voice, or skip it (default: polish in genpost.yml; "
+    "auto: with API providers, not the embedded model).",
 )
 @click.option("--auto", is_flag=True, help="Write the day's post from calendar.yml and topic memory (for cron).")
 @click.option("--force", is_flag=True, help="With --auto: write another post even if the day has one.")
-@click.option("--json", "as_json", is_flag=True, help="Print a one-line JSON summary instead of the draft's path.")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print a one-line JSON summary (path, title, reading time, body length, related posts, tokens, cost, "
+    "seconds) instead of the draft's path.",
+)
 @click.option("--fresh", is_flag=True, help="Ignore the checkpoint of an earlier, unfinished run of this command.")
 @verbose_option
 def write(

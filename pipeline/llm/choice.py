@@ -1,31 +1,27 @@
-"""Which provider a run uses: OpenAI-compatible when a key or server is set, else the embedded model."""
+"""Which provider a run uses: the one asked for, else OpenAI-compatible when a key or server is set, else the
+embedded model. The providers themselves are looked up in the registry (`registry.py`)."""
 
 from __future__ import annotations
 
 import os
 
 from pipeline.config import LLMSettings, Settings
+from pipeline.llm import registry
 from pipeline.llm.provider import Provider
 
 
 def provider_name(settings: LLMSettings, requested: str | None = None) -> str:
-    """`openai` or `local`: --provider, then GENPOST_PROVIDER / config, then auto."""
+    """A registered provider's name: --provider, then GENPOST_PROVIDER / config, then auto."""
     name = requested or settings.provider
-    if name == "auto":
+    if name == registry.AUTO:
         has_server = os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL")
         name = "openai" if has_server else "local"
     return name
 
 
 def make_provider(settings: LLMSettings, requested: str | None = None) -> Provider:
-    """Build the provider; the embedded one is imported only when used."""
-    if provider_name(settings, requested) == "local":
-        from pipeline.llm.local_provider import LocalProvider
-
-        return LocalProvider(settings.local)
-    from pipeline.llm.openai_provider import OpenAIProvider
-
-    return OpenAIProvider(settings.timeout)
+    """Build the provider; its SDK, llama.cpp or plugin is imported only now."""
+    return registry.build(provider_name(settings, requested), settings)
 
 
 def fit_to_model(settings: Settings, requested: str | None = None) -> None:

@@ -5,8 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from pipeline.config import Settings
+from pipeline.document import PostDoc
 from pipeline.instincts import Instinct
-from pipeline.quality import claims, copying, duplication, markup, numbers, photos, repetition, script, shape, style
+from pipeline.quality import (
+    claims,
+    copying,
+    duplication,
+    links,
+    markup,
+    numbers,
+    photos,
+    repetition,
+    script,
+    shape,
+    style,
+)
 from pipeline.quality.context import Check
 from pipeline.quality.parse import parse
 from pipeline.types import Finding
@@ -22,6 +35,7 @@ RULE_SETS = (
     script.RULES,
     repetition.RULES,
     markup.RULES,
+    links.RULES,
 )
 
 
@@ -33,8 +47,20 @@ def check_text(
     name: str | None = None,
     cited: dict[str, list[str]] | None = None,
 ) -> list[Finding]:
-    """Every finding for a post's text, in file order; `cited`: what each footnote's source says, if known."""
-    context = Check(parse(text), settings, instincts, site, name, cited)
+    """Every finding for a post's text (read as a PostDoc), in file order."""
+    return check_doc(parse(text), settings, instincts, site, name, cited)
+
+
+def check_doc(
+    doc: PostDoc,
+    settings: Settings,
+    instincts: dict[str, Instinct],
+    site: Path | None = None,
+    name: str | None = None,
+    cited: dict[str, list[str]] | None = None,
+) -> list[Finding]:
+    """Every finding for a post, in file order; `cited`: what each footnote's source says, if known."""
+    context = Check(doc.numbered(), settings, instincts, site, name, cited)
     findings = [finding for rules in RULE_SETS for rule in rules for finding in rule(context)]
     return sorted(findings, key=lambda f: (f.line or 0, f.rule))
 

@@ -40,7 +40,7 @@ def _known(c: Check, refs: list[str]) -> bool:
 
 def unsourced_figures(c: Check) -> list[Finding]:
     out = []
-    for block in c.doc.blocks:
+    for block in c.doc.prose:
         for sentence in sentences(block):
             refs = [r for r in REF.findall(sentence) if r in c.doc.footnotes]  # an undefined mark cites nothing
             if not refs and SOURCE.search(sentence):
@@ -67,7 +67,7 @@ def footnotes(c: Check) -> list[Finding]:
     """Every footnote mark has its definition (kramdown prints a bare `[^3]` otherwise); every definition is used."""
     out = []
     used = {label for label, _ in c.doc.footnote_refs}
-    for block in c.doc.blocks:  # a mark without its definition stays text: `[^3]`
+    for block in c.doc.prose:  # a mark without its definition stays text: `[^3]`
         for label in REF.findall(block.text):
             if label not in c.doc.footnotes:
                 en, ja = f"footnote [^{label}] has no definition", f"脚注 [^{label}] の出典の記載がありません"

@@ -1,4 +1,4 @@
-"""What every rule receives: the parsed post, the settings, the site."""
+"""What every rule receives: the post as a PostDoc, the settings, the site."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Literal
 
 from pipeline.config import Settings
+from pipeline.document import FRONT_MATTER, Block, PostDoc
 from pipeline.instincts import Instinct
-from pipeline.quality.parse import Block, PostDoc
 from pipeline.types import Finding
 
 
@@ -33,14 +33,21 @@ class Check:
         excerpt: str | None = None,
         other: str | None = None,
     ) -> Finding:
-        """A finding in both languages; placed at `block` (its line and headings) when given."""
-        where = {"line": line or block.line, "section": block.h2 or "lead", "subsection": block.h3} if block else {}
+        """A finding in both languages, placed at `block` (its part, line and headings), or at `line` (the
+        block standing there, the front matter above the body)."""
+        if block is None and line is not None and line >= self.doc.body_start:
+            block = self.doc.block_at(line)
+        where: dict = {"line": line}
+        if block is not None:
+            where = {
+                "line": line or block.line,
+                "section": block.h2 or "lead",
+                "subsection": block.h3,
+                "part": block.part,
+                "block": block.index,
+            }
+        elif line is not None:
+            where["part"] = FRONT_MATTER
         return Finding(
-            rule=rule,
-            severity=severity,
-            message=message,
-            message_ja=message_ja,
-            excerpt=excerpt,
-            other=other,
-            **({"line": line} | where),
+            rule=rule, severity=severity, message=message, message_ja=message_ja, excerpt=excerpt, other=other, **where
         )

@@ -20,7 +20,7 @@ from pathlib import Path
 from jinja2 import Environment, nodes
 from pydantic import BaseModel
 
-from pipeline.outline import STEP_LABELS
+from pipeline.document import Kind
 from pipeline.paths import resource
 from pipeline.quality.context import Check
 from pipeline.quality.style import sentences
@@ -102,8 +102,8 @@ def template_instructions(directory: Path) -> Instructions:
 def copied_instructions(c: Check) -> list[Finding]:
     instructions = template_instructions(resource("prompts"))
     out = []
-    for block in c.doc.blocks:
-        if block.text.rstrip(":：") in STEP_LABELS:
+    for block in c.doc.prose:
+        if block.kind == Kind.STEP_LABEL:
             continue  # the assembler's own labels
         for sentence in sentences(block):
             if instructions.copies(sentence):

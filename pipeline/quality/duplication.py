@@ -19,13 +19,13 @@ def shingles(text: str, n: int = 3) -> frozenset[str]:
 
 @cache
 def _post_shingles(path: Path, mtime: float) -> frozenset[str]:
-    return shingles(parse(path.read_text(encoding="utf-8", errors="replace")).prose())
+    return shingles(parse(path.read_text(encoding="utf-8", errors="replace")).prose_text())
 
 
 def similar_posts(c: Check) -> list[Finding]:
     if c.site is None:
         return []
-    mine = shingles(c.doc.prose())
+    mine = shingles(c.doc.prose_text())
     out = []
     for path in sorted((c.site / "_posts").glob("*")):
         if not POST_NAME.match(path.name) or path.name == c.name:

@@ -7,7 +7,7 @@ from pathlib import Path
 from pipeline.config import Settings
 from pipeline.instincts import Instinct
 from pipeline.outline import Outline
-from pipeline.quality import check_text
+from pipeline.quality import check_doc
 from pipeline.types import Finding, Post
 
 # Rules a section can fix by being written again (the rest need an editor or a re-plan).
@@ -16,16 +16,14 @@ REWRITABLE = ("style.", "claims.", "integrity.", "script.", "repetition.")
 
 def gate(post: Post, settings: Settings, instinct: Instinct, site: Path | None) -> list[Finding]:
     """Every finding for an assembled post (its citations checked against the passages they cite)."""
-    return check_text(post.markdown, settings, {instinct.key: instinct}, site, post.filename, post.cited or None)
+    return check_doc(post.doc, settings, {instinct.key: instinct}, site, post.filename, post.cited or None)
 
 
 def fixes_by_part(findings: list[Finding], outline: Outline) -> dict[str, list[Finding]]:
-    """Errors a redraft can fix, grouped by the part to redraft."""
+    """Errors a redraft can fix, grouped by the part of the outline they are in."""
     fixes: dict[str, list[Finding]] = {}
+    keys = set(outline.part_keys())
     for finding in findings:
-        if finding.severity != "error" or not finding.rule.startswith(REWRITABLE):
-            continue
-        part = outline.part_at(finding.section, finding.subsection)
-        if part is not None:
-            fixes.setdefault(part.key, []).append(finding)
+        if finding.severity == "error" and finding.rule.startswith(REWRITABLE) and finding.part in keys:
+            fixes.setdefault(finding.part, []).append(finding)
     return fixes

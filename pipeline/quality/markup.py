@@ -8,8 +8,13 @@ import re
 from pipeline.quality.context import Check
 from pipeline.types import Finding
 
-# What the assembler writes for a related post (`{{ site.baseurl }}{% post_url name %}`): the only Liquid allowed.
-_OWN_LIQUID = re.compile(r"\{\{ site\.baseurl \}\}\{% post_url [^\s{}%]+ %\}")
+# genpost's own Liquid, the only Liquid allowed: a related post's link (`{{ site.baseurl }}{% post_url name %}`)
+# and an internal link's target in the prose (`[anchor]({% post_url name %})`).
+_OWN_LIQUID = re.compile(
+    r"\{\{ site\.baseurl \}\}\{% post_url [^\s{}%]+ %\}"
+    r"|(?<=href=\")\{% post_url [^\s{}%]+ %\}(?=\")"  # the related block on a site with a baseurl
+    r"|(?<=\]\()\s*\{%\s*post_url\s+[^\s{}%]+\s*%\}(?=\s*\))"
+)
 _LIQUID = re.compile(r"\{[{%]")
 # Schemes a browser runs or renders in place of a page.
 _SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:")
@@ -107,7 +112,7 @@ def script_links(c: Check) -> list[Finding]:
             target = match.group(1).strip("\"'")
             if _runs_script(target):
                 found.setdefault(match.start(1), target)
-    for value in _linked(c.doc.front or {}):  # a layout may write a front-matter value into an href or src
+    for value in _linked(c.doc.front.fields):  # a layout may write a front-matter value into an href or src
         if _runs_script(value):
             found.setdefault(0, value)
     out = []

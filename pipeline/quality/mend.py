@@ -9,17 +9,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from pipeline.assembler import part_value
 from pipeline.config import LengthSettings
+from pipeline.document import WRITTEN, Block, Inline, PostDoc
 from pipeline.outline import Outline
 from pipeline.parttext import map_texts, texts_of
 from pipeline.text import char_count
-from pipeline.types import Finding, PartText, Sections, StepText, SummaryText
+from pipeline.types import Finding, PartText, Post, StepText, SummaryText
 
 # Findings whose sentence is itself what is wrong: cutting it mends the part.
 CUTTABLE = ("integrity.copied-instruction", "repetition.sentence")
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*(?:[\[［【]\s*[Ss]\s*\d+\s*[\]］】])*")
-_LIST = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+")
-_MARKS = re.compile(r"\[\^[^\]\s]+\]|[\[［【]\s*[Ss]\s*\d+\s*[\]］】]")
 
 
 def cut_sentences(text: str, drop: Callable[[str], bool]) -> tuple[str, list[str]]:
@@ -64,54 +64,50 @@ def stands(value: PartText, chars: int) -> bool:
     return char_count(value) >= max(chars / 2, 1)
 
 
-def _bare(sentence: str) -> str:
-    """A sentence as the gate quotes it: no citation marks (the draft's `[S7]` is the post's `[^1]`),
-    no list marker or emphasis (the gate reads the rendered text)."""
-    return _LIST.sub("", _MARKS.sub("", sentence)).replace("**", "").strip()
+_DOC_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*(?:\[\^[^\]\s]+\])*")  # as the gate reads one, mark and all
 
 
-def _one(finding: Finding, value: PartText) -> Callable[[str], bool]:
-    """Picks the finding's sentence: every copy of a copied instruction; of a repeat, only the last."""
-    target = _bare(finding.excerpt or "")
-
-    def same(sentence: str) -> bool:
-        return _bare(sentence) == target
-
-    if finding.rule != "repetition.sentence":
-        return same
-    total = len(cut_part(value, same)[1])
-    seen = 0
-
-    def last(sentence: str) -> bool:
-        nonlocal seen
-        if not same(sentence):
-            return False
-        seen += 1
-        return seen == total
-
-    return last
+def _cut_block(block: Block, sentence: str, last_only: bool) -> tuple[str, list[str]]:
+    """The block's Markdown without `sentence` (as the gate quoted it: its reader's text), and what was cut:
+    every copy, or (`last_only`) the last."""
+    spans = [m for m in _DOC_SENTENCE.finditer(block.markdown) if Inline.of(m.group(0)).text.strip() == sentence]
+    if last_only:
+        spans = spans[-1:]
+    if not spans:
+        return block.markdown, []
+    text, cut = block.markdown, []
+    for match in reversed(spans):
+        cut.append(match.group(0).strip())
+        text = text[: match.start()] + text[match.end() :]
+    return re.sub(r"[ \t]+\n", "\n", text).strip(), list(reversed(cut))
 
 
 def mend(
-    sections: Sections, outline: Outline, findings: list[Finding], lengths: LengthSettings, final: bool = False
-) -> tuple[Sections, list[dict]]:
-    """Sections with the copied and repeated sentences cut, where their parts still stand; and the cuts.
+    post: Post, outline: Outline, findings: list[Finding], lengths: LengthSettings, final: bool = False
+) -> tuple[PostDoc, list[dict]]:
+    """The post's document with the copied and repeated sentences cut from the blocks the findings name, where
+    their parts still stand; and the cuts.
 
-    `final`: the last chance before the draft is written; a part need only keep some text
-    (a step may lose a list, which the shape rules then flag), since instruction text or a
-    repeat never reads better than a shorter part.
+    `final`: the last chance before the draft is written; a part need only keep some text (a step may lose a
+    list, which the shape rules then flag), since instruction text or a repeat never reads better than a
+    shorter part.
     """
-    mended = dict(sections)
-    cuts = []
+    doc, cuts = post.doc, []
+    parts = {part.key: part for part in outline}
     for finding in findings:
-        part = outline.part_at(finding.section, finding.subsection)
-        if finding.rule not in CUTTABLE or not finding.excerpt or part is None or part.key not in mended:
+        part = parts.get(finding.part or "")
+        if finding.rule not in CUTTABLE or not finding.excerpt or part is None or finding.block is None:
             continue
-        value, cut = cut_part(mended[part.key], _one(finding, mended[part.key]))
-        left = (
-            any(t.strip() for t in texts_of(value)) if final else stands(value, getattr(lengths.sections, part.length))
-        )
+        block = doc.blocks[finding.block]
+        if block.kind not in WRITTEN:
+            continue
+        text, cut = _cut_block(block, finding.excerpt, last_only=finding.rule == "repetition.sentence")
+        candidate = doc.with_block(block.index, block.edited(text))
+        value = part_value(candidate.of_part(part.key), part.kind)
+        target = getattr(lengths.sections, part.length)
+        left = any(t.strip() for t in texts_of(value)) if final else stands(value, target)
         if cut and left:
-            mended[part.key] = value
+            doc = candidate
             cuts.append({"part": part.key, "lines": cut, "rule": finding.rule})
-    return mended, cuts
+    emptied = [b.index for b in doc.blocks if b.kind in WRITTEN and not b.markdown.strip() and not b.label]
+    return doc.with_blocks([b for b in doc.blocks if b.index not in emptied]), cuts

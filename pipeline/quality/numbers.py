@@ -13,11 +13,11 @@ from pipeline.types import Finding
 
 def body_chars(c: Check) -> int:
     """Characters of prose a reader reads (headings, images and HTML blocks excluded)."""
-    return char_count(c.doc.prose())
+    return char_count(c.doc.prose_text())
 
 
 def reading_time(c: Check) -> list[Finding]:
-    stated = (c.doc.front or {}).get("reading_time")
+    stated = c.doc.front.fields.get("reading_time")
     if not isinstance(stated, int) or isinstance(stated, bool):
         return []
     per_minute = c.settings.lengths.reading_chars_per_minute
@@ -37,7 +37,7 @@ def reading_time(c: Check) -> list[Finding]:
 
 
 def title(c: Check) -> list[Finding]:
-    value = (c.doc.front or {}).get("title")
+    value = c.doc.front.fields.get("title")
     if not isinstance(value, str):
         return []
     out = []
@@ -54,7 +54,7 @@ def title(c: Check) -> list[Finding]:
         )
     if not any(ch.isdigit() for ch in unicodedata.normalize("NFKC", value)):
         out.append(c.finding("numbers.title-number", "error", "title has no number", "タイトルに数字がありません", 1))
-    keywords = (c.doc.front or {}).get("seo_keywords")
+    keywords = c.doc.front.fields.get("seo_keywords")
     if isinstance(keywords, list) and keywords and isinstance(keywords[0], str):
         missing = [w for w in keyword_words(keywords[0]) if squash(w) not in squash(value)]
         if missing:
@@ -65,7 +65,7 @@ def title(c: Check) -> list[Finding]:
 
 
 def description(c: Check) -> list[Finding]:
-    value = (c.doc.front or {}).get("description")
+    value = c.doc.front.fields.get("description")
     if not isinstance(value, str):
         return []
     longest, shortest = c.settings.lengths.description_max, c.settings.quality.description_min
@@ -108,10 +108,10 @@ def body_length(c: Check) -> list[Finding]:
 
 
 def keyword_uses(c: Check) -> list[Finding]:
-    keywords = (c.doc.front or {}).get("seo_keywords")
+    keywords = c.doc.front.fields.get("seo_keywords")
     if not isinstance(keywords, list) or not keywords or not isinstance(keywords[0], str):
         return []
-    uses = squash(c.doc.prose()).count(squash(keywords[0]))
+    uses = squash(c.doc.prose_text()).count(squash(keywords[0]))
     low, high = c.settings.quality.keyword_uses
     if low <= uses <= high:
         return []
@@ -128,7 +128,7 @@ def keyword_uses(c: Check) -> list[Finding]:
 
 def post_year(c: Check) -> int | None:
     """The year of the post's `date` in the site's timezone."""
-    value = (c.doc.front or {}).get("date")
+    value = c.doc.front.fields.get("date")
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)
         return moment.astimezone(c.settings.site.zone).year
@@ -140,7 +140,7 @@ def post_year(c: Check) -> int | None:
 def stale_years(c: Check) -> list[Finding]:
     """A title or keyword that names a year before the post's reads as an old post."""
     year = post_year(c)
-    front = c.doc.front or {}
+    front = c.doc.front.fields
     if year is None:
         return []
     named = [("title", front.get("title"))]

@@ -1,196 +1,294 @@
-"""A post read back for checking: front matter, headings, prose blocks, images, JSON-LD, links."""
+"""A post on disk read as a PostDoc: for `check` on any post, the editor's save, publish, and posts genpost did
+not write. The one Markdown reader (markdown-it-py, CommonMark with footnotes, as kramdown reads them).
+
+Each block keeps the lines it was read from, so an unchanged document is written back byte for byte, and
+a post genpost wrote reads back as the PostDoc it was written from: `parse(doc.to_markdown()) == doc`.
+Blocks are put in parts: a post of genpost's shape by its outline (`lead`, `background`, `trend3`, `step2` …),
+any other by its headings (`lead`, `s1`, `s1.2` …).
+"""
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
-_JSON_LD = re.compile(r'<script type="application/ld\+json">\s*(.*?)\s*</script>', re.DOTALL)
-_POST_URL = re.compile(r"\{%\s*post_url\s+(\S+)\s*%\}")
+from pipeline.document import (
+    CTA,
+    FOOTNOTES,
+    FRONT_MATTER,
+    HERO,
+    JSON_LD,
+    JSON_LD_CLOSE,
+    JSON_LD_OPEN,
+    LINE_BREAK,
+    RELATED,
+    Block,
+    FrontMatter,
+    Kind,
+    PostDoc,
+    line_breaks,
+)
+from pipeline.outline import CASES_H2, RELATED_H2, STEP_LABELS, STEPS_H2, SUMMARY_H2
+
+__all__ = ["FRONT_MATTER", "item_block", "parse", "parse_blocks"]
+
+_MARKDOWN = MarkdownIt("commonmark").use(footnote_plugin)
+_LABELLED = re.compile(r"^\*\*(.+?)[:：]\*\*(?:[ \t]+(.*))?$", re.DOTALL)
+_LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:")
+# The parts of genpost's outline, by the H2 they stand under (the lead stands before the first).
+SECTION_PARTS = ("background", "trend_intro", "steps_intro", "cases", "summary")
+SUB_PARTS = {1: "trend", 2: "step"}  # the H3s under the trend section and under 実践ステップ
 
 
 @dataclass
-class Block:
-    """A paragraph or list item of prose, with where it is."""
+class _Read:
+    """A block as read, before it knows its gap and part."""
 
-    text: str
-    line: int  # 1-based line in the file
-    h2: str | None
-    h3: str | None
-    in_list: bool = False
-
-
-@dataclass
-class ImageRef:
-    alt: str
-    url: str
-    line: int
-    h2: str | None
-    credit: str = ""  # the text of a photo-credit element right after the image
-
-
-@dataclass
-class Heading:
-    level: int
-    text: str
-    line: int
-
-
-@dataclass
-class PostDoc:
-    """Everything the rules look at, parsed once."""
-
-    text: str
-    front: dict[str, Any] | None
-    front_error: str | None
-    front_keys: list[str]
-    body_start: int  # the file line where the body begins (1-based)
-    headings: list[Heading] = field(default_factory=list)
-    blocks: list[Block] = field(default_factory=list)
-    images: list[ImageRef] = field(default_factory=list)
-    html_blocks: list[tuple[str, int]] = field(default_factory=list)
-    footnotes: dict[str, str] = field(default_factory=dict)  # label → the definition's text
-    footnote_refs: list[tuple[str, int]] = field(default_factory=list)  # (label, line) of each [^n] in the prose
-
-    @property
-    def h2(self) -> list[Heading]:
-        return [h for h in self.headings if h.level == 2]
-
-    def h3_under(self, h2: str) -> list[Heading]:
-        out, inside = [], False
-        for h in self.headings:
-            if h.level == 2:
-                inside = h.text == h2
-            elif h.level == 3 and inside:
-                out.append(h)
-        return out
-
-    @property
-    def json_ld_blocks(self) -> list[str]:
-        return _JSON_LD.findall(self.text)
-
-    def json_ld(self) -> Any:
-        blocks = self.json_ld_blocks
-        return json.loads(blocks[0]) if len(blocks) == 1 else None
-
-    @property
-    def post_urls(self) -> list[tuple[str, int]]:
-        return [(m.group(1), self.text.count("\n", 0, m.start()) + 1) for m in _POST_URL.finditer(self.text)]
-
-    def prose(self) -> str:
-        return "\n".join(b.text for b in self.blocks)
-
-
-def _split_front(text: str) -> tuple[str | None, str, int]:
-    if not text.startswith("---\n"):
-        return None, text, 1
-    end = text.find("\n---\n", 3)
-    if end < 0:
-        return None, text, 1
-    front = text[4:end]
-    return front, text[end + 5 :], front.count("\n") + 4
-
-
-def _inline_text(token: Any) -> str:
-    parts = []
-    for child in token.children or []:
-        if child.type in ("text", "code_inline"):
-            parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            parts.append("\n")
-    return "".join(parts)
+    start: int  # first line (0-based, in the body)
+    end: int  # the line after its last
+    block: Block
 
 
 def parse(text: str) -> PostDoc:
-    """Read a post; a broken front matter is reported, not raised."""
-    front_text, body, body_start = _split_front(text)
-    front, error, keys = None, None, []
-    if front_text is None:
-        error = "no front matter"
-    else:
-        try:
-            loaded = yaml.safe_load(front_text)
-            front = loaded if isinstance(loaded, dict) else None
-            error = None if front is not None else "front matter is not a mapping"
-            keys = list(front) if front else []
-        except yaml.YAMLError as exc:
-            error = f"front matter is not valid YAML ({getattr(exc, 'problem', exc)})"
-    doc = PostDoc(text, front, error, keys, body_start)
-    h2 = h3 = None
-    list_depth = 0
-    footnote: str | None = None  # the label of the footnote definition being read
-    tokens = MarkdownIt("commonmark").use(footnote_plugin).parse(body)
+    """Read a post (front matter and body); a broken front matter is reported in `front.error`, not raised."""
+    front, body = _front_matter(text)
+    offset = line_breaks(front.source) if front.source else 0
+    blocks, tail = _read(body, offset)
+    return PostDoc(front, tuple(_parts(blocks)), tail)
+
+
+def parse_blocks(markdown: str, part: str) -> list[Block]:
+    """A fragment of Markdown (a part's prose, as the assembler places it) read as blocks of `part`."""
+    blocks, _ = _read(markdown, 0)
+    # Each keeps its lines as written (the last, which ends the fragment, gets the break a block ends with).
+    return [replace(b, part=part, line=None, source=_ended(b.source or "")) for b in blocks]
+
+
+def _ended(source: str) -> str:
+    return source if source.endswith(("\n", "\r")) else source + "\n"
+
+
+def _front_matter(text: str) -> tuple[FrontMatter, str]:
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
+        return FrontMatter(error="no front matter", source=""), text
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
+    if end is None:
+        return FrontMatter(error="no front matter", source=""), text
+    last = end == len(lines) - 1  # the file ends with the closing line (no break after it)
+    source = "\n".join(lines[: end + 1]) + ("" if last else "\n")
+    body = "" if last else "\n".join(lines[end + 1 :])
+    try:
+        loaded = yaml.safe_load("\n".join(lines[1:end]))
+    except yaml.YAMLError as exc:
+        why = getattr(exc, "problem", None) or exc
+        return FrontMatter(error=f"front matter is not valid YAML ({why})", source=source), body
+    if loaded is None:
+        loaded = {}
+    if not isinstance(loaded, dict):
+        return FrontMatter(error="front matter is not a mapping", source=source), body
+    return FrontMatter({str(k): v for k, v in loaded.items()}, source=source), body
+
+
+def _read(body: str, offset: int) -> tuple[list[Block], str]:
+    """The body's blocks in reading order, each with the lines it was read from (their breaks included) and
+    the blank lines before it; and what follows the last (the tail)."""
+    breaks = list(LINE_BREAK.finditer(body))
+    lines = LINE_BREAK.split(body)
+    starts = [0, *(m.end() for m in breaks), len(body)]  # where each line starts; the text's end after the last
+    found = _uncovered(sorted(_blocks(_MARKDOWN.parse(body), lines), key=lambda r: r.start), lines)
+    blocks, at = [], 0  # `at`: where the text after the last block read begins
+    for read in found:
+        begin, stop = starts[read.start], starts[min(read.end, len(lines))]
+        blocks.append(replace(read.block, line=offset + read.start + 1, source=body[begin:stop], gap=body[at:begin]))
+        at = stop
+    return blocks, body[at:]
+
+
+def _uncovered(found: list[_Read], lines: list[str]) -> list[_Read]:
+    """Lines no block covers that are not blank (a link definition, which CommonMark consumes) become blocks."""
+    covered = [False] * len(lines)
+    for read in found:
+        for n in range(read.start, read.end):
+            covered[n] = True
+    extra = []
+    n = 0
+    while n < len(lines):
+        if covered[n] or not lines[n].strip():
+            n += 1
+            continue
+        end = n + 1
+        while end < len(lines) and not covered[end] and lines[end].strip():
+            end += 1
+        text = "\n".join(lines[n:end])
+        kind = Kind.LINK if _LINK_DEFINITION.match(lines[n]) else Kind.OTHER
+        extra.append(_Read(n, end, Block(kind, text)))
+        n = end
+    return sorted([*found, *extra], key=lambda r: r.start)
+
+
+def _html_kind(html: str) -> Kind:
+    if 'class="related-posts"' in html:
+        return Kind.RELATED
+    if 'class="cta-section"' in html:
+        return Kind.CTA
+    if html.lstrip().startswith(JSON_LD_OPEN):
+        return Kind.JSON_LD
+    if "photo-credit" in html:
+        return Kind.CREDIT
+    return Kind.HTML
+
+
+def _json_ld(html: str) -> Block:
+    inner = html.strip()
+    inner = inner[len(JSON_LD_OPEN) :] if inner.startswith(JSON_LD_OPEN) else inner
+    inner = inner[: -len(JSON_LD_CLOSE)] if inner.endswith(JSON_LD_CLOSE) else inner
+    inner = inner.strip("\n")
+    try:
+        return Block(Kind.JSON_LD, "", data=json.loads(inner))
+    except ValueError:
+        return Block(Kind.JSON_LD, inner)
+
+
+def _blocks(tokens: list[Token], lines: list[str]) -> list[_Read]:
+    out: list[_Read] = []
+    depth = 0  # lists open
+    skip_until = -1  # a quote is read whole
+    footnote = None
     for i, token in enumerate(tokens):
-        line = body_start + (token.map[0] if token.map else 0)
-        if token.type == "footnote_open":
+        if i <= skip_until:
+            continue
+        kind = token.type
+        if kind in ("footnote_reference_open", "footnote_open"):
             footnote = str(token.meta.get("label"))
-            doc.footnotes[footnote] = ""
-        elif token.type == "footnote_close":
+        elif kind in ("footnote_reference_close", "footnote_close"):
             footnote = None
         elif footnote is not None:
-            if token.type == "inline":  # a definition is a citation, not prose
-                doc.footnotes[footnote] = (doc.footnotes[footnote] + " " + _inline_text(token)).strip()
-        elif token.type == "bullet_list_open" or token.type == "ordered_list_open":
-            list_depth += 1
-        elif token.type in ("bullet_list_close", "ordered_list_close"):
-            list_depth -= 1
-        elif token.type == "heading_open":
-            title = tokens[i + 1].content.strip()
-            level = int(token.tag[1])
-            doc.headings.append(Heading(level, title, line))
-            if level == 2:
-                h2, h3 = title, None
-            elif level == 3:
-                h3 = title
-        elif token.type == "html_block":
-            doc.html_blocks.append((token.content, line))
-        elif token.type == "inline" and tokens[i - 1].type == "paragraph_open":
-            _read_inline(doc, token, line, h2, h3, list_depth > 0)
-    return doc
+            if kind == "paragraph_open" and token.map and tokens[i + 1].type == "inline":
+                text = tokens[i + 1].content
+                out.append(_Read(token.map[0], token.map[1], Block(Kind.CITATION, text, label=footnote)))
+                footnote = f"{footnote} (read)"  # further paragraphs of the same footnote are its own
+        elif kind in ("bullet_list_open", "ordered_list_open"):
+            depth += 1
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            depth -= 1
+        elif kind == "heading_open" and token.map:
+            text = tokens[i + 1].content
+            out.append(_Read(token.map[0], token.map[1], Block(Kind.HEADING, text, level=int(token.tag[1]))))
+        elif kind == "list_item_open" and token.map:
+            out.append(_item(tokens, i, depth))
+        elif kind == "paragraph_open" and token.map and depth == 0:
+            out += _paragraph(tokens[i + 1], token.map, lines)
+        elif kind == "html_block" and token.map:
+            html = "\n".join(lines[token.map[0] : token.map[1]])
+            html_kind = _html_kind(html)
+            block = _json_ld(html) if html_kind == Kind.JSON_LD else Block(html_kind, html)
+            out.append(_Read(token.map[0], token.map[1], block))
+        elif kind in ("fence", "code_block", "hr") and token.map:
+            out.append(_Read(token.map[0], token.map[1], Block(Kind.OTHER, "\n".join(lines[slice(*token.map)]))))
+        elif kind == "blockquote_open" and token.map:
+            close = _closing(tokens, i)
+            out.append(_Read(token.map[0], token.map[1], Block(Kind.OTHER, "\n".join(lines[slice(*token.map)]))))
+            skip_until = close
+    return out
 
 
-def _read_inline(doc: PostDoc, token: Any, line: int, h2: str | None, h3: str | None, in_list: bool) -> None:
-    children = token.children or []
-    prose: list[str] = []
-    for n, child in enumerate(children):
-        if child.type == "image":
-            credit = _credit_after(children[n + 1 :])
-            doc.images.append(ImageRef(child.content, child.attrs.get("src", ""), line, h2, credit))
-    in_credit = False
-    for child in children:
-        if child.type == "html_inline" and "photo-credit" in child.content:
-            in_credit = True
-        elif child.type == "html_inline" and child.content.startswith("</small"):
-            in_credit = False
-        elif child.type == "text" and not in_credit:
-            prose.append(child.content)
-        elif child.type == "footnote_ref":
-            label = str(child.meta.get("label"))
-            prose.append(f"[^{label}]")
-            doc.footnote_refs.append((label, line))
-        elif child.type in ("softbreak", "hardbreak"):
-            prose.append("\n")
-    text = "".join(prose).strip()
-    if text:
-        doc.blocks.append(Block(text, line, h2, h3, in_list))
+def _closing(tokens: list[Token], i: int) -> int:
+    """The index of the token that closes the one at `i`."""
+    level = tokens[i].level
+    for n in range(i + 1, len(tokens)):
+        if tokens[n].level == level and tokens[n].nesting == -1:
+            return n
+    return len(tokens) - 1
 
 
-def _credit_after(children: list[Any]) -> str:
-    """The text of a `<small class="photo-credit">` that follows an image in its paragraph."""
-    parts, inside = [], False
-    for child in children:
-        if child.type == "image":
-            break
-        if child.type == "html_inline" and "photo-credit" in child.content:
-            inside = True
-        elif child.type == "html_inline" and child.content.startswith("</small"):
-            break
-        elif inside and (child.type == "text" or child.content.startswith("<a ")):
-            parts.append(child.content)
-    return "".join(parts)
+def _item(tokens: list[Token], i: int, depth: int) -> _Read:
+    """A bullet: its own lines (not those of a list nested in it), its marker, its label."""
+    item = tokens[i]
+    marker = item.markup if item.info == "" else f"{item.info}{item.markup}"
+    start = item.map[0]
+    paragraph = tokens[i + 1] if tokens[i + 1].type == "paragraph_open" else None
+    text = tokens[i + 2].content if paragraph is not None else ""
+    end = paragraph.map[1] if paragraph is not None and paragraph.map else start + 1
+    return _Read(start, end, item_block(text, depth, marker))
+
+
+def item_block(text: str, level: int, marker: str = "-") -> Block:
+    """A bullet's content read as a block: `**実行内容:**` alone is a step label; `**label:** text` a labelled
+    bullet; anything else a plain bullet (its text as a reader's parser reads it: no space around)."""
+    text = text.strip()
+    labelled = _LABELLED.match(text)
+    rest = (labelled.group(2) or "") if labelled else ""
+    if labelled and not rest.strip() and labelled.group(1) in STEP_LABELS:
+        return Block(Kind.STEP_LABEL, "", level=level, label=labelled.group(1), marker=marker)
+    if labelled:
+        return Block(Kind.LIST_ITEM, rest, level=level, label=labelled.group(1), marker=marker)
+    return Block(Kind.LIST_ITEM, text, level=level, marker=marker)
+
+
+def _paragraph(inline: Token, where: list[int], lines: list[str]) -> list[_Read]:
+    """A paragraph; an image on a line of its own (and the credit under it) is a block of its own."""
+    start, end = where
+    children = inline.children or []
+    first = lines[start].strip()
+    image_alone = children and children[0].type == "image" and first.startswith("![") and first.endswith(")")
+    if image_alone and (len(children) == 1 or children[1].type in ("softbreak", "hardbreak")):
+        rest = "\n".join(lines[start + 1 : end]).strip()
+        image = _Read(start, start + 1, Block(Kind.IMAGE, first))
+        if not rest:
+            return [image]
+        if rest.startswith("<small"):  # the credit under it (or what an editor made of it)
+            kind = Kind.CREDIT if "photo-credit" in rest else Kind.PARAGRAPH
+            return [image, _Read(start + 1, end, Block(kind, rest))]
+    return [_Read(start, end, Block(Kind.PARAGRAPH, inline.content))]
+
+
+def _parts(blocks: list[Block]) -> list[Block]:
+    """Each block in its part: genpost's outline keys for a post of its shape, else keys by heading."""
+    content = []
+    for block in blocks:
+        if block.kind == Kind.HEADING and block.level == 2:
+            if block.text == RELATED_H2:
+                break
+            content.append(block.text)
+    shaped = len(content) == len(SECTION_PARTS) and content[2:] == [STEPS_H2, CASES_H2, SUMMARY_H2]
+    out, key, h2_number, h3_number, back = [], "lead", 0, 0, False
+    for block in blocks:
+        if block.kind == Kind.HEADING and block.level == 2:
+            back = back or block.text == RELATED_H2
+            h2_number, h3_number = h2_number + 1, 0
+            key = RELATED if back else _section_key(h2_number, shaped)
+        elif block.kind == Kind.HEADING and block.level == 3 and not back:
+            h3_number += 1
+            key = _sub_key(h2_number, h3_number, shaped)
+        out.append(replace(block, part=_back_matter(block, out) or (RELATED if back else key)))
+    return out
+
+
+def _section_key(number: int, shaped: bool) -> str:
+    return SECTION_PARTS[number - 1] if shaped and number <= len(SECTION_PARTS) else f"s{number}"
+
+
+def _sub_key(h2_number: int, h3_number: int, shaped: bool) -> str:
+    if shaped and h2_number - 1 in SUB_PARTS:
+        return f"{SUB_PARTS[h2_number - 1]}{h3_number}"
+    if shaped:
+        return f"{SECTION_PARTS[h2_number - 1]}.{h3_number}" if h2_number else f"lead.{h3_number}"
+    return f"s{h2_number}.{h3_number}"
+
+
+def _back_matter(block: Block, before: list[Block]) -> str | None:
+    """The part of a block that stands outside the sections: footnotes, the hero's credit, the blocks."""
+    fixed: dict[Any, str] = {Kind.CITATION: FOOTNOTES, Kind.RELATED: RELATED, Kind.CTA: CTA, Kind.JSON_LD: JSON_LD}
+    if block.kind in fixed:
+        return fixed[block.kind]
+    if block.kind == Kind.CREDIT and not (before and before[-1].kind == Kind.IMAGE):
+        return HERO
+    return None

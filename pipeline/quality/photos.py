@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from urllib.parse import parse_qsl, urlsplit
 
+from pipeline.document import HERO, Kind
 from pipeline.quality.context import Check
 from pipeline.types import Finding
 
@@ -28,8 +29,8 @@ def alt_and_credit(c: Check) -> list[Finding]:
                     image.line,
                 )
             )
-    hero_credited = any('class="photo-credit"' in html and "Unsplash" in html for html, _ in c.doc.html_blocks)
-    if (c.doc.front or {}).get("image") and not hero_credited:
+    hero_credited = any("Unsplash" in b.markdown for b in c.doc.of_kind(Kind.CREDIT) if b.part == HERO)
+    if c.doc.front.fields.get("image") and not hero_credited:
         out.append(
             c.finding(
                 "images.credit",
@@ -44,7 +45,7 @@ def alt_and_credit(c: Check) -> list[Finding]:
 
 def repeated_parameters(c: Check) -> list[Finding]:
     urls: list[tuple[str, int | None]] = [(i.url, i.line) for i in c.doc.images]
-    front_image = (c.doc.front or {}).get("image")
+    front_image = c.doc.front.fields.get("image")
     if isinstance(front_image, str):
         urls.append((front_image, 1))
     try:
@@ -52,8 +53,7 @@ def repeated_parameters(c: Check) -> list[Finding]:
     except ValueError:
         data = None
     if isinstance(data, dict) and isinstance(data.get("image"), str):
-        line = next((ln for html, ln in c.doc.html_blocks if "application/ld+json" in html), None)
-        urls.append((data["image"], line))
+        urls.append((data["image"], c.doc.json_ld_blocks[0].line))
     out = []
     for url, line in urls:
         counts = Counter(k for k, _ in parse_qsl(urlsplit(url).query, keep_blank_values=True))

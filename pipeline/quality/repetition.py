@@ -10,10 +10,9 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 
-from pipeline.outline import STEP_LABELS
+from pipeline.document import Block, Kind
 from pipeline.quality.context import Check
 from pipeline.quality.copying import letters
-from pipeline.quality.parse import Block
 from pipeline.quality.style import sentences
 from pipeline.text import char_ngrams, jaccard
 from pipeline.types import Finding
@@ -38,7 +37,7 @@ def place_ja(block: Block) -> str:
 
 
 def _prose(c: Check) -> list[Block]:
-    return [b for b in c.doc.blocks if b.text.rstrip(":：") not in STEP_LABELS]
+    return [b for b in c.doc.prose if b.kind != Kind.STEP_LABEL]
 
 
 def _section(block: Block) -> tuple[str | None, str | None]:

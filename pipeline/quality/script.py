@@ -50,7 +50,7 @@ def is_english(text: str) -> bool:
 
 def ideographs_in_prose(c: Check) -> list[Finding]:
     out = []
-    for block in c.doc.blocks:
+    for block in c.doc.prose:
         chars = foreign_characters(block.text)
         if chars:
             listed = "".join(chars)
@@ -69,7 +69,7 @@ def ideographs_in_prose(c: Check) -> list[Finding]:
 
 def latin_sentences(c: Check) -> list[Finding]:
     out = []
-    for block in c.doc.blocks:
+    for block in c.doc.prose:
         if not _JAPANESE.search(block.text):
             continue  # a line of code or a name list is not Japanese prose
         for match in _LATIN_RUN.finditer(block.text):
@@ -89,7 +89,7 @@ def latin_sentences(c: Check) -> list[Finding]:
 
 def metadata(c: Check) -> list[Finding]:
     """The title, description and tags are for Japanese readers: no English, no foreign ideographs."""
-    front = c.doc.front or {}
+    front = c.doc.front.fields
     out = []
     fields = [("title", front.get("title")), ("description", front.get("description"))]
     tags = front.get("tags")

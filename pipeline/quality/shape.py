@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 
+from pipeline.document import FIELDS, Kind
 from pipeline.outline import (
     RELATED_H2,
     STEP_COUNT,
@@ -19,30 +19,13 @@ from pipeline.quality.context import Check
 from pipeline.site import uses_seo_tag
 from pipeline.types import Finding
 
-FRONT_MATTER = {
-    "layout": str,
-    "title": str,
-    "date": datetime,
-    "categories": list,
-    "tags": list,
-    "author": str,
-    "description": str,
-    "image": str,
-    "featured": bool,
-    "instinct": str,
-    "reading_time": int,
-    "seo_keywords": list,
-}
+FRONT_MATTER = {key: spec.kind for key, spec in FIELDS.items()}
 
 
 def front_matter(c: Check) -> list[Finding]:
     doc = c.doc
-    if doc.front is None:
-        return [
-            c.finding(
-                "frontmatter.invalid", "error", doc.front_error or "no front matter", "フロントマターが読めません", 1
-            )
-        ]
+    if doc.front.error:
+        return [c.finding("frontmatter.invalid", "error", doc.front.error, "フロントマターが読めません", 1)]
     out = []
     for key, kind in FRONT_MATTER.items():
         if key not in doc.front:
@@ -72,7 +55,7 @@ def front_matter(c: Check) -> list[Finding]:
                     1,
                 )
             )
-    extra = [k for k in doc.front_keys if k not in FRONT_MATTER]
+    extra = [k for k in doc.front.keys if k not in FRONT_MATTER]
     if extra:
         out.append(
             c.finding(
@@ -83,7 +66,7 @@ def front_matter(c: Check) -> list[Finding]:
                 1,
             )
         )
-    known = [k for k in doc.front_keys if k in FRONT_MATTER]
+    known = [k for k in doc.front.keys if k in FRONT_MATTER]
     if known != [k for k in FRONT_MATTER if k in known]:
         out.append(
             c.finding(
@@ -110,7 +93,7 @@ def front_matter(c: Check) -> list[Finding]:
 
 def expected_outline(c: Check) -> Outline | None:
     """The post's skeleton from its instinct and theme (the H2s do not depend on the structure)."""
-    front = c.doc.front or {}
+    front = c.doc.front.fields
     instinct = c.instincts.get(str(front.get("instinct")))
     categories = front.get("categories")
     if instinct is None or not isinstance(categories, list) or not categories:
@@ -129,7 +112,7 @@ def headings(c: Check) -> list[Finding]:
         return []
     actual = [h for h in c.doc.h2 if h.text != RELATED_H2]
     out = []
-    key = str((c.doc.front or {}).get("instinct"))
+    key = str(c.doc.front.fields.get("instinct"))
     for n, want in enumerate(expected):
         got = actual[n] if n < len(actual) else None
         if got is None:
@@ -183,8 +166,8 @@ def steps(c: Check) -> list[Finding]:
             )
         )
     for h in h3s:
-        blocks = [b for b in c.doc.blocks if b.h3 == h.text and b.h2 == STEPS_H2]
-        labels = {b.text[:-1] for b in blocks if b.text.endswith((":", "："))}
+        blocks = [b for b in c.doc.prose if b.h3 == h.text and b.h2 == STEPS_H2]
+        labels = {b.label for b in blocks if b.kind == Kind.STEP_LABEL}
         missing = [label for label in STEP_LABELS if label not in labels]
         if missing:
             out.append(
@@ -198,11 +181,9 @@ def steps(c: Check) -> list[Finding]:
             )
         # A label with no item under it (the next block is another label, or the step ends).
         empty = [
-            b.text[:-1]
+            b.label
             for b, after in zip(blocks, [*blocks[1:], None], strict=True)
-            if b.text[:-1] in STEP_LABELS
-            and b.text.endswith((":", "："))
-            and (after is None or after.text[:-1] in labels)
+            if b.kind == Kind.STEP_LABEL and (after is None or after.kind == Kind.STEP_LABEL)
         ]
         if empty:
             out.append(
@@ -242,7 +223,8 @@ def related_links(c: Check) -> list[Finding]:
         return []
     posts = c.site / "_posts"
     out = []
-    for name, line in c.doc.post_urls:
+    related = [(name, b.line) for b in c.doc.of_kind(Kind.RELATED) for name in b.post_urls]
+    for name, line in related:  # links in the prose are the links.* rules' (links.unresolved)
         if not any((posts / f"{name}.{ext}").exists() for ext in ("md", "markdown", "html")):
             out.append(
                 c.finding(
@@ -269,7 +251,7 @@ def _iso(value: object) -> datetime | None:
 
 def json_ld(c: Check) -> list[Finding]:
     blocks = c.doc.json_ld_blocks
-    line = next((ln for html, ln in c.doc.html_blocks if "application/ld+json" in html), None)
+    line = blocks[0].line if blocks else None
     if uses_seo_tag(c.site):
         return _beside_seo_tag(c, line)
     if len(blocks) != 1:
@@ -294,7 +276,7 @@ def json_ld(c: Check) -> list[Finding]:
                 line,
             )
         ]
-    front = c.doc.front or {}
+    front = c.doc.front.fields
     out = []
     if not isinstance(data, dict) or data.get("@type") not in ("BlogPosting", "Article", "NewsArticle"):
         return [
@@ -370,13 +352,7 @@ def json_ld(c: Check) -> list[Finding]:
 
 def _beside_seo_tag(c: Check, line: int | None) -> list[Finding]:
     """On a site whose jekyll-seo-tag writes the BlogPosting, the body must not carry a second one."""
-    types = []
-    for block in c.doc.json_ld_blocks:
-        try:
-            data = json.loads(block)
-        except ValueError:
-            continue
-        types.append(data.get("@type") if isinstance(data, dict) else None)
+    types = [b.data.get("@type") for b in c.doc.json_ld_blocks if isinstance(b.data, dict)]
     if not any(t in ("BlogPosting", "Article", "NewsArticle") for t in types):
         return []
     return [
@@ -391,7 +367,7 @@ def _beside_seo_tag(c: Check, line: int | None) -> list[Finding]:
 
 
 def cta(c: Check) -> list[Finding]:
-    if any('class="cta-section"' in html for html, _ in c.doc.html_blocks):
+    if c.doc.of_kind(Kind.CTA):
         return []
     return [c.finding("cta.missing", "error", 'no CTA block (`<div class="cta-section">`)', "CTAブロックがありません")]
 

@@ -12,8 +12,8 @@ from functools import cache
 
 import fugashi
 
+from pipeline.document import Block
 from pipeline.quality.context import Check
-from pipeline.quality.parse import Block
 from pipeline.types import Finding
 
 _SENTENCE = re.compile(
@@ -61,7 +61,7 @@ def mixed_endings(c: Check) -> list[Finding]:
     """です・ます body prose must not mix in である / だ sentence endings."""
     plain = []
     polite = 0
-    for block in c.doc.blocks:
+    for block in c.doc.prose:
         for sentence in sentences(block):
             if not sentence.endswith("。"):
                 continue
@@ -87,7 +87,7 @@ def mixed_endings(c: Check) -> list[Finding]:
 def sentence_rules(c: Check) -> list[Finding]:
     out = []
     limit, max_ten = c.settings.quality.sentence_max, c.settings.quality.max_ten
-    for block in c.doc.blocks:
+    for block in c.doc.prose:
         for sentence in sentences(block):
             if len(sentence) > limit:
                 message = f"a sentence of {len(sentence)} characters (max {limit})"
@@ -119,7 +119,7 @@ def sentence_rules(c: Check) -> list[Finding]:
 
 def doubled_particles(c: Check) -> list[Finding]:
     out = []
-    for block in c.doc.blocks:
+    for block in c.doc.prose:
         words = list(tagger()(block.text))
         for a, b in itertools.pairwise(words):
             if a.feature.pos1 == "助詞" and b.feature.pos1 == "助詞" and a.surface == b.surface:
@@ -139,7 +139,7 @@ def doubled_particles(c: Check) -> list[Finding]:
 
 def hankaku_kana(c: Check) -> list[Finding]:
     out = []
-    for block in c.doc.blocks:
+    for block in c.doc.prose:
         for match in _HANKAKU_KANA.finditer(block.text):
             out.append(
                 c.finding(
@@ -155,8 +155,8 @@ def hankaku_kana(c: Check) -> list[Finding]:
 
 def spacing(c: Check) -> list[Finding]:
     """Full- and half-width text meet the same way throughout: with a space, or without."""
-    spaced = [(b, m) for b in c.doc.blocks for m in _SPACED.finditer(b.text)]
-    tight = [(b, m) for b in c.doc.blocks for m in _TIGHT.finditer(b.text)]
+    spaced = [(b, m) for b in c.doc.prose for m in _SPACED.finditer(b.text)]
+    tight = [(b, m) for b in c.doc.prose for m in _TIGHT.finditer(b.text)]
     if not spaced or not tight:
         return []
     minority = spaced if len(spaced) < len(tight) else tight

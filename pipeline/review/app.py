@@ -18,8 +18,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from pipeline import editor, frontmatter, history, site_git
+from pipeline import editor, history, site_git
 from pipeline.config import Settings
+from pipeline.document import PostDoc
 from pipeline.drafts import (
     DraftBusy,
     Pending,
@@ -40,9 +41,10 @@ from pipeline.llm.choice import make_provider
 from pipeline.outline import outline_for
 from pipeline.prompts import PromptBook
 from pipeline.publish import Refused, publish
+from pipeline.quality.parse import parse
 from pipeline.review import regenerate
 from pipeline.review.guard import SECURITY_HEADERS, Guard, served_hosts
-from pipeline.review.render import is_web_url, render_post
+from pipeline.review.render import is_web_url, link_id, render_post
 from pipeline.types import RunRecord
 
 HERE = Path(__file__).parent
@@ -74,6 +76,51 @@ def source_notes(record: RunRecord) -> list[dict]:
         if passage not in note["passages"]:
             note["passages"].append(passage)
     return [notes[n] for n in sorted(notes)]
+
+
+def link_card(doc: PostDoc, record: RunRecord | None, site: Path | None) -> tuple[list[dict], list[dict]]:
+    """The internal-links card: each link in the draft's text (its block, anchor, target, the target's title,
+    its section, whether the site has it, whether the editor may drop it here), and each of the record's
+    candidates that is linked nowhere in the text, with its score and why it got no link."""
+    titles: dict[str, str] = {}
+    links, seen = [], set()
+    for block in doc.blocks:
+        counted: dict[str, int] = {}
+        for anchor, target in editor.links_in(block):
+            nth = counted[target] = counted.get(target, -1) + 1
+            if target not in titles:
+                titles[target] = editor.link_title(target, record, site)
+            by_name = not target.startswith("/")
+            links.append(
+                {
+                    "block": block.index,
+                    "nth": nth,
+                    "anchor": anchor,
+                    "target": target,
+                    "title": titles[target],
+                    "section": " › ".join(h for h in (block.h2, block.h3) if h) or "導入文",
+                    "exists": (editor.site_post(site, target) is not None) if site and by_name else None,
+                    "id": link_id(target) if target not in seen else None,
+                    "removable": not block.owned,
+                }
+            )
+            seen.add(target)
+    if record is None:
+        return links, []
+    why = {(d.part, d.name): d.why for d in record.links.dropped}
+    unlinked = []
+    for candidate in record.links.candidates:
+        if candidate.name not in seen:
+            reason = why.get((candidate.part, candidate.name)) or next(
+                (d.why for d in record.links.dropped if d.name == candidate.name), "理由は記録されていません"
+            )
+            unlinked.append({"part": candidate.part, "title": candidate.title, "score": candidate.score, "why": reason})
+    known = {(c.part, c.name) for c in record.links.candidates}
+    for dropped in record.links.dropped:
+        if (dropped.part, dropped.name) not in known and dropped.name not in seen:
+            title = editor.link_title(dropped.name, record, site)
+            unlinked.append({"part": dropped.part, "title": title, "score": None, "why": dropped.why})
+    return links, unlinked
 
 
 def create_app(
@@ -128,7 +175,8 @@ def create_app(
         """The draft page; `kept`: an editor's refused save, shown again in the editor so nothing is lost."""
         name = draft.name
         text = draft.read_text(encoding="utf-8")
-        front, body_text = frontmatter.split(text)
+        doc = parse(text)
+        front, body_text = doc.front.fields, text[len(doc.front.source or "") :]
         try:
             record, unreadable = read_record(draft), ""
         except UnreadableRecord as exc:
@@ -140,6 +188,7 @@ def create_app(
             exists = bool(site) and any((site / "_posts" / f"{item.name}.{e}").exists() for e in ("md", "markdown"))
             related.append({"name": item.name, "title": item.title, "exists": exists})
         state = load_state(draft)
+        links, unlinked = link_card(doc, record, site)
         context = {
             "name": name,
             "front": front,
@@ -152,6 +201,8 @@ def create_app(
             if record
             else "",
             "related": related,
+            "links": links,
+            "unlinked": unlinked,
             "state": state,
             "parts": regenerate.parts(record) if record else [],
             "notes": source_notes(record) if record else [],
@@ -205,6 +256,31 @@ def create_app(
             return draft_page(request, draft, f"保存できませんでした: {exc}", kept, status)
         count = sum(f.severity == "error" for f in saved.findings)
         return back(name, f"保存しました（品質チェック: エラー {count} 件、全 {len(saved.findings)} 件）")
+
+    async def unlink(request: Request) -> Response:
+        """Drop one internal link: its markup goes, its words stay (the block, the target, which of its links to
+        that target, and the page's version stamp come with the form)."""
+        got = await posted(request)
+        if isinstance(got, Response):
+            return got
+        draft, form = got
+        target, version = str(form.get("target", "")), str(form.get("version", ""))
+        who = str(form.get("who", ""))
+        try:
+            index, nth = int(str(form.get("block", ""))), int(str(form.get("nth", "0")) or "0")
+        except ValueError:
+            return draft_page(request, draft, "リンクを外せませんでした: そのリンクは下書きにありません", None, 422)
+        try:
+            args = (draft, index, target, nth, version, who, settings, instincts, site)
+            done = await run_in_threadpool(editor.unlink, *args)
+        except GenpostError as exc:
+            status = 409 if isinstance(exc, editor.StaleDraft | DraftBusy) else 422
+            return draft_page(request, draft, f"リンクを外せませんでした: {exc}", None, status)
+        count = sum(f.severity == "error" for f in done.findings)
+        return back(
+            draft.name,
+            f"リンクを外しました: {done.title}（品質チェック: エラー {count} 件、全 {len(done.findings)} 件）",
+        )
 
     async def version_diff(request: Request) -> Response:
         name = request.path_params["name"]
@@ -281,6 +357,7 @@ def create_app(
         Route("/drafts/{name}/versions/{number}", version_diff),
         Route("/drafts/{name}/preview", preview, methods=["POST"]),
         Route("/drafts/{name}/save", save_edit, methods=["POST"]),
+        Route("/drafts/{name}/unlink", unlink, methods=["POST"]),
         Route("/drafts/{name}/{action}", act, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

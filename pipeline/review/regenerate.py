@@ -12,6 +12,7 @@ from pipeline.history import keep_change
 from pipeline.job import Desk, PostJob
 from pipeline.llm import Gateway
 from pipeline.llm.gateway import totals_of
+from pipeline.outcome import record_of
 from pipeline.outline import Kind
 from pipeline.store import replace_write
 from pipeline.types import Finding, PartText, RunRecord, StepText, SummaryText
@@ -76,15 +77,16 @@ def _accept(draft: Path, desk: Desk, who: str) -> list[Finding]:
         )
     job = PostJob.from_record(_record(draft), desk)
     key = state.pending.part
-    job.sections[key] = TypeAdapter(PartText).validate_python(state.pending.value)
-    post = job.assemble()
-    job.check()
+    sections = job.sections(job.stages.final.post)
+    sections[key] = TypeAdapter(PartText).validate_python(state.pending.value)
+    post = job.assemble(job.linked(sections))
+    findings = job.revise(post)
     keep_change(draft, state.versions, post.markdown, "regenerated", who, f"{key} を書き直し")
     replace_write(draft, post.markdown)
-    save_record(draft, job.record())
+    save_record(draft, record_of(job))
     state.pending = None
     save_state(draft, state)
-    return job.findings
+    return findings
 
 
 def discard(draft: Path) -> None:

@@ -5,6 +5,7 @@ footnote links and highlights survive; scripts, event handlers, styles, forms an
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from urllib.parse import quote, urlsplit
 
 import nh3
@@ -12,10 +13,11 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
-from pipeline import frontmatter
+from pipeline.document import POST_URL_LINK, Block, Kind, write_blocks
+from pipeline.quality.parse import parse
 
 _RELATED = re.compile(r"\{\{ site\.baseurl \}\}\{% post_url (\S+) %\}")
-_JSON_LD = re.compile(r'<script type="application/ld\+json">.*?</script>', re.DOTALL)
+_QUOTE = re.compile(r"^ {0,3}>")  # a block quote (its Markdown is read); other blocks of kind OTHER are code or a rule
 _FOOTNOTE = re.compile(r'<li id="fn(\d+)" class="footnote-item"><p>')
 # Footnote anchors are the only ids a body may carry, so it cannot shadow the page's own elements.
 _FOOTNOTE_ID = re.compile(r"fn\d+|fnref\d+(:\d+)?")
@@ -109,12 +111,35 @@ def _highlighted(tokens: list[Token], figures: list[str]) -> None:
         block.children = children
 
 
+def link_id(name: str) -> str:
+    """The id of the internal-links card's entry for the post `name` (URL-quoted: a name is any text)."""
+    return "link-" + quote(name, safe="")
+
+
+def _local(match: re.Match[str]) -> str:
+    return f"](#{link_id(match.group(1))})"
+
+
+def _shown(block: Block) -> Block:
+    """A block as the review page shows it: the related posts' Liquid links, and each internal link
+    `[anchor]({% post_url NAME %})` in Markdown, made local anchors to their cards. Code and HTML blocks are
+    shown as written."""
+    if block.kind == Kind.RELATED:
+        return block.edited(_RELATED.sub(lambda m: f"#related-{quote(m.group(1))}", block.markdown))
+    if block.kind in (Kind.HTML, Kind.JSON_LD) or (block.kind == Kind.OTHER and not _QUOTE.match(block.markdown)):
+        return block
+    if not POST_URL_LINK.search(block.source if block.source is not None else block.markdown):
+        return block
+    if block.source is not None:  # its lines as read: a bullet keeps its marker and indent
+        return replace(block, source=POST_URL_LINK.sub(_local, block.source))
+    return block.edited(POST_URL_LINK.sub(_local, block.markdown))
+
+
 def render_markdown(text: str, figures: list[str]) -> str:
     """The body rendered as the site would show it, before sanitising: Liquid links made local, JSON-LD left
     out, each footnote linked to its passages, 要確認 figures highlighted."""
-    _, body = frontmatter.split(text)
-    body = _JSON_LD.sub("", body)
-    body = _RELATED.sub(lambda m: f"#related-{quote(m.group(1))}", body)
+    doc = parse(text)
+    body = write_blocks([_shown(b) for b in doc.blocks if b.kind != Kind.JSON_LD])
     markdown = MarkdownIt("commonmark").use(footnote_plugin)
     env: dict = {}
     tokens = markdown.parse(body, env)

@@ -12,7 +12,6 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
 # The kinds of document genpost reads, by content type and by file ending.
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 KINDS = {
     "text/html": "html",
     "application/xhtml+xml": "html",

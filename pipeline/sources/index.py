@@ -49,9 +49,18 @@ def split_passages(text: str, target: int) -> list[str]:
 
 
 def tokens(text: str) -> list[str]:
-    """The content words of `text`, normalised (NFKC, lower case)."""
-    words = tagger()(unicodedata.normalize("NFKC", text).lower())
-    return [w.surface for w in words if w.feature.pos1 not in _FUNCTION and w.surface.strip()]
+    """The content words of `text`, normalised (NFKC, lower case).
+
+    MeCab's own output is read (surface, then UniDic's fields, the part of speech fifth as `名詞-普通名詞-一般`):
+    twice as fast as asking each node for its features, which matters for a site of a thousand posts."""
+    out = []
+    for line in tagger().parse(unicodedata.normalize("NFKC", text).lower()).split("\n"):
+        fields = line.split("\t")
+        if len(fields) < 5:
+            continue
+        if fields[4].split("-", 1)[0] not in _FUNCTION and fields[0].strip():
+            out.append(fields[0])
+    return out
 
 
 class PassageIndex:

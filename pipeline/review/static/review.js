@@ -27,3 +27,33 @@
     }, 300);
   });
 })();
+
+// Dropping an internal link reloads the page: it goes in the name in the editor's form, and asks first when the editor
+// holds changes not yet saved (they would be lost).
+(() => {
+  const form = document.getElementById("edit-form");
+  if (!(form instanceof HTMLFormElement)) return;
+  const body = form.elements.namedItem("body");
+  const who = form.elements.namedItem("who");
+  const loaded = body instanceof HTMLTextAreaElement ? body.value : "";
+  for (const unlink of document.querySelectorAll("form.unlink")) {
+    if (!(unlink instanceof HTMLFormElement)) continue;
+    unlink.addEventListener("submit", (event) => {
+      const dirty = body instanceof HTMLTextAreaElement && body.value !== loaded;
+      if (dirty && !window.confirm("編集欄の変更はまだ保存されていません。リンクを外すと、その変更は失われます。続けますか？")) {
+        event.preventDefault();
+        return;
+      }
+      // Without it (no script) the app names the OS user, as the editor's name field does by default.
+      if (!(who instanceof HTMLInputElement)) return;
+      let mine = unlink.elements.namedItem("who");
+      if (!(mine instanceof HTMLInputElement)) {
+        mine = document.createElement("input");
+        mine.type = "hidden";
+        mine.name = "who";
+        unlink.append(mine);
+      }
+      mine.value = who.value;
+    });
+  }
+})();

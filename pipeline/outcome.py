@@ -1,4 +1,5 @@
-"""What a job leaves behind: its run record, and its draft in out/ (the topic memory remembers it)."""
+"""What a finished job leaves behind: its run record, made from its stages; its draft in out/, with the first
+versions of its history; and the topic memory's note of it."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pipeline.drafts import load_state, save_state
 from pipeline.history import keep, who_runs
 from pipeline.llm.gateway import totals_of
 from pipeline.store import write_draft
-from pipeline.types import Passage, Post, RunRecord
+from pipeline.types import DroppedLink, Links, Passage, Post, RunRecord
 
 if TYPE_CHECKING:
     from pipeline.job import PostJob
@@ -28,57 +29,79 @@ class Result:
 
 def record_of(job: PostJob) -> RunRecord:
     """Everything about the job an editor or an accountant may ask, never a key."""
-    post = job.post or job.assemble()
+    stages, final = job.stages, job.stages.final
+    post = final.post
     calls = [*job.earlier_calls, *(job.gateway.calls if job.gateway else [])]
+    drafted = stages.drafted
+    assert drafted is not None
     return RunRecord(
         genpost_version=__version__,
         created_at=job.created_at,
-        brief=job.brief,
-        plan=job.plan,
-        sections=job.sections,
-        images=job.images,
-        related=job.related,
+        brief=stages.brief,
+        plan=drafted.plan,
+        sections=job.sections(post),
+        images=drafted.images,
+        related=stages.related,
         calls=calls,
         totals=totals_of(calls),
         stage_seconds=dict(job.seconds),
         reading_time=post.reading_time,
         body_chars=post.body_chars,
         resumed=[name for name in job.checkpoint.reused if name != "brief"],
-        findings=job.findings,
-        rewrites=job.rewrites,
+        findings=final.findings,
+        rewrites=stages.gated.rewrites if stages.gated else [],
         cuts=job.notes.cuts,
-        sources=job.grounding.sources if job.grounding else [],
-        passages=given_passages(job),
+        sources=stages.grounding.sources if stages.grounding else [],
+        passages=given_passages(job, post),
         given=job.notes.given,
         citations=[*job.notes.dropped, *post.citations],
-        polish=job.polished,
+        polish=stages.polished.edits if stages.polished else [],
+        links=links_report(job, post),
     )
 
 
-def given_passages(job: PostJob) -> list[Passage]:
+def links_report(job: PostJob, post: Post) -> Links:
+    """The links as the post has them: those a redraft took out are dropped, with why."""
+    plan = job.stages.links
+    if plan is None:
+        return Links()
+    present = {name for block in post.doc.prose for _, name in block.internal_links}
+    report = plan.report.model_copy(deep=True)
+    gone = [p for p in report.placed if p.name not in present]
+    report.placed = [p for p in report.placed if p.name in present]
+    report.dropped += [
+        DroppedLink(part=p.part, name=p.name, why="書き直しでリンクした文がなくなりました") for p in gone
+    ]
+    return report
+
+
+def given_passages(job: PostJob, post: Post) -> list[Passage]:
     """The passages some drafting prompt quoted (what the record keeps of the sources' text)."""
-    if job.grounding is None:
+    grounding = job.stages.grounding
+    if grounding is None:
         return []
     given = {marker for markers in job.notes.given.values() for marker in markers}
-    given |= {c.marker for c in (job.post.citations if job.post else []) if c.kept}  # resumed pieces too
-    return [p for p in job.grounding.index.passages if p.id in given]
+    given |= {c.marker for c in post.citations if c.kept}  # resumed pieces too
+    return [p for p in grounding.index.passages if p.id in given]
 
 
 def store(job: PostJob) -> Result:
     """The draft and its run record in out/; the checkpoint goes, the topic memory remembers."""
-    post = job.post or job.assemble()
-    record = record_of(job)
+    final, drafted = job.stages.final, job.stages.drafted
+    assert drafted is not None
+    post, record = final.post, record_of(job)
 
     def record_json(name: str) -> str:
         return record.model_copy(update={"draft": name}).model_dump_json(indent=2)
 
     path = write_draft(job.desk.out_dir, post.filename, post.markdown, record_json)
-    start_history(path, job.unpolished, post.markdown, sum(e.applied for e in job.polished))
+    polished = job.stages.polished
+    start_history(path, polished.before if polished else None, post.markdown, sum(e.applied for e in record.polish))
     job.checkpoint.clear()
-    if job.desk.memory is not None and job.plan is not None:
-        day = job.brief.date.astimezone(job.settings.site.zone).date()
-        urls = [image.url for image in job.images]
-        brief, plan = job.brief, job.plan
+    if job.desk.memory is not None:
+        brief, plan = job.brief, drafted.plan
+        day = brief.date.astimezone(job.settings.site.zone).date()
+        urls = [image.url for image in drafted.images]
         job.desk.memory.remember(
             day, brief.primary_keyword, plan.title, brief.instinct, plan.category, job.source, path.name, urls
         )

@@ -1,0 +1,65 @@
+"""One post as a job of stages, each handing its typed result to the next and keeping it (through the OpenAI
+stand-in, in-process: the stages are looked at directly)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from pipeline.config import load_settings
+from pipeline.drafts import read_record
+from pipeline.instincts import load_instincts
+from pipeline.job import Desk, Drafted, Gated, Polished, PostJob
+from pipeline.llm import Gateway
+from pipeline.llm.choice import make_provider
+from pipeline.outcome import record_of
+from pipeline.prompts import PromptBook
+from pipeline.store import Checkpoint
+from tests import factories
+from tests.conftest import CALLS_PER_POST
+
+
+def run_job(out: Path, sources: list[str] = (), polish: bool | None = None) -> tuple[PostJob, object]:
+    settings, instincts = load_settings(), load_instincts()
+    brief = factories.brief(sources=list(sources))
+
+    async def go():
+        gateway = Gateway(make_provider(settings.llm), settings.llm, PromptBook())
+        try:
+            job = PostJob(brief, Desk(settings, instincts, gateway, out), Checkpoint(out, "t"), polish=polish)
+            return job, await job.run()
+        finally:
+            await gateway.close()
+
+    return asyncio.run(go())
+
+
+def test_each_stage_hands_its_typed_result_on_and_keeps_it(llm, tmp_path):
+    job, result = run_job(tmp_path / "out", polish=True)
+    stages = job.stages
+    assert isinstance(stages.drafted, Drafted) and isinstance(stages.gated, Gated)
+    assert isinstance(stages.polished, Polished) and stages.final is stages.polished
+    assert stages.drafted.plan.title and len(stages.drafted.sections) == 14 and len(stages.drafted.images) == 4
+    assert stages.polished.before == stages.gated.post.markdown != stages.polished.post.markdown
+    assert result.post is stages.polished.post and result.path.read_text(encoding="utf-8") == result.post.markdown
+    assert len(job.model.calls) == CALLS_PER_POST
+    assert set(job.seconds) >= {"sources", "briefs", "metadata", "images", "draft", "gate", "polish", "total"}
+    assert record_of(job).model_dump(exclude={"draft"}) == result.record.model_dump(exclude={"draft"})
+
+
+def test_the_record_gives_back_the_job_that_wrote_it(llm, web, tmp_path):
+    out = tmp_path / "out"
+    _, result = run_job(out, sources=[web.url("survey.html")])
+    assert "[^1]" in result.post.markdown, "the post cites its source"
+    record = read_record(result.path)
+    assert any("[S" in str(value) for value in record.sections.values()), "the record keeps the model's markers"
+    settings, instincts = load_settings(), load_instincts()
+    again = PostJob.from_record(record, Desk(settings, instincts, None, out))
+    assert again.stages.final.post.markdown == result.path.read_text(encoding="utf-8")
+    assert again.sections(again.stages.final.post) == record.sections
+
+
+def test_a_job_without_a_polish_ends_as_the_gate_left_it(llm, tmp_path):
+    job, result = run_job(tmp_path / "out", polish=False)
+    assert job.stages.polished is None and job.stages.final is job.stages.gated
+    assert result.record.polish == [] and result.post is job.stages.gated.post
