@@ -22,8 +22,11 @@ $(DEV): $(STAMP)
 	touch $@
 
 demo: $(STAMP)
-	$(BIN)/genpost --provider local --instinct learning \
-		--keywords "AI マーケティング 最新トレンド" "生成AI 活用法 マーケティング" --theme AIマーケティング
+	@draft=$$($(BIN)/genpost --provider local --instinct learning \
+		--keywords "AI マーケティング 最新トレンド" "生成AI 活用法 マーケティング" --theme AIマーケティング) \
+	&& echo "下書き: $$draft" \
+	&& { $(BIN)/genpost check --lang ja "$$draft" || true; } \
+	&& echo "これは小さなオフラインモデルが書いた下書きです。本番の品質には OPENAI_API_KEY か OPENAI_BASE_URL を設定してください。"
 
 # Debian's jekyll and jekyll-seo-tag (the build tests), chromium and a CJK font (the review app's browser
 # test), git (publishing into a site repository).

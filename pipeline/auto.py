@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from pipeline.batch import Budget
 from pipeline.errors import GenpostError
 from pipeline.job import Desk, PostJob, Result
+from pipeline.refresh.run import RefreshResult, refresh_top
 from pipeline.schedule import day_brief, load_calendar, local_day
 from pipeline.store import Checkpoint, run_key
 
@@ -22,6 +24,7 @@ class AutoOutcome:
     day: date
     result: Result | None = None  # None: the day's post already existed
     existing: Path | None = None
+    refreshed: list[RefreshResult] = field(default_factory=list)  # refresh drafts made after the day's post
 
 
 async def auto_post(moment: datetime, desk: Desk, site: Path | None, force: bool = False) -> AutoOutcome:
@@ -50,6 +53,17 @@ async def auto_post(moment: datetime, desk: Desk, site: Path | None, force: bool
             raise GenpostError(f"calendar.yml names unknown instinct {brief.instinct!r}")
         key = run_key(kind="auto", day=day.isoformat(), force=force, site=str(site) if site else None)
         result = await PostJob(brief, desk, Checkpoint(out_dir, key), source="auto").run()
-        return AutoOutcome(day, result=result)
+        return AutoOutcome(day, result=result, refreshed=await _refresh(desk, site, result))
     finally:
         lock.release()
+
+
+async def _refresh(desk: Desk, site: Path | None, result: Result) -> list[RefreshResult]:
+    """Up to `refresh.per_day` refreshes from the top of the site's list, within the run's budget (the day's
+    post counted), under the same lock."""
+    count = desk.settings.refresh.per_day
+    if not count or site is None:
+        return []
+    budget = Budget(desk.settings)
+    budget.add(result)
+    return await refresh_top(desk, site, count, budget)

@@ -145,6 +145,14 @@ class LocalSettings(_Strict):
     top_p: float = Field(0.9, description="nucleus sampling")
     max_tokens: int = Field(1000, ge=16, description="cap per call, whatever a part asks for")
     japanese_only: bool = Field(True, description="mask every token holding an ideograph Japanese does not use")
+    no_repeat: int = Field(
+        12, ge=2, description="a continuation never repeats a run of this many tokens from the document above it"
+    )
+    continuation: bool = Field(
+        True,
+        description="write each section by continuing the post so far, as plain text, rather than from "
+        "written instructions (which a small model copies into the post)",
+    )
     seed: int = Field(7, description="sampling seed")
 
 
@@ -222,6 +230,11 @@ class QualitySettings(_Strict):
         0.5, gt=0, le=1, description="3-gram Jaccard similarity to a site post that counts as a duplicate"
     )
     max_rewrites: int = Field(2, ge=0, description="gate rounds that redraft failing parts")
+    extra_characters: str = Field(
+        "",
+        description="ideographs outside JIS X 0208 that this site uses (names, places): allowed in drafts "
+        "and by the embedded model's decoding mask",
+    )
 
 
 class MemorySettings(_Strict):
@@ -286,6 +299,20 @@ class AutoSettings(_Strict):
     lock_timeout_s: float = Field(3600, ge=0, description="how long an overlapping run waits for the one before it")
 
 
+class RefreshSettings(_Strict):
+    """`genpost refresh`: posts that aged, and how many `--auto` refreshes a day."""
+
+    per_day: int = Field(
+        0,
+        ge=0,
+        le=20,
+        description="posts `--auto` refreshes after the day's new post, from the top of the list (0: off)",
+    )
+    max_age_months: int = Field(
+        12, ge=1, description="a post older than this, on a keyword the calendar still uses, is listed for a refresh"
+    )
+
+
 class Settings(_Strict):
     site: SiteSettings = Field(default_factory=SiteSettings)
     related: RelatedSettings = Field(default_factory=RelatedSettings)
@@ -300,6 +327,7 @@ class Settings(_Strict):
     auto: AutoSettings = Field(default_factory=AutoSettings)
     sources: SourceSettings = Field(default_factory=SourceSettings)
     publish: PublishSettings = Field(default_factory=PublishSettings)
+    refresh: RefreshSettings = Field(default_factory=RefreshSettings)
     polish: Literal["auto", "on", "off"] = Field(
         "auto", description="a last pass over the whole draft (auto: on for API providers, off for the embedded model)"
     )

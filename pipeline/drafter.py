@@ -13,11 +13,12 @@ from pydantic import BaseModel
 
 from pipeline.citations import keep_given
 from pipeline.config import Settings
+from pipeline.continuation import ContinuationWriter
 from pipeline.instincts import Instinct
 from pipeline.links import LinkPlan, Offer, section_query
 from pipeline.llm import Gateway, ask_json, ask_text
 from pipeline.llm.fields import FieldSpec, JapaneseText
-from pipeline.outline import Kind, Outline, Part
+from pipeline.outline import Kind, Outline, Part, brief_of
 from pipeline.prompts import RenderedPrompt
 from pipeline.quality.copying import Instructions, field_descriptions
 from pipeline.quality.mend import cut_part, stands
@@ -89,18 +90,6 @@ class DraftNotes:
     given: dict[str, list[str]] = field(default_factory=dict)  # piece → the passage ids its prompt quoted
 
 
-def brief_of(part: Part, plan: Plan) -> str:
-    """What the plan says a part is about."""
-    if part.group == "trend" and part.position:
-        return plan.trend_points[part.position - 1]
-    if part.kind is Kind.STEP:
-        step = plan.steps[part.position - 1]
-        return f"{step.title}: {step.brief}"
-    briefs = {"lead": plan.lead, "background": plan.background, "trend": plan.trend, "cases": plan.cases}
-    briefs.update(summary=plan.summary, steps="、".join(s.title for s in plan.steps))
-    return briefs[part.group]
-
-
 class Drafter:
     """Drafts one post's parts; each call sees the whole outline so none repeats another."""
 
@@ -116,16 +105,21 @@ class Drafter:
         notes: DraftNotes | None = None,
         grounding: Grounding | None = None,
         links: LinkPlan | None = None,
+        voice: dict[str, Any] | None = None,
     ) -> None:
         """`notes` collects what the run record keeps; `grounding`, the sources pieces may cite; `links`, the
-        site's posts sections may link to."""
+        site's posts sections may link to; `voice`, what the prompts say of the site's voice (prompts/_voice.j2)."""
         self.brief, self.plan, self.outline = brief, plan, outline
-        self._sees_briefs = gateway.provider.capabilities.whole_draft
+        capabilities = gateway.provider.capabilities
+        self._sees_briefs = capabilities.whole_draft
+        # A model that copies instructions continues the post instead (sources to cite need the instructions).
+        self.continues = not capabilities.follows_instructions and capabilities.continues and grounding is None
         self.instinct, self.settings, self.gateway = instinct, settings, gateway
         self.checkpoint = checkpoint
         self.notes = notes or DraftNotes()
         self.grounding = grounding
         self.links = links
+        self.voice = voice
 
     def offers(self, part: Part) -> list[Offer]:
         """The site's posts this part may link to (offered once a part, as its drafting starts): prose sections
@@ -172,6 +166,7 @@ class Drafter:
             context.update(index=part.position - 1, point=self.plan.trend_points[part.position - 1])
         if part.kind is Kind.STEP:
             context["step"] = self.plan.steps[part.position - 1]
+        context["voice"] = self.voice
         return context
 
     def pieces_of(self, part: Part, fixes: list[Finding] = ()) -> list[Piece]:
@@ -301,7 +296,9 @@ class Drafter:
         return await self.checkpoint.reuse(piece.key, kind, lambda: self.write(piece))
 
     async def draft(self) -> Sections:
-        """Every part at once; the gateway caps how many calls are in flight."""
+        """Every part at once; the gateway caps how many calls are in flight (by continuation: in reading order)."""
+        if self.continues:
+            return await ContinuationWriter(self).draft()
         pieces = self.pieces()
         values = await asyncio.gather(*(self._kept(p, fresh=False) for p in pieces))
         return combine(self.outline, pieces, values)
@@ -321,8 +318,11 @@ class Drafter:
         pairs = [pair for found in done for pair in found]
         return combine(self.outline, [p for p, _ in pairs], [v for _, v in pairs])
 
-    async def redraft(self, sections: Sections, fixes: dict[str, list[Finding]]) -> Sections:
-        """The same sections with the parts named in `fixes` written again, told what to fix."""
+    async def redraft(self, sections: Sections, fixes: dict[str, list[Finding]], variant: int = 1) -> Sections:
+        """The same sections with the parts named in `fixes` written again, told what to fix (by continuation:
+        sampled again, as `variant`)."""
+        if self.continues:
+            return await ContinuationWriter(self, variant).draft(sections, set(fixes))
         pieces = self.pieces(fixes)
         values = await asyncio.gather(*(self._kept(p, fresh=True) for p in pieces))
         return combine(self.outline, pieces, values, base=sections)

@@ -18,12 +18,14 @@ from pydantic import BaseModel
 
 from pipeline.store import replace_write
 
-Kind = Literal["generated", "polished", "regenerated", "edited"]
+Kind = Literal["generated", "polished", "regenerated", "edited", "published", "refreshed"]
 KIND_LABELS: dict[str, str] = {
     "generated": "生成",
     "polished": "推敲",
     "regenerated": "部分の書き直し",
     "edited": "手直し",
+    "published": "公開中の記事",  # a refresh's first version: the post as the site has it
+    "refreshed": "更新",
 }
 
 

@@ -22,6 +22,7 @@ from pipeline.assembler import Assembler, sections_of
 from pipeline.citations import NOT_GIVEN
 from pipeline.config import Settings
 from pipeline.document import PostDoc
+from pipeline.draft_metadata import taken_from_draft
 from pipeline.drafter import Drafter, DraftNotes
 from pipeline.errors import GenpostError, ProviderError
 from pipeline.images import choose_images, recently_used, unsplash_client
@@ -56,6 +57,8 @@ from pipeline.types import (
     RunRecord,
     Sections,
 )
+from pipeline.voice.follow import examples_for, fit_lengths, prompt_voice
+from pipeline.voice.profile import VoiceProfile, load_voice
 
 log = logging.getLogger("genpost")
 T = TypeVar("T")
@@ -72,6 +75,10 @@ class Desk:
     gateway: Gateway | None  # None where nothing calls a model (accepting a regenerated part)
     out_dir: Path
     memory: TopicMemory | None = None
+    voice: VoiceProfile | None = field(default_factory=load_voice)  # voice.yml beside genpost.yml, if any
+
+    def __post_init__(self) -> None:
+        fit_lengths(self.settings, self.voice)  # the body's range follows the site's, unless genpost.yml sets it
 
 
 @dataclass
@@ -156,6 +163,7 @@ class PostJob:
         self.earlier_calls = list(earlier_calls or [])
         self.given_plan = plan
         self.notes = DraftNotes()  # what drafting did besides writing: lines cut, markers dropped, passages given
+        self._voice: dict[str, Any] | None = None  # what the prompts say of the site's voice
         self.stages = Stages(brief)
         self.seconds: dict[str, float] = {}
         self.created_at = datetime.now(UTC)
@@ -225,6 +233,7 @@ class PostJob:
             self.notes,
             stages.grounding,
             stages.links,
+            voice=self.voice_prompt(),
         )
 
     # --- the stages ---------------------------------------------------------------------------------
@@ -243,7 +252,29 @@ class PostJob:
         cache = self.desk.out_dir / ".genpost" / "site-index.json"
         made = asyncio.to_thread(plan_for, self.brief.site, "", day, self.settings.links, cache)
         self.stages.links = await self._timed("links", made)
+        if self.desk.voice is not None:  # the site's posts nearest the topic, as examples of its voice
+            self._voice = await self._timed("voice", asyncio.to_thread(self._voice_with_examples))
         return self.stages.links
+
+    def voice_prompt(self) -> dict[str, Any] | None:
+        """What the prompts say of the site's voice (prompts/_voice.j2); None without voice.yml."""
+        if self._voice is None:
+            self._voice = prompt_voice(self.desk.voice, short=not self._reads_whole())
+        return self._voice
+
+    def _reads_whole(self) -> bool:
+        """Can the model read a whole voice, examples included (not the embedded one: it copies what it is shown)?"""
+        return self.gateway is not None and self.model.provider.capabilities.whole_draft
+
+    def _voice_with_examples(self) -> dict[str, Any] | None:
+        """The voice with one or two excerpts of the site's posts nearest the topic."""
+        shown = self._reads_whole()
+        index = self.stages.links.index if self.stages.links is not None else None
+        query = " ".join([*self.brief.keywords, self.brief.theme or ""])
+        day = self.brief.date.astimezone(self.settings.site.zone).date()
+        cache = self.desk.out_dir / ".genpost" / "site-index.json"
+        found = examples_for(self.brief.site, self.desk.voice, query, day, index, cache) if shown else []
+        return prompt_voice(self.desk.voice, found, short=not shown)
 
     def linked(self, sections: Sections) -> Sections:
         """The sections with their link marks made links, and the candidates left unmarked linked where the prose
@@ -301,7 +332,12 @@ class PostJob:
         (meta, images), (briefs, sections) = await together(
             metadata_and_images(), self._briefs_and_draft(drafting, briefs_known)
         )
-        self.stages.drafted = Drafted(Plan.of(briefs, meta), sections, images)
+        plan = Plan.of(briefs, meta)
+        if self.gateway is not None and not self.model.provider.capabilities.follows_instructions:
+            # Asked for them, a model that copies instructions copies them: taken from what it wrote instead.
+            limit = self.settings.lengths.description_max
+            plan = taken_from_draft(plan, sections, self.outline(plan), self.brief, self.instinct.name, limit)
+        self.stages.drafted = Drafted(plan, sections, images)
         log.info("plan: %s", meta.title)
         return self.stages.drafted
 
@@ -388,7 +424,7 @@ class PostJob:
         )
 
     def check(self, post: Post) -> list[Finding]:
-        return gate(post, self.settings, self.instinct, self.brief.site)
+        return gate(post, self.settings, self.instinct, self.brief.site, self.desk.voice)
 
     def sections(self, post: Post, doc: PostDoc | None = None) -> Sections:
         """What each part of `post` (or of `doc`, a changed copy of its document) says now, as the drafter
@@ -431,7 +467,7 @@ class PostJob:
                 log.info("quality gate, round %d: redrafting %s", round_number, ", ".join(sorted(fixes)))
                 errors_fixed = sum(map(len, fixes.values()))
                 rewrites.append({"round": round_number, "parts": sorted(fixes), "errors": errors_fixed})
-                sections = await self.drafter(drafted.plan).redraft(self.sections(current), fixes)
+                sections = await self.drafter(drafted.plan).redraft(self.sections(current), fixes, round_number)
                 current = self.assemble(self.linked(sections))
                 found = self.check(current)
             return mended(current, found, final=True)
@@ -455,6 +491,7 @@ class PostJob:
             return polished
         outline = self.outline(self.stages.plan)
         context = {"brief": self.brief, "instinct": self.instinct, "site_name": self.settings.site.name}
+        context["voice"] = self.voice_prompt()
         try:
             edits = await self._timed("polish", ask_polish(self.model, outline, gated.post.doc, context))
         except ProviderError as exc:
@@ -473,7 +510,8 @@ class PostJob:
         ask = note.strip() or "同じ内容を、より読みやすく具体的に書き直してください。"
         fixes = {key: [Finding(rule="editor.note", severity="error", message=ask)]}
         current = self.sections(self.stages.final.post)
-        sections = await self.drafter(self.stages.plan, checkpointed=False).redraft(current, fixes)
+        variant = 1 + len(self.earlier_calls) + len(self.model.calls)  # each regeneration samples anew
+        sections = await self.drafter(self.stages.plan, checkpointed=False).redraft(current, fixes, variant)
         return sections[key]
 
     async def run(self, drafting: Drafting | None = None) -> Result:

@@ -165,3 +165,15 @@ def build_outline(instinct_name: str, theme: str, structure: str, step_titles: l
 def outline_for(instinct_name: str, plan: Plan, structure: str) -> Outline:
     """The outline a plan gives: its category as the theme, its step titles."""
     return build_outline(instinct_name, plan.category, structure, [s.title for s in plan.steps])
+
+
+def brief_of(part: Part, plan: Plan) -> str:
+    """What the plan says a part is about."""
+    if part.group == "trend" and part.position:
+        return plan.trend_points[part.position - 1]
+    if part.kind is Kind.STEP:
+        step = plan.steps[part.position - 1]
+        return f"{step.title}: {step.brief}"
+    briefs = {"lead": plan.lead, "background": plan.background, "trend": plan.trend, "cases": plan.cases}
+    briefs.update(summary=plan.summary, steps="、".join(s.title for s in plan.steps))
+    return briefs[part.group]

@@ -58,6 +58,11 @@ class PromptBook:
         except TemplateError as exc:
             raise UsageError(f"prompts/{name}: {exc}") from None
 
+    def document(self, name: str, tail: str = "", **context: Any) -> RenderedPrompt:
+        """A document for a model to continue: `name` rendered, then `tail` (where the continuation starts)."""
+        text = self.text(name, **context) + tail
+        return RenderedPrompt(name, self._hash(name), [{"role": "user", "content": text}])
+
     def render(self, name: str, **context: Any) -> RenderedPrompt:
         """System message from `system.j2`, user message from `name`."""
         messages = [

@@ -26,10 +26,11 @@ from pipeline.images import UnsplashUnavailable, photo_key, unsplash_client
 from pipeline.instincts import Instinct
 from pipeline.quality import check_text
 from pipeline.quality.parse import parse
+from pipeline.refresh import draft as refresh_draft
 from pipeline.site import POST_NAME
 from pipeline.site_git import Pushed
 from pipeline.store import FileSnapshot, replace_write
-from pipeline.types import Finding, RunRecord
+from pipeline.types import Finding, Refresh, RunRecord
 
 log = logging.getLogger("genpost")
 # Front-matter fields an editor or a tool may add while reviewing; the site never sees them.
@@ -58,12 +59,14 @@ def _read_ledger(site: Path) -> dict[str, list[str]]:
         return {}
 
 
-def _copy(text: str, target: Path) -> bool:
-    """Write the post whole; publishing the same draft again is a no-op, a different one an error."""
+def _copy(text: str, target: Path, replaces: bool = False) -> bool:
+    """Write the post whole; publishing the same draft again is a no-op, a different one an error (unless the
+    draft is a refresh that `replaces` the post)."""
     if target.exists():
         if target.read_text(encoding="utf-8") == text:
             return False
-        raise GenpostError(f"{target} already exists with other content; remove it or rename the draft")
+        if not replaces:
+            raise GenpostError(f"{target} already exists with other content; remove it or rename the draft")
     replace_write(target, text)
     return True
 
@@ -116,6 +119,7 @@ class Publication:
     record: RunRecord | None
     git: bool  # commit in the site's repository
     push: bool
+    refresh: Refresh | None = None  # the draft refreshes the published post at `target`
 
 
 def prepare(
@@ -137,10 +141,18 @@ def prepare(
         record = read_record(draft)
     except UnreadableRecord as exc:
         raise GenpostError(f"{draft.name} not published: {exc}") from None
-    if target.exists() and target.read_text(encoding="utf-8", errors="replace") != clean:
+    refresh = record.refresh if record is not None else None
+    if refresh is not None:  # a refresh replaces the post it was made from, at its own name
+        target = refresh_draft.target_of(site, refresh)
+        refresh_draft.check_base(target, refresh, clean)
+    elif target.exists() and target.read_text(encoding="utf-8", errors="replace") != clean:
         raise GenpostError(f"{target} already exists with other content; remove it or rename the draft")
-    if not target.exists() and not force:
-        found = blocking_findings(text, draft, site, settings, instincts, record)
+    published = target.read_text(encoding="utf-8", errors="replace") if target.exists() else None
+    if (published is None or (refresh is not None and published != clean)) and not force:
+        found = blocking_findings(text, target if refresh else draft, site, settings, instincts, record)
+        if refresh is not None and published is not None:  # only what the refresh brought in: not the post's own
+            before = check_text(published, settings, instincts, site, target.name)
+            found = refresh_draft.new_errors(found, before)
         if found:
             raise Refused(draft, found)
     git = settings.publish.commit and site_git.is_repository(site)
@@ -149,7 +161,7 @@ def prepare(
         site_git.ready_to_commit(site)
         if wanted:
             site_git.ready_to_push(site, settings.publish.push.remote, settings.publish.push.branch)
-    return Publication(draft, site, target, clean, record, git, bool(git and wanted))
+    return Publication(draft, site, target, clean, record, git, bool(git and wanted), refresh)
 
 
 def site_target(site: Path, name: str) -> Path:
@@ -190,11 +202,13 @@ async def publish(
         try:
             done = await _write(plan, settings, force)
             if plan.git:
-                message = commit_message(draft, plan.text)
+                message = commit_message(draft, plan.text, plan.refresh)
                 done.commit = site_git.commit(site, [done.path, _ledger_path(site)], message)
         except BaseException:
             before.restore()
             raise
+        if plan.refresh is not None:
+            refresh_draft.after_publish(draft.parent, plan.refresh)
     if plan.push:
         remote, branch = settings.publish.push.remote, settings.publish.push.branch
         try:
@@ -207,11 +221,13 @@ async def publish(
     return done
 
 
-def commit_message(draft: Path, text: str) -> str:
-    """The site commit's message: the title, the instinct and the review note."""
+def commit_message(draft: Path, text: str, refresh: Refresh | None = None) -> str:
+    """The site commit's message: the title, the instinct and the review note (a refresh: its reasons)."""
     front = parse(text).front
     note = load_state(draft).note or "なし"
     title, instinct = front.get("title", draft.stem), front.get("instinct", "")
+    if refresh is not None:
+        return refresh_draft.commit_message(str(title), refresh, note)
     return f"記事を公開: {title}\n\n本能: {instinct}\nレビューのメモ: {note}\n"
 
 
@@ -229,7 +245,7 @@ def keep_history(draft: Path, record: RunRecord | None) -> None:
 async def _write(plan: Publication, settings: Settings, force: bool) -> Published:
     """The post into _posts/, the review state marked, the download pings sent, the history kept."""
     draft, site, record = plan.draft, plan.site, plan.record
-    copied = _copy(plan.text, plan.target)
+    copied = _copy(plan.text, plan.target, replaces=plan.refresh is not None)
     state = load_state(draft)
     if state.status != "published":
         state.mark("published")  # the editor's note stays: the site commit quotes it

@@ -334,6 +334,25 @@ class Post:
         return self.doc.to_markdown()
 
 
+class RefreshReason(BaseModel):
+    """Why a published post is refreshed (`genpost refresh`): said in Japanese, with the parts it rewrites."""
+
+    code: str  # year.title, source.dead, claims.unsourced, links.unresolved, age …
+    message: str
+    parts: list[str] = Field(default_factory=list)  # the post's parts (or front-matter fields) it rewrites
+    detail: str = ""  # what it is about: a year, a URL, a figure, a link
+
+
+class Refresh(BaseModel):
+    """A draft that refreshes a published post: which file it replaces, what that file was, and why."""
+
+    target: str  # "_posts/<file>": publish replaces this file, never writes another
+    reasons: list[RefreshReason] = Field(default_factory=list)
+    parts: list[str] = Field(default_factory=list)  # the parts rewritten; every other part is kept byte for byte
+    base_sha256: str = ""  # the published file's text when the refresh was made (publish refuses if it changed)
+    sources: dict[str, str] = Field(default_factory=dict)  # each cited URL → the sha256 of its text now
+
+
 class RunRecord(BaseModel):
     """Everything about a run that an editor or an accountant may ask, never a key."""
 
@@ -360,4 +379,5 @@ class RunRecord(BaseModel):
     polish: list[PolishEdit] = Field(default_factory=list)  # the polish pass's edits, applied or rejected
     links: Links = Field(default_factory=Links)  # internal links into the site: candidates, placed, dropped
     history: list[dict] = Field(default_factory=list)  # a published post's versions: who, when, what, the diff
+    refresh: Refresh | None = None  # set when the draft refreshes a published post (`genpost refresh`)
     draft: str = ""

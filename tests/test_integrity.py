@@ -14,7 +14,7 @@ from pipeline.quality.script import foreign_characters, is_english
 from standins.fake_writer import FakeWriter, sentence
 from standins.openai_api import Fault
 from tests import factories as f
-from tests.conftest import CALLS_PER_POST, OLD_POST, REFERENCE_POST
+from tests.conftest import CALLS_PER_POST, OLD_POST, OUTLINE_CALL, REFERENCE_POST
 from tests.test_quality import SETTINGS, clean_post, rules, run_rules
 
 UNIQUE = [sentence(n * 7919) for n in range(40)]  # sentences no fixture part uses
@@ -79,9 +79,10 @@ def test_a_piece_is_compared_with_its_own_prompt_less_its_material():
 # --- foreign script --------------------------------------------------------------------------
 
 
-def test_ideographs_outside_jis_x_0213_are_found_by_the_codec():
-    assert foreign_characters("学习と进步の们") == ["习", "进", "们"]
-    assert foreign_characters("学習と進歩、山﨑さんと塚本さん") == [], "JIS X 0213 has 﨑, beyond JIS X 0208"
+def test_ideographs_outside_jis_x_0208_are_found_by_the_codec():
+    assert foreign_characters("学习と进步の们") == ["习", "进", "步", "们"], "步 is JIS X 0213's, not JIS X 0208's"
+    assert foreign_characters("学習と進歩、塚本さん") == []
+    assert foreign_characters("山﨑さん") == ["﨑"] and foreign_characters("山﨑さん", "﨑") == [], "a site adds names"
     text = post_with(cases="AIを活用した学习の事例では、" + UNIQUE[3])
     (finding,) = found(text, "script.foreign-character")
     assert finding.section == "成功事例と期待できる効果" and "习" in finding.message_ja
@@ -315,3 +316,209 @@ def test_a_copied_line_is_found_in_a_list_and_in_bold():
 
     mended, cuts = _mend(sections, findings, final=True)
     assert mended["trend5"] == prose and len(cuts) == 2
+
+
+# --- copied runs: 12 letters of the prompts' fixed text, in any field ---------------------------------
+
+
+def fixed_text() -> str:
+    """The prompts' fixed text and instincts.yml's, as the rule reads them."""
+    from pipeline.paths import resource
+    from pipeline.quality.copying import instinct_texts, template_texts
+
+    return "\n".join([*template_texts(resource("prompts")), *instinct_texts([f.learning()])])
+
+
+def test_a_list_item_that_copies_the_step_prompt():
+    copied = "進み具合の測り方を1〜3つ / 気をつけることを1〜2つ"
+    assert "進み具合の測り方を1〜3つ" in fixed_text(), "step.j2's field description, as the issue quotes it"
+    sections = f.sections(60)
+    sections["step2"] = sections["step2"].model_copy(update={"metrics": [copied]})
+    text = Assembler(SETTINGS, f.learning()).assemble(f.brief(), f.plan(), f.outline(), sections, f.images(), [])
+    (finding,) = found(text.markdown, "integrity.copied-run")
+    assert finding.severity == "error" and finding.part == "step2" and finding.excerpt == copied
+    assert finding.message_ja.startswith("箇条書きが") and "「進み具合の測り方を1〜3つ」" in finding.message_ja
+    # Inside a sentence of its own, where most of the sentence is the writer's: the 4-gram rule misses it.
+    mixed = "来店数の推移を毎週記録して、進み具合の測り方を1〜3つ決めておくと迷いません。"
+    sections["step2"] = sections["step2"].model_copy(update={"metrics": [mixed]})
+    text = Assembler(SETTINGS, f.learning()).assemble(f.brief(), f.plan(), f.outline(), sections, f.images(), [])
+    assert found(text.markdown, "integrity.copied-run") and not found(text.markdown, "integrity.copied-instruction")
+
+
+def test_prose_that_copies_the_system_prompt_or_an_instincts_definition():
+    system = "人間の8つの本能に基づく心理学マーケティングが、顧客の行動を説明します。"
+    definition = "新しい知識やスキルを得て世界を理解したいという欲求が、人を動かします。"
+    assert "人間の8つの本能に基づく心理学マーケティング" in fixed_text()
+    text = post_with(trend3=UNIQUE[0] + system + UNIQUE[1], cases=UNIQUE[2] + definition + UNIQUE[3])
+    runs = {x.part: x for x in found(text, "integrity.copied-run")}
+    assert set(runs) == {"trend3", "cases"}
+    assert "「人間の8つの本能に基づく心理学マーケティング」" in runs["trend3"].message_ja
+    assert "新しい知識やスキルを得て世界を理解したいという欲求" in runs["cases"].message_ja
+    assert runs["cases"].excerpt == definition and runs["cases"].message_ja.startswith("本文が")
+
+
+def test_a_description_that_copies_the_metadata_prompt():
+    assert "記事の要点と読者が得られることを書く" in fixed_text(), "metadata.j2's description line"
+    text = clean_post()
+    description = text.split('description: "')[1].split('"')[0]
+    copied = text.replace(description, "この記事は、日本語で記事の要点と読者が得られることを書きます。")
+    (finding,) = found(copied, "integrity.copied-run")
+    assert finding.part == "front_matter" and finding.line == 1
+    assert (
+        finding.message_ja.startswith("説明文（description）が")
+        and "記事の要点と読者が得られること" in finding.message_ja
+    )
+
+
+def test_a_tag_and_a_step_title_are_fields_too():
+    copied = "人間の8つの本能に基づく心理学マーケティング"
+    text = clean_post().replace(
+        "tags: [AI マーケティング 最新トレンド, 生成AI]", f"tags: [AI マーケティング 最新トレンド, {copied}]"
+    )
+    (tag,) = found(text, "integrity.copied-run")
+    assert tag.excerpt == copied and tag.message_ja.startswith("タグが")
+    steps = [f.plan().steps[0], f.plan().steps[1].model_copy(update={"title": copied}), f.plan().steps[2]]
+    plan = f.plan(steps=steps)
+    titled = Assembler(SETTINGS, f.learning()).assemble(
+        f.brief(), plan, f.outline(plan), f.sections(60), f.images(), []
+    )
+    (step,) = found(titled.markdown, "integrity.copied-run")
+    assert step.subsection == f"ステップ2: {copied}" and step.part is None, "no redraft of the step changes its title"
+
+
+def test_a_run_inside_the_posts_own_keywords_or_headings_is_not_a_copy():
+    keyword = "人間の8つの本能に基づく心理学マーケティング"
+    text = post_with(trend3=UNIQUE[0] + f"{keyword}が、顧客の行動を説明します。" + UNIQUE[1])
+    assert found(text, "integrity.copied-run")
+    own = text.replace(
+        'seo_keywords: ["AI マーケティング 最新トレンド"',
+        f'seo_keywords: ["AI マーケティング 最新トレンド", "{keyword}"',
+        1,
+    )
+    assert own != text and not found(own, "integrity.copied-run"), "the post's keyword is its material"
+    assert not found(clean_post(), "integrity.copied-run")
+    for path in (OLD_POST, REFERENCE_POST):
+        if path.is_file():
+            assert not found(path.read_text(encoding="utf-8"), "integrity.copied-run"), path
+
+
+# --- the last cut: what survives the redraft rounds in Chinese or garbage ------------------------------
+
+CHINESE = "自動化和効率的な使用で、市場分析的スキル提升が可能です。"
+
+
+def _found_by_the_gate(rule: str):
+    """A `findings_for` for `_mend`: the gate's own findings of `rule`."""
+    from pipeline.quality import check_doc
+
+    return lambda doc: [x for x in check_doc(doc, SETTINGS, {"learning": f.learning()}) if x.rule == rule]
+
+
+def test_a_chinese_sentence_is_cut_only_at_the_last_cut():
+    from tests import factories
+
+    sections = factories.sections()
+    sections["cases"] += CHINESE
+    kept, none = _mend(sections, _found_by_the_gate("script.chinese-pattern"), final=False)
+    assert CHINESE in kept["cases"] and none == [], "while a redraft can still fix it, it stays"
+    cut, cuts = _mend(sections, _found_by_the_gate("script.chinese-pattern"), final=True)
+    assert cut["cases"] == sections["cases"].replace(CHINESE, "")
+    assert cuts == [{"part": "cases", "lines": [CHINESE], "rule": "script.chinese-pattern"}]
+
+
+@pytest.mark.parametrize(
+    ("rule", "bad"),
+    [
+        ("script.foreign-character", "自然语言処理と機械学习に直接アクセスします。"),
+        ("script.chinese-punctuation", "しかし，この方法にはいくつかの失敗があります。"),
+        ("script.garbage", "”}.........attoyo2018-0"),
+    ],
+    ids=["foreign-character", "chinese-punctuation", "garbage"],
+)
+def test_foreign_script_punctuation_and_garbage_are_cut_at_the_last_cut(rule, bad):
+    from tests import factories
+
+    sections = factories.sections()
+    sections["step3"] = sections["step3"].model_copy(update={"cautions": [*sections["step3"].cautions, bad]})
+    cut, cuts = _mend(sections, _found_by_the_gate(rule), final=True)
+    assert cut["step3"].cautions == sections["step3"].cautions[:-1]
+    assert cuts == [{"part": "step3", "lines": [bad], "rule": rule}]
+
+
+def test_a_part_that_is_only_chinese_keeps_its_error_for_the_editor():
+    from tests import factories
+
+    sections = factories.sections()
+    sections["cases"] = CHINESE
+    cut, cuts = _mend(sections, _found_by_the_gate("script.chinese-pattern"), final=True)
+    assert cut["cases"] == CHINESE and cuts == [], "nothing would be left of the part"
+
+
+class ChineseWriter(FakeWriter):
+    """An API model that keeps closing its second case study with a Chinese sentence, redraft after redraft."""
+
+    def prose(self, prompt: str, keyword: str) -> str:
+        text = super().prose(prompt, keyword)
+        if "成功事例と期待できる効果」の本文" in prompt and "2つ目のモデルケース" in prompt:
+            return text + CHINESE
+        return text
+
+
+def test_a_chinese_sentence_that_survives_the_redrafts_is_cut_before_the_draft_is_written(llm, genpost, tmp_path):
+    llm.writer = ChineseWriter()
+    run = write(genpost, tmp_path)
+    assert run.code == 0, run.stderr
+    record = record_of(run)
+    assert [r["parts"] for r in record["rewrites"]] == [["cases"], ["cases"]], "redrafted, and written again each time"
+    assert {"part": "cases", "lines": [CHINESE], "rule": "script.chinese-pattern"} in record["cuts"]
+    draft = Path(run.last_line).read_text(encoding="utf-8")
+    assert "市場分析的スキル提升" not in draft and "自動化和効率的" not in draft
+    assert not [x for x in record["findings"] if x["severity"] == "error"]
+
+
+def test_a_step_that_repeats_its_title_loses_that_sentence_at_the_last_cut_if_its_summary_keeps_more():
+    from pipeline.assembler import sections_of
+    from pipeline.quality.mend import mend
+    from pipeline.types import StepBrief
+
+    plan = f.plan(steps=[StepBrief(title="顧客理解を深める準備", brief="要点"), *f.plan().steps[1:]])
+    outline, settings = f.outline(plan), f.settings()
+    opening = "顧客理解を深める準備をします。"
+
+    def last_cut(summary: str):
+        sections = f.sections()
+        sections["step1"] = sections["step1"].model_copy(update={"summary": summary})
+        post = Assembler(settings, f.learning()).assemble(f.brief(), plan, outline, sections, f.images(), [])
+        findings = _found_by_the_gate("shape.step-repeats-title")(post.doc)
+        assert len(findings) == 1, "the gate finds it"
+        doc, cuts = mend(post, outline, findings, settings.lengths, final=True)
+        return sections_of(doc, outline)["step1"].summary, cuts
+
+    rest = f.sections()["step1"].summary
+    assert last_cut(opening + rest) == (
+        rest,
+        [{"part": "step1", "lines": [opening], "rule": "shape.step-repeats-title"}],
+    )
+    assert last_cut(opening) == (opening, []), "a step is not left without its summary for it"
+
+
+class TitleRepeatingWriter(FakeWriter):
+    """A model that opens each step with its title (the plan's 顧客理解を深める準備), until told not to."""
+
+    def _string(self, name: str, keyword: str, prompt: str) -> str:
+        text = super()._string(name, keyword, prompt)
+        if name == "summary" and OUTLINE_CALL not in prompt and "前回の原稿の問題" not in prompt:
+            return "顧客理解を深める準備をします。" + text
+        return text
+
+
+def test_a_step_that_repeats_its_title_is_redrafted(llm, genpost, tmp_path):
+    llm.writer = TitleRepeatingWriter()
+    run = write(genpost, tmp_path)
+    assert run.code == 0, run.stderr
+    record = record_of(run)
+    # The same opening in steps 2 and 3 is a repeat of step 1's, cut as such; step 1 is written again.
+    assert record["rewrites"][0]["parts"] == ["step1"]
+    assert {c["part"] for c in record["cuts"] if c["rule"] == "repetition.sentence"} == {"step2", "step3"}
+    assert not [x for x in record["findings"] if x["rule"] == "shape.step-repeats-title"]
+    assert "顧客理解を深める準備をします。" not in Path(run.last_line).read_text(encoding="utf-8")

@@ -116,3 +116,38 @@ def test_prompt_and_answer_are_kept_within_the_context_window(no_api):
             provider.room_for_answer(request(2000))
     finally:
         asyncio.run(provider.close())
+
+
+def test_a_continuation_holds_the_masks_and_stops_at_the_first_sentence_end_past_its_length(no_api):
+    from pipeline.config import LocalSettings
+    from pipeline.llm.decoding import PROSE_FORBIDDEN
+    from pipeline.llm.grammar import list_grammar
+    from pipeline.llm.local_provider import LocalProvider
+    from pipeline.llm.provider import ChatRequest
+    from pipeline.quality.script import foreign_characters
+
+    provider = LocalProvider(LocalSettings())
+    document = (
+        "# AIマーケティング入門\n\n## 学習本能の心理学的背景\n\n"
+        "この章のポイント：人は新しいことを知ると満足を感じる\n\n"
+    )
+
+    def ask(text: str, **request: object) -> ChatRequest:
+        return ChatRequest(
+            model="local", messages=[], max_tokens=300, temperature=0.5, timeout=60, document=text, **request
+        )
+
+    try:
+        prose = provider._chat(ask(document, stop_after=80, stop=("\n#",)))
+        assert prose.finish_reason == "stop" and prose.ttft_s is not None, prose
+        text = prose.text.strip()
+        assert text[-1] in "。！？" and len(text) >= 80, text
+        assert not foreign_characters(text) and not set(text) & PROSE_FORBIDDEN, text
+        assert not any(line.lstrip()[:1] in "-*#0123456789" for line in text.splitlines() if line.strip()), text
+        listed = provider._chat(
+            ask(f"{document}{text}\n- **実行内容:**\n    - ", grammar=list_grammar((2, 3), (12, 90), "\n    - "))
+        )
+        items = listed.text.split("\n    - ")
+        assert 2 <= len(items) <= 3 and all(KANA.search(i) for i in items), listed.text
+    finally:
+        asyncio.run(provider.close())

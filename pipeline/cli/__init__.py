@@ -18,6 +18,8 @@ from pipeline import __version__
 from pipeline.cli.batch import batch
 from pipeline.cli.doctor import doctor
 from pipeline.cli.editing import check, drafts, publish_command, reject_command, review
+from pipeline.cli.refresh import refresh
+from pipeline.cli.voice import voice
 from pipeline.cli.write import write
 from pipeline.errors import GenpostError
 
@@ -44,8 +46,9 @@ def cli() -> None:
     """Write Japanese psychology-marketing blog posts as Jekyll drafts, check them and publish them."""
 
 
-for command in (write, check, batch, drafts, publish_command, reject_command, review, doctor):
+for command in (write, check, batch, drafts, publish_command, reject_command, review, doctor, refresh):
     cli.add_command(command)
+cli.add_command(voice)
 
 
 def main(argv: list[str] | None = None) -> int:

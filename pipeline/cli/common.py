@@ -24,6 +24,7 @@ from pipeline.memory import TopicMemory
 from pipeline.prompts import PromptBook
 from pipeline.store import ensure_writable
 from pipeline.types import CallRecord
+from pipeline.voice.profile import load_voice
 
 PATH = click.Path(path_type=Path)
 
@@ -175,6 +176,7 @@ async def open_desk(
 ) -> AsyncIterator[Desk]:
     """The desk a command writes posts at: topic memory and the model gateway, closed again on the way out."""
     ensure_writable(out)
+    voice = load_voice()  # voice.yml: a broken one is one line before any model is loaded
     fit_to_model(settings, provider)
     async with AsyncExitStack() as stack:
         memory = TopicMemory(out / ".genpost" / "memory.sqlite", site)
@@ -188,4 +190,4 @@ async def open_desk(
             progress=None if quiet else progress_printer(),
         )
         stack.push_async_callback(gateway.close)
-        yield Desk(settings, instincts, gateway, out, memory)
+        yield Desk(settings, instincts, gateway, out, memory, voice)

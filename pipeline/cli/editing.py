@@ -18,6 +18,8 @@ from pipeline.errors import UsageError
 from pipeline.instincts import load_instincts
 from pipeline.publish import publish
 from pipeline.quality.report import report_json, report_text
+from pipeline.voice.follow import fit_lengths
+from pipeline.voice.profile import load_voice
 
 
 @click.command()
@@ -33,6 +35,8 @@ def check(files: tuple[Path, ...], site: Path | None, as_json: bool, lang: str |
     """Check posts (FILE...) against genpost's quality rules; exit 1 if any has an error."""
     check_site(site)
     settings, instincts = load_settings(), load_instincts()
+    voice = load_voice()  # the site's voice; the site's format for posts genpost did not write
+    fit_lengths(settings, voice)
     lang = lang or ("ja" if settings.site.language.startswith("ja") else "en")
     reports = []
     for path in files:
@@ -43,9 +47,12 @@ def check(files: tuple[Path, ...], site: Path | None, as_json: bool, lang: str |
             record = read_record(path)  # a draft's run record knows what its footnotes' sources say
         except UnreadableRecord as exc:
             print(f"genpost: {exc}; its footnotes are checked without their sources' text", file=sys.stderr)
-            record = None
+            record, own = None, True
+        else:
+            own = record is not None  # a draft with its run record is genpost's own: held to the reference format
         cited = cited_in_record(record) if record else None
-        reports.append((path, quality.check_text(text, settings, instincts, site, path.name, cited)))
+        found = quality.check_text(text, settings, instincts, site, path.name, cited, voice=voice, own=own)
+        reports.append((path, found))
     if as_json:
         print(json.dumps([report_json(path, findings) for path, findings in reports], ensure_ascii=False, indent=2))
     else:

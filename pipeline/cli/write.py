@@ -131,6 +131,8 @@ def write(
             return 0
         result = outcome.result
         print(f"genpost: {outcome.day}: {summary_line(result)}", file=sys.stderr)
+        for done in outcome.refreshed:
+            print(f"genpost: {outcome.day}: refresh of {done.target} for review: {done.path}", file=sys.stderr)
     else:
         brief = make_brief(settings, list(instincts), instinct, keywords, theme, structure, date, site)
         check_items(list(sources))

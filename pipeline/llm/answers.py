@@ -33,6 +33,31 @@ async def ask_text(gateway: Gateway, *, stage: str, part: str, prompt: RenderedP
     return result.text
 
 
+async def continue_text(
+    gateway: Gateway,
+    *,
+    stage: str,
+    part: str,
+    prompt: RenderedPrompt,
+    max_tokens: int,
+    stop: tuple[str, ...] = (),
+    stop_after: int = 0,
+    grammar: str | None = None,
+    allow: str = "",
+    variant: int = 0,
+) -> str:
+    """The document `prompt` holds, continued; one that ran to its cap ends at its last full sentence
+    (unless a grammar shaped it: a list is kept whole)."""
+    request = gateway.document_request(
+        stage, prompt, max_tokens, stop=stop, stop_after=stop_after, grammar=grammar, allow=allow, variant=variant
+    )
+    result = await gateway.call(stage, part, prompt, request)
+    if result.finish_reason == "length" and grammar is None:
+        log.info("%s/%s: continuation ran to its cap; trimmed to its last sentence", stage, part)
+        return trim_to_sentence(result.text)
+    return result.text
+
+
 async def ask_json(
     gateway: Gateway,
     *,

@@ -110,6 +110,28 @@ class Gateway:
             on_partial=on_partial,
         )
 
+    def document_request(
+        self,
+        stage: str,
+        prompt: RenderedPrompt,
+        max_tokens: int,
+        *,
+        stop: tuple[str, ...] = (),
+        stop_after: int = 0,
+        grammar: str | None = None,
+        allow: str = "",
+        variant: int = 0,
+    ) -> ChatRequest:
+        """The request that continues the document `prompt` holds (its one message), for a provider that
+        `continues`."""
+        if not self.provider.capabilities.continues:
+            raise ProviderError(f"the {self.provider.name} provider cannot continue a document")
+        request = self.request(stage, prompt, max_tokens, stream=False)
+        document = prompt.messages[-1]["content"]
+        return replace(
+            request, document=document, stop=stop, stop_after=stop_after, grammar=grammar, allow=allow, variant=variant
+        )
+
     async def call(self, stage: str, part: str, prompt: RenderedPrompt, request: ChatRequest) -> ChatResult:
         """One call within the concurrency cap, retried by the policy, recorded."""
         async with self._gate:

@@ -68,3 +68,36 @@ def grammar_schema(schema: dict[str, Any], fields: dict[str, FieldSpec] | None =
         return node
 
     return walk(copy.deepcopy({k: v for k, v in schema.items() if k != "$defs"}), "")
+
+
+# A list item or point opens like Japanese prose (or a name, a figure, a quote) and stays on its line.
+ITEM_START = "[ぁ-んァ-ヶ一-龯A-Za-z0-9「（]"
+
+
+def list_grammar(items: tuple[int, int], chars: tuple[int, int], separator: str) -> str:
+    """GBNF for a Markdown list continued after its first marker: `items` items of `chars` characters each,
+    `separator` (the newline and marker) between them."""
+    more = f"{max(items[0] - 1, 0)},{items[1] - 1}"
+    return "\n".join(
+        [
+            f'root ::= item ("{_gbnf(separator)}" item){{{more}}}',
+            f"item ::= {ITEM_START} [^\\n]{{{chars[0] - 1},{chars[1] - 1}}}",
+        ]
+    )
+
+
+def points_grammar(count: int, label: tuple[int, int], text: tuple[int, int], separator: str) -> str:
+    """GBNF for `count` labelled points (`label:** text`), continued after the first one's `**`."""
+    return "\n".join(
+        [
+            f'root ::= point ("{_gbnf(separator)}" point){{{count - 1}}}',
+            'point ::= label ":** " text',
+            f"label ::= {ITEM_START} [^*:：\\n]{{{label[0] - 1},{label[1] - 1}}}",
+            f"text ::= {ITEM_START} [^\\n]{{{text[0] - 1},{text[1] - 1}}}",
+        ]
+    )
+
+
+def _gbnf(text: str) -> str:
+    """Text as a GBNF string literal's inside."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")

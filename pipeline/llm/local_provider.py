@@ -5,62 +5,16 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+import time
+from functools import cache
 from typing import Any
-
-import numpy as np
 
 from pipeline.config import LocalSettings
 from pipeline.errors import ProviderError, UsageError
 from pipeline.llm import embedded
+from pipeline.llm.decoding import JapaneseOnly, NoRepeat, Paragraphs, PlainProse, SentenceEnd, Vocabulary
 from pipeline.llm.grammar import grammar_schema
 from pipeline.llm.provider import Capabilities, ChatRequest, ChatResult
-from pipeline.quality.script import foreign_characters
-
-# A logit no token can win with, kept finite: a grammar that leaves only masked tokens still samples.
-BANNED = -1e9
-
-
-class JapaneseOnly:
-    """A logits processor that never lets the model write an ideograph Japanese does not use.
-
-    Small multilingual models slip into simplified Chinese (习, 们, 进…). Tokens holding one
-    are masked; so are the byte tokens that would complete one when the text so far ends
-    in the first bytes of a character. The vocabulary is read once, at load.
-    """
-
-    def __init__(self, llm: Any) -> None:
-        self.llm = llm
-        banned, continuations = [], []
-        for token in range(llm.n_vocab()):
-            piece = llm.detokenize([token], special=False)
-            if foreign_characters(piece.decode("utf-8", errors="ignore")):
-                banned.append(token)
-            elif piece and 0x80 <= piece[0] <= 0xBF:
-                continuations.append((token, piece))  # the middle or end of a character
-        self.banned = np.array(banned, dtype=np.intc)
-        self.continuations = continuations
-
-    def _completing(self, head: bytes) -> list[int]:
-        """Byte tokens that would finish `head` (a character's first bytes) as a foreign ideograph."""
-        width = 2 if head[0] >= 0xC0 else 1
-        width = 4 if head[0] >= 0xF0 else 3 if head[0] >= 0xE0 else width
-        out = []
-        for token, piece in self.continuations:
-            char = (head + piece)[:width]
-            if len(char) == width and foreign_characters(char.decode("utf-8", errors="ignore")):
-                out.append(token)
-        return out
-
-    def __call__(self, input_ids: Any, scores: Any) -> Any:
-        scores[self.banned] = BANNED
-        tail = self.llm.detokenize(list(input_ids[-3:]), special=False)[-3:]
-        for start in range(len(tail)):
-            if tail[start] >= 0xC0:  # a lead byte: is its character still open?
-                head = tail[start:]
-                needed = 4 if head[0] >= 0xF0 else 3 if head[0] >= 0xE0 else 2
-                if len(head) < needed:
-                    scores[self._completing(head)] = BANNED
-        return scores
 
 
 class LocalProvider:
@@ -88,9 +42,11 @@ class LocalProvider:
         self._turn = asyncio.Lock()  # calls take turns on the event loop…
         self._running = threading.Lock()  # …and the model is never freed while one runs in its thread
         self._closed = False
-        self._processors = [JapaneseOnly(self.llm)] if settings.japanese_only else []
+        self.vocabulary = Vocabulary(self.llm)
+        self._prose = PlainProse(self.vocabulary)
+        self._paragraphs = Paragraphs(self.vocabulary)
         # One model instance: calls take turns. A small model runs to any cap, so a cut-off
-        # answer is trimmed rather than asked again.
+        # answer is trimmed rather than asked again; it copies instructions, so it writes by continuing.
         self.capabilities = Capabilities(
             concurrency=1,
             streaming=False,
@@ -98,7 +54,13 @@ class LocalProvider:
             retry_cutoffs=False,
             fixed_model=self.path.name,
             whole_draft=False,
+            follows_instructions=not settings.continuation,
+            continues=True,
         )
+
+    @cache  # noqa: B019 - one provider a process, a site's one set of characters
+    def _japanese(self, allow: str) -> list[Any]:
+        return [JapaneseOnly(self.vocabulary, allow)] if self.settings.japanese_only else []
 
     async def close(self) -> None:
         # A call cancelled on the event loop still runs in its thread: wait for it, then free the model.
@@ -113,9 +75,15 @@ class LocalProvider:
         async with self._turn:
             return await asyncio.to_thread(self._chat, request)
 
+    def _tokens(self, text: str) -> int:
+        return len(self.llm.tokenize(text.encode(), add_bos=False, special=True))
+
     def room_for_answer(self, request: ChatRequest) -> int:
         """Tokens the answer may use so that prompt and answer fit the context window."""
-        prompt = sum(len(self.llm.tokenize(m["content"].encode(), add_bos=False)) + 8 for m in request.messages)
+        if request.document is not None:
+            prompt = self._tokens(request.document)
+        else:
+            prompt = sum(self._tokens(m["content"]) + 8 for m in request.messages)
         room = self.settings.n_ctx - prompt - 16
         if room < 32:
             raise ProviderError(
@@ -128,7 +96,42 @@ class LocalProvider:
         with self._running:
             if self._closed:  # a call that was cancelled while it waited for its thread
                 raise ProviderError("the embedded model was closed")
-            return self._generate(request)
+            return self._generate(request) if request.document is None else self._continue(request)
+
+    def _continue(self, request: ChatRequest) -> ChatResult:
+        """The document continued (plain prose, or what its grammar allows), timed to its first token."""
+        from llama_cpp import LlamaGrammar, StoppingCriteriaList
+
+        document = request.document or ""
+        start = len(self.llm.tokenize(document.encode(), special=True))
+        processors = [*self._japanese(request.allow), self._prose, NoRepeat(self.settings.no_repeat)]
+        if request.grammar is None:
+            processors.append(self._paragraphs)
+        stopping = [SentenceEnd(self.vocabulary, start, request.stop_after)] if request.stop_after else []
+        grammar = LlamaGrammar.from_string(request.grammar, verbose=False) if request.grammar else None
+        began = time.perf_counter()
+        first: float | None = None
+        text, finish = [], None
+        for chunk in self.llm.create_completion(
+            document,
+            max_tokens=self.room_for_answer(request),
+            temperature=self.settings.temperature,
+            repeat_penalty=self.settings.repeat_penalty,
+            frequency_penalty=self.settings.frequency_penalty,
+            top_p=self.settings.top_p,
+            seed=self.settings.seed + request.variant,
+            stop=list(request.stop),
+            logits_processor=processors,
+            stopping_criteria=StoppingCriteriaList(stopping) if stopping else None,
+            grammar=grammar,
+            stream=True,
+        ):
+            first = first if first is not None else time.perf_counter() - began
+            choice = chunk["choices"][0]
+            text.append(choice["text"])
+            finish = choice.get("finish_reason") or finish
+        answer = "".join(text)
+        return ChatResult(answer, finish, prompt_tokens=start, completion_tokens=self._tokens(answer), ttft_s=first)
 
     def _generate(self, request: ChatRequest) -> ChatResult:
         params: dict[str, Any] = {
@@ -138,10 +141,10 @@ class LocalProvider:
             "repeat_penalty": self.settings.repeat_penalty,
             "frequency_penalty": self.settings.frequency_penalty,
             "top_p": self.settings.top_p,
-            "seed": self.settings.seed,
+            "seed": self.settings.seed + request.variant,
         }
-        if self._processors:
-            params["logits_processor"] = self._processors
+        if processors := self._japanese(""):
+            params["logits_processor"] = processors
         if request.schema is not None:
             schema = grammar_schema(request.schema, request.fields)
             params["response_format"] = {"type": "json_object", "schema": schema}

@@ -24,6 +24,13 @@ class ChatRequest:
     fields: dict[str, FieldSpec] = field(default_factory=dict)
     # Called with the answer so far as it streams in (a provider that does not stream never calls it).
     on_partial: Callable[[str], None] | None = field(default=None, compare=False, repr=False)
+    # Continue this text rather than answer `messages` (a provider whose capabilities say `continues`).
+    document: str | None = None
+    stop: tuple[str, ...] = ()  # end the continuation at any of these
+    stop_after: int = 0  # end it at the first sentence end once it holds this many characters (0: no such end)
+    grammar: str | None = None  # GBNF the continuation follows
+    allow: str = ""  # characters outside JIS X 0208 a site uses, allowed in the continuation
+    variant: int = 0  # asked again (a redraft): a provider with a fixed seed samples differently
 
 
 @dataclass
@@ -61,6 +68,9 @@ class Capabilities:
     retry_cutoffs: bool = True  # a cut-off answer is worth asking again with more room
     fixed_model: str | None = None  # the one model it runs, whatever a stage asks for
     whole_draft: bool = True  # its context holds a whole draft (the polish pass; every piece sees every brief)
+    # It follows written instructions (a small model copies them into its answer instead).
+    follows_instructions: bool = True
+    continues: bool = False  # it can continue a document (`ChatRequest.document`) under a grammar
 
 
 class Provider(Protocol):

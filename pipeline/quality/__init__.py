@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.config import Settings
 from pipeline.document import PostDoc
 from pipeline.instincts import Instinct
 from pipeline.quality import (
+    chinese,
     claims,
     copying,
     duplication,
+    garbage,
     links,
     markup,
     numbers,
@@ -19,10 +22,15 @@ from pipeline.quality import (
     script,
     shape,
     style,
+    topic,
 )
+from pipeline.quality import voice as site_voice
 from pipeline.quality.context import Check
 from pipeline.quality.parse import parse
 from pipeline.types import Finding
+
+if TYPE_CHECKING:
+    from pipeline.voice.profile import VoiceProfile
 
 RULE_SETS = (
     shape.RULES,
@@ -33,9 +41,13 @@ RULE_SETS = (
     duplication.RULES,
     copying.RULES,
     script.RULES,
+    chinese.RULES,
+    garbage.RULES,
+    topic.RULES,
     repetition.RULES,
     markup.RULES,
     links.RULES,
+    site_voice.RULES,
 )
 
 
@@ -46,9 +58,12 @@ def check_text(
     site: Path | None = None,
     name: str | None = None,
     cited: dict[str, list[str]] | None = None,
+    *,
+    voice: VoiceProfile | None = None,
+    own: bool = True,
 ) -> list[Finding]:
     """Every finding for a post's text (read as a PostDoc), in file order."""
-    return check_doc(parse(text), settings, instincts, site, name, cited)
+    return check_doc(parse(text), settings, instincts, site, name, cited, voice=voice, own=own)
 
 
 def check_doc(
@@ -58,10 +73,15 @@ def check_doc(
     site: Path | None = None,
     name: str | None = None,
     cited: dict[str, list[str]] | None = None,
+    *,
+    voice: VoiceProfile | None = None,
+    own: bool = True,
 ) -> list[Finding]:
-    """Every finding for a post, in file order; `cited`: what each footnote's source says, if known."""
-    context = Check(doc.numbered(), settings, instincts, site, name, cited)
+    """Every finding for a post, in file order; `cited`: what each footnote's source says, if known; `voice`: the
+    site's voice (voice.yml); `own`: genpost wrote the post (else, with a voice, it is held to the site's format)."""
+    context = Check(doc.numbered(), settings, instincts, site, name, cited, voice, own)
     findings = [finding for rules in RULE_SETS for rule in rules for finding in rule(context)]
+    findings = site_voice.judged(context, findings)
     return sorted(findings, key=lambda f: (f.line or 0, f.rule))
 
 

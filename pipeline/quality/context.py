@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pipeline.config import Settings
 from pipeline.document import FRONT_MATTER, Block, PostDoc
 from pipeline.instincts import Instinct
 from pipeline.types import Finding
+
+if TYPE_CHECKING:
+    from pipeline.voice.profile import VoiceProfile
 
 
 @dataclass
@@ -21,6 +24,8 @@ class Check:
     name: str | None = None  # the post's file name, to skip itself on the site
     # Each footnote's label → the passages of its source (when known): what a cited figure is checked against.
     cited: dict[str, list[str]] | None = None
+    voice: VoiceProfile | None = None  # the site's voice (voice.yml), when there is one: pipeline.quality.voice
+    own: bool = True  # genpost wrote it (the gate; a draft with its run record): held to the reference format
 
     def finding(
         self,

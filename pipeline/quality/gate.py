@@ -9,14 +9,27 @@ from pipeline.instincts import Instinct
 from pipeline.outline import Outline
 from pipeline.quality import check_doc
 from pipeline.types import Finding, Post
+from pipeline.voice.profile import VoiceProfile
 
 # Rules a section can fix by being written again (the rest need an editor or a re-plan).
-REWRITABLE = ("style.", "claims.", "integrity.", "script.", "repetition.")
+REWRITABLE = (
+    "style.",
+    "claims.",
+    "integrity.",
+    "script.",
+    "repetition.",
+    "voice.style",
+    "shape.step-repeats-title",  # the step's summary is written again (its title is the plan's)
+)
 
 
-def gate(post: Post, settings: Settings, instinct: Instinct, site: Path | None) -> list[Finding]:
-    """Every finding for an assembled post (its citations checked against the passages they cite)."""
-    return check_doc(post.doc, settings, {instinct.key: instinct}, site, post.filename, post.cited or None)
+def gate(
+    post: Post, settings: Settings, instinct: Instinct, site: Path | None, voice: VoiceProfile | None = None
+) -> list[Finding]:
+    """Every finding for an assembled post (its citations checked against the passages they cite; held to the
+    site's voice when there is one)."""
+    cited = post.cited or None
+    return check_doc(post.doc, settings, {instinct.key: instinct}, site, post.filename, cited, voice=voice)
 
 
 def fixes_by_part(findings: list[Finding], outline: Outline) -> dict[str, list[Finding]]:

@@ -11,6 +11,8 @@ that is a page of the site's source (`/contact/`) is no post link and is left al
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -100,12 +102,23 @@ class _Seen:
 
 
 _last: list[_Seen] = []  # the last check's (rules run one after another over the same Check)
+_read_once: dict[Path, Permalinks] = {}  # sites whose posts `site_read_once` has read for many checks
+
+
+@contextmanager
+def site_read_once(site: Path) -> Iterator[None]:
+    """Within the block, checks on `site` share one reading of its posts and URLs (many posts checked at once)."""
+    _read_once[site] = permalinks.load(site)
+    try:
+        yield
+    finally:
+        _read_once.pop(site, None)
 
 
 def _seen(c: Check) -> _Seen:
     if _last and _last[0].check is c:
         return _last[0]
-    site = permalinks.load(c.site) if c.site is not None else None
+    site = (_read_once.get(c.site) or permalinks.load(c.site)) if c.site is not None else None
     links = []
     for block in c.doc.blocks:
         if block.part == RELATED or block.kind == Kind.RELATED:

@@ -1,4 +1,5 @@
-"""Mending a part by cutting sentences: the ones that copy instructions, or say again what was said.
+"""Mending a part by cutting sentences: the ones that copy instructions, or say again what was said; and, at the
+last cut, those still in a foreign script, Chinese or garbage after the redraft rounds.
 
 A cut is made only where the part still stands without the sentence; otherwise the part
 is written again (the gate's redraft, or the drafter's second ask).
@@ -18,7 +19,18 @@ from pipeline.text import char_count
 from pipeline.types import Finding, PartText, Post, StepText, SummaryText
 
 # Findings whose sentence is itself what is wrong: cutting it mends the part.
-CUTTABLE = ("integrity.copied-instruction", "repetition.sentence")
+CUTTABLE = ("integrity.copied-instruction", "integrity.copied-run", "repetition.sentence")
+# Findings whose sentence a redraft may still fix, cut at the last chance before the draft is written: no reader
+# reads Chinese, stray symbols or a step's title said again better than a shorter part.
+FINAL_CUTTABLE = (
+    "script.foreign-character",
+    "script.chinese-pattern",
+    "script.chinese-punctuation",
+    "script.garbage",
+    "shape.step-repeats-title",
+)
+# Of those, the ones cut only where their block keeps some text (a step's summary is not left out for it).
+KEEP_BLOCK = ("shape.step-repeats-title",)
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*(?:[\[［【]\s*[Ss]\s*\d+\s*[\]］】])*")
 
 
@@ -68,8 +80,10 @@ _DOC_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*(?:\[\^[^\]\s]+\])*"
 
 
 def _cut_block(block: Block, sentence: str, last_only: bool) -> tuple[str, list[str]]:
-    """The block's Markdown without `sentence` (as the gate quoted it: its reader's text), and what was cut:
-    every copy, or (`last_only`) the last."""
+    """The block's Markdown without `sentence` (as the gate quoted it: its reader's text, a bullet's label before
+    its first sentence), and what was cut: every copy, or (`last_only`) the last."""
+    if block.label and sentence.startswith(f"{block.label}:"):
+        sentence = sentence[len(block.label) + 1 :].strip()
     spans = [m for m in _DOC_SENTENCE.finditer(block.markdown) if Inline.of(m.group(0)).text.strip() == sentence]
     if last_only:
         spans = spans[-1:]
@@ -88,15 +102,16 @@ def mend(
     """The post's document with the copied and repeated sentences cut from the blocks the findings name, where
     their parts still stand; and the cuts.
 
-    `final`: the last chance before the draft is written; a part need only keep some text (a step may lose a
-    list, which the shape rules then flag), since instruction text or a repeat never reads better than a
-    shorter part.
+    `final`: the last chance before the draft is written; the sentences in a foreign script, Chinese or garbage
+    that the redraft rounds left are cut too (FINAL_CUTTABLE), and a part need only keep some text (a step may
+    lose a list, which the shape rules then flag), since none of these ever reads better than a shorter part.
     """
     doc, cuts = post.doc, []
     parts = {part.key: part for part in outline}
     for finding in findings:
         part = parts.get(finding.part or "")
-        if finding.rule not in CUTTABLE or not finding.excerpt or part is None or finding.block is None:
+        cuttable = finding.rule in CUTTABLE or (final and finding.rule in FINAL_CUTTABLE)
+        if not cuttable or not finding.excerpt or part is None or finding.block is None:
             continue
         block = doc.blocks[finding.block]
         if block.kind not in WRITTEN:
@@ -106,6 +121,7 @@ def mend(
         value = part_value(candidate.of_part(part.key), part.kind)
         target = getattr(lengths.sections, part.length)
         left = any(t.strip() for t in texts_of(value)) if final else stands(value, target)
+        left = left and (bool(text.strip()) or finding.rule not in KEEP_BLOCK)
         if cut and left:
             doc = candidate
             cuts.append({"part": part.key, "lines": cut, "rule": finding.rule})

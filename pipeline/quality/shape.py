@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from pipeline.document import FIELDS, Kind
@@ -16,7 +17,11 @@ from pipeline.outline import (
     step_number,
 )
 from pipeline.quality.context import Check
+from pipeline.quality.copying import letters
+from pipeline.quality.style import sentences
+from pipeline.quality.topic import content_words
 from pipeline.site import uses_seo_tag
+from pipeline.text import char_ngrams, jaccard
 from pipeline.types import Finding
 
 FRONT_MATTER = {key: spec.kind for key, spec in FIELDS.items()}
@@ -198,6 +203,52 @@ def steps(c: Check) -> list[Finding]:
     return out
 
 
+_STEP_PREFIX = re.compile(r"^\s*(?:実践)?ステップ\s*\d+\s*[:：]?\s*")
+# What a sentence may add to a step's title and still say nothing more than the title does.
+_FRAME = frozenset(
+    (
+        "ステップ", "行う", "実施", "実行", "進める", "取り組む", "目指す", "始める", "段階", "最初", "内容",
+        "説明", "紹介", "解説", "作業",
+    )
+)  # fmt: skip
+REPEATS_NEAR = 0.8  # bigram Jaccard of a first sentence and its title that say the same thing
+
+
+def repeats_title(sentence: str, title: str) -> bool:
+    """Does `sentence` say its step's title again and nothing more (「顧客理解を深める準備をします。」)?"""
+    said, named = letters(_STEP_PREFIX.sub("", sentence)), letters(_STEP_PREFIX.sub("", title))
+    if len(named) < 4 or not said:
+        return False
+    if jaccard(char_ngrams(said, 2), char_ngrams(named, 2)) >= REPEATS_NEAR:
+        return True
+    if named not in said:
+        return False
+    return not (content_words(_STEP_PREFIX.sub("", sentence)) - content_words(title) - _FRAME)
+
+
+def step_repeats_title(c: Check) -> list[Finding]:
+    """A step whose first line (its summary's first sentence) says its title again: the reader learns nothing."""
+    out = []
+    for heading in c.doc.h3_under(STEPS_H2):
+        title = _STEP_PREFIX.sub("", heading.text)
+        first = next((b for b in c.doc.blocks[heading.index + 1 :] if b.kind != Kind.IMAGE), None)
+        if first is None or first.kind not in (Kind.PARAGRAPH, Kind.LIST_ITEM) or first.h3 != heading.text:
+            continue
+        sentence = next(iter(sentences(first)), "")
+        if sentence and repeats_title(sentence, title):
+            out.append(
+                c.finding(
+                    "shape.step-repeats-title",
+                    "error",
+                    f"`{heading.text}` opens by saying its title again: 「{sentence[:40]}」",
+                    f"「{heading.text}」の最初の文が見出しの繰り返しです:「{sentence[:40]}」。見出しにない具体的な内容から書き始めてください",
+                    block=first,
+                    excerpt=sentence,
+                )
+            )
+    return out
+
+
 def image_placement(c: Check) -> list[Finding]:
     outline = expected_outline(c)
     if outline is None:
@@ -372,4 +423,4 @@ def cta(c: Check) -> list[Finding]:
     return [c.finding("cta.missing", "error", 'no CTA block (`<div class="cta-section">`)', "CTAブロックがありません")]
 
 
-RULES = (front_matter, headings, steps, image_placement, related_links, json_ld, cta)
+RULES = (front_matter, headings, steps, step_repeats_title, image_placement, related_links, json_ld, cta)

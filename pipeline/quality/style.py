@@ -58,7 +58,12 @@ def _ending(sentence: str) -> str | None:
 
 
 def mixed_endings(c: Check) -> list[Finding]:
-    """です・ます body prose must not mix in である / だ sentence endings."""
+    """です・ます body prose must not mix in である / だ sentence endings; with a voice, prose in the site's style
+    must not mix in the other."""
+    if c.voice is not None and c.voice.style is not None:
+        from pipeline.quality.voice import mixed_against_site  # it reads sentences with this module's tagger
+
+        return mixed_against_site(c)
     plain = []
     polite = 0
     for block in c.doc.prose:

@@ -42,6 +42,7 @@ from pipeline.outline import outline_for
 from pipeline.prompts import PromptBook
 from pipeline.publish import Refused, publish
 from pipeline.quality.parse import parse
+from pipeline.refresh.draft import review_card
 from pipeline.review import regenerate
 from pipeline.review.guard import SECURITY_HEADERS, Guard, served_hosts
 from pipeline.review.render import is_web_url, link_id, render_post
@@ -218,6 +219,7 @@ def create_app(
             },
             "version": stamp_of(text),
             "versions": list(reversed(state.versions)),
+            "refresh": review_card(draft, record, site),
         }
         return page(request, "draft.html", context, status)
 

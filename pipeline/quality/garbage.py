@@ -1,0 +1,120 @@
+"""Garbage: what a small model leaves in prose that no writer would, runs of punctuation and ASCII fragments.
+
+What counts, found in a reader's text (URLs, e-mail addresses and Liquid tags taken out first):
+- JSON and markup debris: a brace or a backslash (`”}`, `}}`, `” }, {`), an escaped HTML tag (`<br>`), a
+  Markdown heading inside a paragraph (`## …`), a quote run into JSON punctuation (`"],`);
+- runs of dots beyond what Japanese writes: 「……」 and `...` are fine, `....`, 「………」, `・・・・`, 「。。」 are not;
+- three or more ASCII punctuation marks in a row (`-->|`), but for `...`, `!?`-runs and closers (`%),` `)!`);
+- ASCII fragments that are no word, acronym or product name: lower-case letters run into digits
+  (`attoyo2018-0`), a code identifier (`aiHowTo`, `imageQueries`), a katakana word that ends in Latin
+  letters (マーケeting, カution). Acronyms (SEO, B2B, GA4), names (ChatGPT, iPhone15), years, percentages
+  and versions are not fragments.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.document import Kind
+from pipeline.quality.chinese import step_titles, unplaced
+from pipeline.quality.context import Check
+from pipeline.quality.style import sentences
+from pipeline.types import Finding
+
+# Each pattern starts only where its run starts (a lookbehind), so that no text makes a search quadratic.
+_SKIPPED = re.compile(
+    r"(?:https?|ftp)://[^\s<>「」（）]+|www\.[^\s<>「」（）]+|(?<![\w.+\-])[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+"
+    r"|\{\{[^{}]*\}\}|\{%[^{}]*%\}"  # Liquid: markup.liquid's
+)
+_BRACE = re.compile(r"[{}\\]")  # a brace or a backslash: JSON or code, never prose
+_JSONISH = frozenset(" \t\"'“”‘’,:[]{}\\")  # what stands around one in JSON debris (`” }, {`)
+_DEBRIS = re.compile(
+    r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>"  # an HTML tag, written as text
+    r"|(?:^|\n)[ \t]*#{1,6}\s"  # a Markdown heading inside prose
+    r"|[\"“”'’][ \t]*[,:\]\[]+|(?<![,:\[\]])[,:\[\]]+[ \t]*[\"“”]"  # a quote run into JSON punctuation
+)
+_DOTS = re.compile(r"\.{4,}|…{3,}|・{4,}|．{3,}|。{2,}|、{2,}")
+_ASCII_MARKS = re.compile(r"[!-/:-@\[-`{-~]{3,}")
+_FINE_MARKS = re.compile(r"\.\.\.|[!?]{1,3}|[%)\]]+[.,:;!?]?|\([^)]*\)[.,]?")
+_ASCII_WORD = re.compile(r"(?<![A-Za-z0-9@#_])[A-Za-z0-9](?:[A-Za-z0-9_\-.]*[A-Za-z0-9])?")
+_RUN_ON = re.compile(r"(?<![a-z])[a-z]{3,}[0-9]{2,}")  # attoyo2018: no name is written so
+_IDENTIFIER = re.compile(r"[a-z]{2,}(?:[A-Z][a-z]+)+")  # aiHowTo, imageQueries (iPhone, eBay, macOS are not)
+_KATAKANA_LATIN = re.compile(r"(?<![ァ-ヺー])[ァ-ヺー]+[a-z]+")  # マーケeting: a word cut between scripts
+
+
+def _braces(text: str) -> list[tuple[int, int]]:
+    """Each brace or backslash with the JSON punctuation around it, as one span."""
+    spans: list[tuple[int, int]] = []
+    for match in _BRACE.finditer(text):
+        if spans and match.start() < spans[-1][1]:
+            continue  # inside the span of the one before
+        start, end = match.start(), match.end()
+        while start > 0 and text[start - 1] in _JSONISH:
+            start -= 1
+        while end < len(text) and text[end] in _JSONISH:
+            end += 1
+        spans.append((start, end))
+    return spans
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    """Where garbage stands in `text`: (start, end) of each match."""
+    clean = _SKIPPED.sub(lambda m: " " * len(m.group(0)), text)
+    spans = _braces(clean) + [m.span() for p in (_DEBRIS, _DOTS, _KATAKANA_LATIN) for m in p.finditer(clean)]
+    spans += [m.span() for m in _ASCII_MARKS.finditer(clean) if not _FINE_MARKS.fullmatch(m.group(0))]
+    for match in _ASCII_WORD.finditer(clean):
+        word = match.group(0)
+        if not any(ch.isalpha() for ch in word):
+            continue  # a number, a year, a version
+        if (_RUN_ON.search(word) and not any(ch.isupper() for ch in word)) or _IDENTIFIER.fullmatch(word):
+            spans.append(match.span())
+    return spans
+
+
+def garbage_in(text: str) -> list[str]:
+    """The garbage in `text`, as it stands there (pieces that touch or overlap read as one), each once."""
+    merged: list[list[int]] = []
+    for start, end in sorted(_spans(text)):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    pieces = [text[start:end].strip() for start, end in merged]
+    return list(dict.fromkeys(p for p in pieces if p))
+
+
+def _finding(c: Check, pieces: list[str], excerpt: str, **where) -> Finding:
+    listed = "」「".join(pieces)
+    return c.finding(
+        "script.garbage",
+        "error",
+        f"stray symbols or fragments no reader can read: 「{listed}」",
+        f"意味をなさない記号や英数字の断片があります:「{listed}」",
+        excerpt=excerpt,
+        **where,
+    )
+
+
+def garbage(c: Check) -> list[Finding]:
+    out = []
+    for block in c.doc.prose:
+        if block.kind == Kind.STEP_LABEL:
+            continue
+        for sentence in sentences(block):
+            pieces = garbage_in(sentence)
+            if pieces:
+                out.append(_finding(c, pieces, sentence, block=block))
+    for heading in step_titles(c):
+        pieces = garbage_in(heading.text)
+        if pieces:
+            out.append(unplaced(_finding(c, pieces, heading.text, block=heading)))
+    front = c.doc.front.fields
+    tags = front.get("tags") if isinstance(front.get("tags"), list) else []
+    for value in [front.get("title"), front.get("description"), *tags]:
+        pieces = garbage_in(value) if isinstance(value, str) else []
+        if pieces:
+            out.append(_finding(c, pieces, value[:80], line=1))
+    return out
+
+
+RULES = (garbage,)

@@ -1,0 +1,365 @@
+"""A published post rewritten where it aged, and nowhere else.
+
+Each part with a reason is drafted again through the model gateway (`prompts/refresh_part.j2`: its text now,
+what to fix, the passages of fresh sources when there are any; a step or the summary of genpost's shape as the
+drafter's JSON answers), cleaned as the drafter cleans, and put back as the assembler writes a part. The title
+and description with a past year are asked for once (`prompts/refresh_front.j2`); a past year in a heading or
+a keyword becomes this year. Every block without a reason keeps the lines it was read from, byte for byte; the
+front matter changes only its lines that change (and gains `last_modified_at`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from pipeline.assembler import part_blocks, reading_minutes
+from pipeline.citations import MARKER, citable_url, keep_given
+from pipeline.config import Settings
+from pipeline.document import FOOTNOTE_MARK, RELATED, Block, Kind, PostDoc, post_time
+from pipeline.drafter import JAPANESE_FIELDS, max_tokens_for
+from pipeline.errors import ProviderError
+from pipeline.instincts import Instinct
+from pipeline.llm import Gateway, ask_json, ask_text
+from pipeline.llm.fields import JapaneseText
+from pipeline.outline import Kind as PartKind
+from pipeline.parttext import map_texts, texts_of
+from pipeline.quality.parse import SECTION_PARTS, parse_blocks
+from pipeline.refresh.reasons import PROSE, Reason, past_years, prose_parts
+from pipeline.refresh.splice import (
+    FootnoteLabels,
+    bump_years,
+    changed_parts,
+    eol_of,
+    front_with,
+    headings_dated,
+    json_ld_follows,
+    moved_footnotes,
+    placed,
+    refit_footnotes,
+    related_pruned,
+    written,
+)
+from pipeline.sources import Grounding
+from pipeline.text import char_count, clean_line, clean_prose, plain_line
+from pipeline.types import (
+    Citation,
+    Finding,
+    PartText,
+    Passage,
+    StepAnswer,
+    StepText,
+    SummaryAnswer,
+    SummaryPoint,
+    SummaryText,
+)
+
+log = logging.getLogger("genpost")
+# What the model is told for each kind of reason, beside the reason itself.
+FIX_NOTES = {
+    "year.heading": "見出しの年は今年に改めます。本文も今年の内容にしてください。",
+    "source.dead": "この資料はもう読めません。この資料の数値や内容に頼らずに書き直してください。",
+    "source.changed": "資料の内容が変わりました。【使える資料】の新しい内容に合わせて数値と記述を直してください。",
+    "links.unresolved": "リンク先の記事はもうありません。リンクは書かず、その記事に頼らない文にしてください。",
+    "age": "公開から時間がたっています。今日の時点で古くなった内容を改めてください。",
+}
+
+
+class FrontAnswer(BaseModel):
+    """The title and description of a refreshed post, as the model is asked for them."""
+
+    title: str = Field(description="記事タイトル（日本語、60字以内）")
+    description: str = Field(description="メタディスクリプション（日本語、120字以内）")
+
+
+def _shown(blocks: list[Block]) -> str:
+    """A part's prose as the model is shown it: plain text, a bullet a line, no footnote marks."""
+    lines, previous = [], None
+    for block in blocks:
+        text = FOOTNOTE_MARK.sub("", block.text).strip()
+        if block.kind == Kind.LIST_ITEM:
+            line = "    " * max(0, block.level - 1) + f"- {text}"
+        elif block.kind == Kind.STEP_LABEL:
+            line = f"{block.label}:"
+        else:
+            line = text
+        if lines and (block.kind == Kind.PARAGRAPH or previous == Kind.PARAGRAPH):
+            lines.append("")
+        lines.append(line)
+        previous = block.kind
+    return "\n".join(lines)
+
+
+def _cleaned(value: Any) -> PartText:
+    """An answer cleaned as the drafter cleans one (a bullet that cleans away is dropped), with no footnote mark
+    of its own (the post's marks are the refresh's to place)."""
+    if isinstance(value, StepText):
+        lists = [[x for x in map(clean_line, items) if x] for items in (value.actions, value.metrics, value.cautions)]
+        found: PartText = StepText(
+            summary=clean_prose(value.summary), actions=lists[0], metrics=lists[1], cautions=lists[2]
+        )
+    elif isinstance(value, SummaryText):
+        points = [SummaryPoint(label=clean_line(p.label), text=clean_line(p.text)) for p in value.points]
+        found = SummaryText(intro=clean_line(value.intro), points=points, closing=clean_line(value.closing))
+    else:
+        found = clean_prose(str(value))
+    return map_texts(found, lambda text: FOOTNOTE_MARK.sub("", text))
+
+
+@dataclass
+class Rewritten:
+    """The refreshed document, and what was rewritten to make it."""
+
+    doc: PostDoc
+    parts: list[str]
+    fields: list[str]
+    citations: list[Citation] = field(default_factory=list)
+    cited: dict[str, list[str]] = field(default_factory=dict)  # a new footnote's label → its source's passages
+    given: dict[str, list[str]] = field(default_factory=dict)  # part → the passages its prompt quoted
+    passages: list[Passage] = field(default_factory=list)
+
+
+class Rewriter:
+    """Rewrites one post's parts with a reason; keeps the rest."""
+
+    def __init__(
+        self,
+        doc: PostDoc,
+        reasons: list[Reason],
+        settings: Settings,
+        instinct: Instinct,
+        gateway: Gateway,
+        grounding: Grounding | None,
+        now: datetime,
+    ) -> None:
+        self.doc, self.reasons, self.settings, self.instinct = doc, reasons, settings, instinct
+        self.gateway, self.grounding, self.now = gateway, grounding, now
+        self.year = now.astimezone(settings.site.zone).year
+        self.today = now.astimezone(settings.site.zone).strftime("%Y年%-m月%-d日")
+        keywords = doc.front.get("seo_keywords") or doc.front.get("tags") or []
+        keyword = str(keywords[0] if isinstance(keywords, list) and keywords else keywords or "")
+        self.keyword = bump_years(keyword, self.year)  # a keyword's past year is made this year's below too
+        self.given: dict[str, list[Passage]] = {}
+        self.dropped: list[Citation] = []
+
+    # --- what to rewrite ----------------------------------------------------------------------------
+
+    def parts(self) -> list[str]:
+        """The parts with prose that some reason names, in reading order."""
+        named = {p for r in self.reasons for p in r.parts}
+        return [p for p in prose_parts(self.doc) if p in named]
+
+    def fixes(self, part: str) -> list[Finding]:
+        """What the part's rewrite is told to fix (`prompts/_fixes.j2`): the gate's own findings where a reason
+        has them, else the reason and what to do about it."""
+        out: list[Finding] = []
+        for reason in self.reasons:
+            if part not in reason.parts:
+                continue
+            if reason.fixes:
+                out += [f for f in reason.fixes if (f.part or "lead") == part]
+                continue
+            note = FIX_NOTES.get(reason.code, "")
+            message = f"{reason.message}。{note}" if note else reason.message
+            out.append(Finding(rule=f"refresh.{reason.code}", severity="error", message=message, message_ja=message))
+        return out
+
+    def heading(self, block: Block) -> str:
+        """A heading as the refreshed post has it (a past year named by a reason made this year)."""
+        dated = any(r.code == "year.heading" and r.detail == block.text for r in self.reasons)
+        text = bump_years(block.text, self.year) if dated else block.text
+        return f"{'#' * block.level} {text}"
+
+    def kind(self, part: str) -> PartKind:
+        """A step or the summary of genpost's shape is written as the drafter's JSON answer; anything else is prose."""
+        shaped = set(SECTION_PARTS) <= set(self.doc.part_keys)
+        blocks = self.doc.of_part(part)
+        if shaped and re.fullmatch(r"step\d+", part) and any(b.kind == Kind.STEP_LABEL for b in blocks):
+            return PartKind.STEP
+        if shaped and part == "summary" and any(b.kind == Kind.LIST_ITEM and b.label for b in blocks):
+            return PartKind.SUMMARY
+        return PartKind.PROSE
+
+    # --- asking -------------------------------------------------------------------------------------
+
+    def _context(self) -> dict[str, Any]:
+        headings = [self.heading(h) for h in self.doc.headings if h.part != RELATED]
+        return {
+            "site_name": self.settings.site.name,
+            "instinct": self.instinct,
+            "title": str(self.doc.front.get("title") or ""),
+            "description": str(self.doc.front.get("description") or ""),
+            "keyword": self.keyword,
+            "today": self.today,
+            "year": self.year,
+            "headings": headings,
+            "sentence_max": self.settings.quality.sentence_max,
+            "max_ten": self.settings.quality.max_ten,
+        }
+
+    async def write_part(self, part: str) -> PartText:
+        blocks = [b for b in self.doc.of_part(part) if b.kind in PROSE]
+        heading = next((b for b in self.doc.of_part(part) if b.kind == Kind.HEADING), None)
+        current = self.heading(heading) if heading else "（導入文）"
+        text = _shown(blocks)
+        chars = min(max(char_count(text), 80), 1200)
+        passages = self._passages(f"{current} {text[:200]} {self.keyword}")
+        self.given[part] = passages
+        titles = self.grounding.titles() if self.grounding else {}
+        kind = self.kind(part)
+        prompt = self.gateway.prompts.render(
+            "refresh_part.j2",
+            **self._context(),
+            current=current,
+            text=text,
+            kind=kind.value,
+            target_chars=chars,
+            fixes=self.fixes(part),
+            passages=[{"id": p.id, "text": p.text, "title": titles.get(p.source, "")} for p in passages],
+        )
+        if kind is PartKind.PROSE:
+            answer: Any = await ask_text(
+                self.gateway, stage="refresh", part=part, prompt=prompt, max_tokens=max_tokens_for(chars)
+            )
+        else:
+            model = StepAnswer if kind is PartKind.STEP else SummaryAnswer
+            fields = dict.fromkeys(JAPANESE_FIELDS[kind], JapaneseText())
+            answer = await ask_json(
+                self.gateway,
+                stage="refresh",
+                part=part,
+                prompt=prompt,
+                model=model,
+                max_tokens=max_tokens_for(chars),
+                fields=fields,
+            )
+        value, dropped = keep_given(_cleaned(answer), {p.id for p in passages}, part)
+        self.dropped += dropped
+        return value
+
+    def _passages(self, query: str) -> list[Passage]:
+        if self.grounding is None:
+            return []
+        sources = self.settings.sources
+        return self.grounding.index.top(query, sources.passages_per_piece, sources.piece_budget_chars)
+
+    async def front(self) -> dict[str, Any]:
+        """The front-matter fields a reason names, written again; and `last_modified_at`."""
+        wanted = [f for f in ("title", "description") if any(r.code == f"year.{f}" for r in self.reasons)]
+        changes: dict[str, Any] = {}
+        if wanted:
+            changes.update(await self._title_and_description(wanted))
+        keywords = self.doc.front.get("seo_keywords")
+        if any(r.code == "year.seo_keywords" for r in self.reasons) and keywords:
+            bumped = [bump_years(str(k), self.year) for k in keywords] if isinstance(keywords, list) else None
+            changes["seo_keywords"] = bumped if bumped is not None else bump_years(str(keywords), self.year)
+        changes["last_modified_at"] = post_time(self.now)
+        return changes
+
+    async def _title_and_description(self, wanted: list[str]) -> dict[str, str]:
+        front = self.doc.front
+        old = {key: plain_line(str(front.get(key) or "")) for key in ("title", "description")}
+        lengths = self.settings.lengths
+        limits = {"title": lengths.title_max, "description": lengths.description_max}
+
+        def problems(answer: FrontAnswer) -> list[str]:
+            found = []
+            for key in wanted:
+                value = plain_line(getattr(answer, key))
+                if not value:
+                    found.append(f"{key} が空です")
+                elif past_years(value, self.year):
+                    found.append(f"{key} に過去の年が残っています。{self.year}年の記事として書いてください")
+                elif len(value) > limits[key]:
+                    found.append(f"{key} が{limits[key]}字を超えています")
+            return found
+
+        reasons = [r.message for r in self.reasons if r.code in ("year.title", "year.description")]
+        prompt = self.gateway.prompts.render(
+            "refresh_front.j2",
+            **self._context(),
+            wanted=wanted,
+            reasons=reasons,
+            title_max=limits["title"],
+            description_max=limits["description"],
+        )
+        try:
+            answer = await ask_json(
+                self.gateway,
+                stage="refresh",
+                part="front_matter",
+                prompt=prompt,
+                model=FrontAnswer,
+                max_tokens=400,
+                check=problems,
+            )
+            good = not problems(answer)
+        except ProviderError as exc:
+            log.warning("refresh: the title and description were not written again (%s)", exc)
+            answer, good = None, False
+        if answer is None or not good:  # the year made this year's, the rest as it was
+            return {key: bump_years(old[key], self.year) for key in wanted}
+        return {key: plain_line(getattr(answer, key)) for key in wanted}
+
+    # --- putting it together --------------------------------------------------------------------------
+
+    async def run(self) -> Rewritten:
+        parts = self.parts()
+        *values, changes = await asyncio.gather(*(self.write_part(p) for p in parts), self.front())
+        eol = eol_of(self.doc)
+        labels, citations = self._labels(dict(zip(parts, values, strict=True)))
+        blocks = list(self.doc.blocks)
+        for part, value in zip(parts, values, strict=True):
+            blocks = placed(blocks, part, written(self._blocks(part, labels.apply(value)), eol), eol)
+        blocks = headings_dated(blocks, {r.detail for r in self.reasons if r.code == "year.heading"}, self.year, eol)
+        moved = [(r.url, citable_url(r.moved_to) or "") for r in self.reasons if r.code == "source.moved"]
+        blocks = moved_footnotes(blocks, dict(moved), eol)
+        blocks = refit_footnotes(blocks, self.doc, labels, self.settings.site.zone, eol)
+        blocks = related_pruned(blocks, {r.detail for r in self.reasons if r.code == "links.related"}, eol)
+        doc = self.doc.with_blocks(blocks)
+        front = self.doc.front
+        if isinstance(front.get("reading_time"), int) and self._minutes(doc) != self._minutes(self.doc):
+            changes["reading_time"] = self._minutes(doc)  # the rewrite changed how long the post takes to read
+        doc = replace(doc, front=front_with(front, changes))
+        added = list(labels.new_sources.values())
+        cited_moved = {citable_url(old) or old: new for old, new in moved}
+        doc = doc.with_blocks(json_ld_follows(list(doc.blocks), changes, cited_moved, added, self.now, eol))
+        passages = [p for found in self.given.values() for p in found]
+        return Rewritten(
+            doc=doc,
+            parts=changed_parts(self.doc, doc),
+            fields=[k for k in changes if k != "last_modified_at"],
+            citations=[*self.dropped, *citations],
+            cited=labels.cited(self.grounding),
+            given={part: [p.id for p in found] for part, found in self.given.items()},
+            passages=list({p.id: p for p in passages}.values()),
+        )
+
+    def _minutes(self, doc: PostDoc) -> int:
+        chars = char_count(FOOTNOTE_MARK.sub("", doc.prose_text()))
+        return reading_minutes(chars, self.settings.lengths.reading_chars_per_minute)
+
+    def _blocks(self, part: str, value: PartText) -> list[Block]:
+        if isinstance(value, StepText | SummaryText):
+            return part_blocks(part, value, after_heading=False)
+        return parse_blocks(value, part) if value.strip() else []
+
+    def _labels(self, values: dict[str, PartText]) -> tuple[FootnoteLabels, list[Citation]]:
+        """A footnote label for each marker of the rewritten parts, in reading order; each kept marker recorded."""
+        labels = FootnoteLabels(self.doc, self.grounding)
+        citations = []
+        for part, value in values.items():
+            for text in texts_of(value):
+                for match in MARKER.finditer(text):
+                    marker = f"S{match.group(1)}"
+                    label = labels.label(marker)
+                    if label is not None:
+                        number = int(label) if label.isdigit() else None
+                        citations.append(Citation(part=part, marker=marker, kept=True, footnote=number))
+        return labels, citations
