@@ -79,7 +79,7 @@ def measure(draft: Path, seconds: float) -> dict:
     record = json.loads(draft.with_suffix(".json").read_text(encoding="utf-8"))
     findings = check_text(text, settings, load_instincts())
     doc = parse(text)
-    front = yaml.safe_dump(doc.front or {}, allow_unicode=True)
+    front = yaml.safe_dump(doc.front.fields, allow_unicode=True, default_flow_style=True)
     low, high = settings.lengths.body
     return {
         "seconds": seconds,
@@ -91,9 +91,9 @@ def measure(draft: Path, seconds: float) -> dict:
         "cut": sum(len(c["lines"]) for c in record["cuts"]),
         "copied": sum(f.rule in COPIED for f in findings),
         "chinese": sum(f.rule in CHINESE for f in findings),
-        "garbage": sum(f.rule == "script.garbage" for f in findings),
+        "garbage": sum(f.rule in ("script.garbage", "script.stray-label") for f in findings),
         "empty": sum(f.rule == "structure.step-empty" for f in findings),
-        "foreign": len(foreign_characters(doc.prose() + front)),
+        "foreign": len(foreign_characters("\n".join(b.text for b in doc.prose) + front)),
         "repeated": sum(f.rule in ("repetition.sentence", "repetition.paragraph") for f in findings),
         "rounds": len(record["rewrites"]),
         "prompt_s": sum(c.get("ttft_s") or 0 for c in record["calls"] if c["stage"] == "draft"),

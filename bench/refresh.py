@@ -26,8 +26,7 @@ from pathlib import Path
 
 from pipeline.cli import main as genpost
 from standins.fake_writer import sentence
-from standins.http import JSONHandler, LoopbackServer
-from standins.web import WebStandIn, page
+from standins.web import MovedStandIn, WebStandIn, page
 
 KINDS = (
     "year.title",
@@ -42,22 +41,6 @@ KINDS = (
     "keep",
 )
 HTML = "text/html; charset=utf-8"
-
-
-class _Moved(JSONHandler):
-    def do_GET(self) -> None:
-        self.send_response(301)
-        self.send_header("Location", self.server.standin.target)  # type: ignore[attr-defined]
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-
-class MovedStandIn(LoopbackServer):
-    """Every path answers 301 to `target`: sources that have moved."""
-
-    def __init__(self, target: str) -> None:
-        super().__init__(_Moved)
-        self.target = target
 
 
 def source_page(n: int, version: int) -> bytes:

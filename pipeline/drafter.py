@@ -212,7 +212,12 @@ class Drafter:
     async def _ask(self, piece: Piece) -> Any:
         if piece.answer is None:
             return await ask_text(
-                self.gateway, stage="draft", part=piece.key, prompt=piece.prompt, max_tokens=piece.max_tokens
+                self.gateway,
+                stage="draft",
+                part=piece.key,
+                prompt=piece.prompt,
+                max_tokens=piece.max_tokens,
+                stop_after=piece.chars,
             )
         return await ask_json(
             self.gateway,

@@ -198,3 +198,19 @@ class SearXNGStandIn(LoopbackServer):
         self.lock = threading.Lock()
         self.results = results or []
         self.queries: list[dict[str, str]] = []
+
+
+class _Moved(JSONHandler):
+    def do_GET(self) -> None:
+        self.send_response(301)
+        self.send_header("Location", self.server.standin.target)  # type: ignore[attr-defined]
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+class MovedStandIn(LoopbackServer):
+    """Every path answers 301 to `target`: sources that have moved."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__(_Moved)
+        self.target = target

@@ -10,8 +10,7 @@ from pathlib import Path
 from pipeline.sources.extract import extract
 from pipeline.sources.fetch import text_hash
 from pipeline.types import Brief, Citation, ImageQueries, Passage, Plan, RunRecord, Source
-from standins.http import JSONHandler, LoopbackServer
-from standins.web import WebStandIn, page
+from standins.web import MovedStandIn, WebStandIn, page
 from tests.conftest import make_site
 
 CHANGING = "/refresh/changing.html"
@@ -23,22 +22,6 @@ CHANGING_AFTER = page("広告効果の調査", ["動画広告を使う企業は4
 STEADY_PAGE = page("読者調査", ["メールを毎週読む読者は半数ほどでした。", "調査は読者1,000人に行いました。"])
 FIGURES = "/refresh/figures.html"
 FIGURES_PAGE = page("導入調査", ["チャットボットを導入した企業は42.0%でした。", "調査は国内の企業600社に行いました。"])
-
-
-class _Moved(JSONHandler):
-    def do_GET(self) -> None:
-        self.send_response(301)
-        self.send_header("Location", self.server.standin.target)  # type: ignore[attr-defined]
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-
-class MovedStandIn(LoopbackServer):
-    """Every path answers 301 to `target`: a source that has moved."""
-
-    def __init__(self, target: str) -> None:
-        super().__init__(_Moved)
-        self.target = target
 
 
 @dataclass(frozen=True)

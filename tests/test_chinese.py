@@ -204,6 +204,16 @@ def test_the_old_generators_leaked_structure_key_is_garbage():
         assert "howTo" in finding.message_ja, path
 
 
+def test_a_prompts_scaffolding_echoed_as_lines_is_an_error_and_sentences_are_not():
+    """The embedded model writes its prompt's labels as lines of their own (タイトル, 導入文, 第1段落)."""
+    lines = "タイトル\n顧客の関心を丁寧に確かめることが大切です。\n第1段落\n要点/理由\n（例）\n「なぜ」を問いましょう！"
+    text = post_with(background=lines)
+    assert [x.excerpt for x in found(text, "script.stray-label")] == ["タイトル", "第1段落", "要点/理由"]
+    assert all(x.part == "background" for x in found(text, "script.stray-label"))
+    for path in GOOD_POSTS:
+        assert found(path.read_text(encoding="utf-8"), "script.stray-label") == [], path
+
+
 # --- made-up tags ------------------------------------------------------------------------------
 
 

@@ -66,6 +66,13 @@ def test_plain_prose_masks_chinese_punctuation_symbols_runs_and_spaces(vocabular
     assert "AI" not in masked(prose, [13, 10]) and "。" not in masked(prose, [0])
 
 
+def test_plain_prose_lets_a_name_through_but_not_an_english_sentence_without_spaces(vocabulary):
+    prose = PlainProse(vocabulary)
+    assert "AI" not in masked(prose, [0, 13, 13, 13, 13, 13])  # AIAIAIAIAI: ten letters
+    assert {"AI", " This"} <= masked(prose, [0, 13, 13, 13, 13, 13, 13])  # twelve since the last Japanese
+    assert "AI" not in masked(prose, [13, 13, 13, 13, 13, 13, 0])
+
+
 def test_paragraphs_keep_lines_from_opening_as_lists(vocabulary):
     paragraphs = Paragraphs(vocabulary)
     assert masked(paragraphs, [0, 2, 7]) == {"-", "1", " This", "\n①"}

@@ -24,9 +24,12 @@ class InvalidAnswer(ProviderError):
     """A structured answer that stayed invalid after the re-ask."""
 
 
-async def ask_text(gateway: Gateway, *, stage: str, part: str, prompt: RenderedPrompt, max_tokens: int) -> str:
+async def ask_text(
+    gateway: Gateway, *, stage: str, part: str, prompt: RenderedPrompt, max_tokens: int, stop_after: int = 0
+) -> str:
     """A free-text answer; one still cut off after its retry ends at its last full sentence."""
-    result = await gateway.call(stage, part, prompt, gateway.request(stage, prompt, max_tokens))
+    request = gateway.request(stage, prompt, max_tokens, stop_after=stop_after)
+    result = await gateway.call(stage, part, prompt, request)
     if result.finish_reason == "length":
         log.info("%s/%s: answer cut off; trimmed to its last sentence", stage, part)
         return trim_to_sentence(result.text)

@@ -7,6 +7,7 @@ Each reads the model's vocabulary once, at load.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from itertools import pairwise
 from typing import Any
@@ -18,11 +19,16 @@ from pipeline.quality.script import foreign_characters
 # A logit no token can win with, kept finite: a grammar that leaves only masked tokens still samples.
 BANNED = -1e9
 # Never in Japanese prose: Chinese punctuation, quotes and brackets Markdown or JSON would read, symbols,
-# the ASCII comma (Japanese writes 、) and spaces (no English sentence forms without them).
-PROSE_FORBIDDEN = frozenset("，；：{}[]<>\"'“”‘’`|\\~^_=+*#@$;:, \u3000")
+# the ASCII comma (Japanese writes 、), spaces (no English sentence forms without them) and the lenticular
+# brackets a prompt's labels use (【担当】).
+PROSE_FORBIDDEN = frozenset("，；：{}[]<>\"'“”‘’`|\\~^_=+*#@$;:, \u3000【】")
 # What a line of prose never opens with: a list marker, a heading, a quote, an indent.
 LINE_OPENERS = frozenset("-*・•●○■□◆◇▶※#>|0123456789０１２３４５６７８９①②③ \t")
 SENTENCE_END = "。！？"
+# Latin letters in a row (bar marks and digits) a Japanese sentence holds: ChatGPT, Salesforce, GA4, B2B.
+LATIN_RUN = 12
+LATIN_LOOKBACK = 24
+JAPANESE_CHAR = re.compile(r"[ぁ-んァ-ヶー一-龯々、。「」（）]")
 ASCII_PUNCT = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
@@ -113,13 +119,23 @@ class PlainProse:
                 opening.append(token)
         self.banned = np.array(banned, dtype=np.intc)
         self.opening = np.array(opening, dtype=np.intc)  # tokens that open with a mark
+        latin = [t for t, p in enumerate(vocabulary.pieces) if any(0x41 <= b <= 0x5A or 0x61 <= b <= 0x7A for b in p)]
+        self.latin = np.array(latin, dtype=np.intc)
 
     def __call__(self, input_ids: Any, scores: Any) -> Any:
         scores[self.banned] = BANNED
-        tail = self.vocabulary.tail(input_ids, 1)
+        tail = self.vocabulary.tail(input_ids, LATIN_LOOKBACK * 2)
         if tail and chr(tail[-1]) in ASCII_PUNCT and tail[-1] < 0x80:
             scores[self.opening] = BANNED
+        if latin_since_japanese(tail.decode("utf-8", errors="ignore")) >= LATIN_RUN:
+            scores[self.latin] = BANNED  # a name or an acronym, not an English sentence (spaces or none)
         return scores
+
+
+def latin_since_japanese(text: str) -> int:
+    """ASCII letters written since the last Japanese character."""
+    since = JAPANESE_CHAR.split(text)[-1]
+    return sum(ch.isascii() and ch.isalpha() for ch in since)
 
 
 class Paragraphs:

@@ -94,8 +94,10 @@ class Gateway:
         fields: dict[str, FieldSpec] | None = None,
         stream: bool | None = None,
         on_partial: Callable[[str], None] | None = None,
+        stop_after: int = 0,
     ) -> ChatRequest:
-        """The request a stage's call makes."""
+        """The request a stage's call makes (`stop_after`: a provider that can, ends a text answer at the first
+        sentence end past this many characters)."""
         streaming = self.settings.stream if stream is None else stream
         return ChatRequest(
             model=self.model_for(stage),
@@ -108,6 +110,7 @@ class Gateway:
             schema_name=schema_name,
             fields=fields or {},
             on_partial=on_partial,
+            stop_after=stop_after,
         )
 
     def document_request(

@@ -6,6 +6,7 @@ import asyncio
 import os
 import threading
 import time
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -42,6 +43,7 @@ class LocalProvider:
         self._turn = asyncio.Lock()  # calls take turns on the event loop…
         self._running = threading.Lock()  # …and the model is never freed while one runs in its thread
         self._closed = False
+        self._chat_template = self._template()
         self.vocabulary = Vocabulary(self.llm)
         self._prose = PlainProse(self.vocabulary)
         self._paragraphs = Paragraphs(self.vocabulary)
@@ -54,9 +56,28 @@ class LocalProvider:
             retry_cutoffs=False,
             fixed_model=self.path.name,
             whole_draft=False,
-            follows_instructions=not settings.continuation,
-            continues=True,
+            follows_instructions=False,
+            continues=settings.continuation,
         )
+
+    def _template(self) -> Any:
+        """The model's own chat template (from the GGUF), to render a text request as the document it decodes."""
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = self.llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            return None
+        token = lambda t: self.llm.detokenize([t], special=True).decode("utf-8", errors="ignore")  # noqa: E731
+        return Jinja2ChatFormatter(
+            template, eos_token=token(self.llm.token_eos()), bos_token=token(self.llm.token_bos())
+        )
+
+    def _as_document(self, request: ChatRequest) -> ChatRequest:
+        """A free-text request as the chat template renders it: decoded like a document, under the same masks
+        (no copying a run of its prompt) and with the same stop at a sentence end."""
+        rendered = self._chat_template(messages=request.messages)
+        stops = [rendered.stop] if isinstance(rendered.stop, str) else list(rendered.stop or [])
+        return replace(request, document=rendered.prompt, stop=(*request.stop, *stops))
 
     @cache  # noqa: B019 - one provider a process, a site's one set of characters
     def _japanese(self, allow: str) -> list[Any]:
@@ -96,6 +117,8 @@ class LocalProvider:
         with self._running:
             if self._closed:  # a call that was cancelled while it waited for its thread
                 raise ProviderError("the embedded model was closed")
+            if request.document is None and request.schema is None and self._chat_template is not None:
+                request = self._as_document(request)
             return self._generate(request) if request.document is None else self._continue(request)
 
     def _continue(self, request: ChatRequest) -> ChatResult:
@@ -143,8 +166,8 @@ class LocalProvider:
             "top_p": self.settings.top_p,
             "seed": self.settings.seed + request.variant,
         }
-        if processors := self._japanese(""):
-            params["logits_processor"] = processors
+        # A JSON answer copies no run of its prompt either (a key the grammar requires is still written).
+        params["logits_processor"] = [*self._japanese(""), NoRepeat(self.settings.no_repeat)]
         if request.schema is not None:
             schema = grammar_schema(request.schema, request.fields)
             params["response_format"] = {"type": "json_object", "schema": schema}

@@ -70,7 +70,9 @@ class Capabilities:
     whole_draft: bool = True  # its context holds a whole draft (the polish pass; every piece sees every brief)
     # It follows written instructions (a small model copies them into its answer instead).
     follows_instructions: bool = True
-    continues: bool = False  # it can continue a document (`ChatRequest.document`) under a grammar
+    # It continues a document (`ChatRequest.document`) under a grammar, and a model that copies instructions
+    # drafts that way.
+    continues: bool = False
 
 
 class Provider(Protocol):

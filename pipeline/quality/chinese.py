@@ -21,10 +21,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from pipeline.document import Block, Kind
-from pipeline.outline import STEPS_H2
 from pipeline.quality.context import Check
-from pipeline.quality.style import sentences, tagger
+from pipeline.quality.reading import scan
+from pipeline.quality.style import tagger
 from pipeline.types import Finding
 
 _IDEOGRAPHS = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+$")
@@ -156,16 +155,6 @@ def chinese_words(text: str) -> list[str]:
     return list(dict.fromkeys("".join(w.surface for w in found[start:end]) for start, end in merged))
 
 
-def step_titles(c: Check) -> list[Block]:
-    """The step headings (ステップN: …): the only headings a model writes."""
-    return c.doc.h3_under(STEPS_H2)
-
-
-def unplaced(finding: Finding) -> Finding:
-    """A finding no redraft of its part can fix (in a step's title, which the plan gave): the editor's."""
-    return finding.model_copy(update={"part": None})
-
-
 def _finding(c: Check, words_found: list[str], excerpt: str, **where) -> Finding:
     listed = "」「".join(words_found)
     return c.finding(
@@ -179,25 +168,7 @@ def _finding(c: Check, words_found: list[str], excerpt: str, **where) -> Finding
 
 
 def chinese_patterns(c: Check) -> list[Finding]:
-    out = []
-    for block in c.doc.prose:
-        if block.kind == Kind.STEP_LABEL:
-            continue
-        for sentence in sentences(block):
-            found = chinese_words(sentence)
-            if found:
-                out.append(_finding(c, found, sentence, block=block))
-    for heading in step_titles(c):
-        found = chinese_words(heading.text)
-        if found:
-            out.append(unplaced(_finding(c, found, heading.text, block=heading)))
-    front = c.doc.front.fields
-    for name in ("title", "description"):
-        value = front.get(name)
-        found = chinese_words(value) if isinstance(value, str) else []
-        if found:
-            out.append(_finding(c, found, value[:80], line=1))
-    return out
+    return scan(c, chinese_words, _finding, front=("title", "description"))
 
 
 RULES = (chinese_patterns,)

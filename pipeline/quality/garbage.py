@@ -16,9 +16,8 @@ from __future__ import annotations
 import re
 
 from pipeline.document import Kind
-from pipeline.quality.chinese import step_titles, unplaced
 from pipeline.quality.context import Check
-from pipeline.quality.style import sentences
+from pipeline.quality.reading import scan, written
 from pipeline.types import Finding
 
 # Each pattern starts only where its run starts (a lookbehind), so that no text makes a search quadratic.
@@ -96,25 +95,38 @@ def _finding(c: Check, pieces: list[str], excerpt: str, **where) -> Finding:
 
 
 def garbage(c: Check) -> list[Finding]:
+    return scan(c, garbage_in, _finding, front=("title", "description", "tags"))
+
+
+# A line of prose that is not a sentence: no sentence end, short. A small model echoes its prompt's scaffolding
+# this way (タイトル, 導入文, 第1段落, 要点と例).
+LABEL_CHARS = 20
+_ENDS = tuple("。！？!?」』）)…")
+
+
+def stray_lines_in(block_text: str) -> list[str]:
+    """The lines of a paragraph that are labels, not sentences."""
+    lines = [line.strip() for line in block_text.splitlines()]
+    return [line for line in lines if line and len(line) <= LABEL_CHARS and not line.endswith(_ENDS)]
+
+
+def stray_labels(c: Check) -> list[Finding]:
     out = []
-    for block in c.doc.prose:
-        if block.kind == Kind.STEP_LABEL:
+    for block in written(c):
+        if block.kind != Kind.PARAGRAPH:
             continue
-        for sentence in sentences(block):
-            pieces = garbage_in(sentence)
-            if pieces:
-                out.append(_finding(c, pieces, sentence, block=block))
-    for heading in step_titles(c):
-        pieces = garbage_in(heading.text)
-        if pieces:
-            out.append(unplaced(_finding(c, pieces, heading.text, block=heading)))
-    front = c.doc.front.fields
-    tags = front.get("tags") if isinstance(front.get("tags"), list) else []
-    for value in [front.get("title"), front.get("description"), *tags]:
-        pieces = garbage_in(value) if isinstance(value, str) else []
-        if pieces:
-            out.append(_finding(c, pieces, value[:80], line=1))
+        for line in stray_lines_in(block.text):
+            out.append(
+                c.finding(
+                    "script.stray-label",
+                    "error",
+                    f"a line that is not a sentence (a label or a fragment): 「{line}」",
+                    f"文になっていない行（ラベルや断片）があります:「{line}」",
+                    block=block,
+                    excerpt=line,
+                )
+            )
     return out
 
 
-RULES = (garbage,)
+RULES = (garbage, stray_labels)

@@ -27,6 +27,7 @@ FINAL_CUTTABLE = (
     "script.chinese-pattern",
     "script.chinese-punctuation",
     "script.garbage",
+    "script.stray-label",
     "shape.step-repeats-title",
 )
 # Of those, the ones cut only where their block keeps some text (a step's summary is not left out for it).

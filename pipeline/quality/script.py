@@ -18,9 +18,9 @@ import re
 import unicodedata
 from functools import cache
 
-from pipeline.document import Block, Kind
-from pipeline.quality.chinese import step_titles, unplaced, words
+from pipeline.quality.chinese import words
 from pipeline.quality.context import Check
+from pipeline.quality.reading import front_texts, scan, step_titles, unplaced, written
 from pipeline.quality.style import sentences
 from pipeline.types import Finding
 
@@ -80,15 +80,10 @@ def _extra(c: Check) -> str:
     return c.settings.quality.extra_characters
 
 
-def _written(c: Check) -> list[Block]:
-    """The prose a writer wrote (the assembler's step labels are not)."""
-    return [b for b in c.doc.prose if b.kind != Kind.STEP_LABEL]
-
-
 def ideographs_in_prose(c: Check) -> list[Finding]:
     """Each sentence with a character Japanese does not use (the sentence, so that the last cut can take it)."""
     out = []
-    for block in _written(c):
+    for block in written(c):
         for sentence in sentences(block):
             chars = foreign_characters(sentence, _extra(c))
             if chars:
@@ -147,21 +142,7 @@ def _punctuation_finding(c: Check, marks: list[str], excerpt: str, **where) -> F
 
 
 def chinese_punctuation(c: Check) -> list[Finding]:
-    out = []
-    for block in _written(c):
-        for sentence in sentences(block):
-            marks = chinese_punctuation_in(sentence)
-            if marks:
-                out.append(_punctuation_finding(c, marks, sentence, block=block))
-    for heading in step_titles(c):
-        marks = chinese_punctuation_in(heading.text)
-        if marks:
-            out.append(unplaced(_punctuation_finding(c, marks, heading.text, block=heading)))
-    for _, value in _front_texts(c):
-        marks = chinese_punctuation_in(value)
-        if marks:
-            out.append(_punctuation_finding(c, marks, value[:80], line=1))
-    return out
+    return scan(c, chinese_punctuation_in, _punctuation_finding, front=("title", "description", "tags"))
 
 
 def latin_sentences(c: Check) -> list[Finding]:
@@ -184,19 +165,10 @@ def latin_sentences(c: Check) -> list[Finding]:
     return out
 
 
-def _front_texts(c: Check) -> list[tuple[str, str]]:
-    """(field, text) of the title, the description and each tag that holds text."""
-    front = c.doc.front.fields
-    fields = [("title", front.get("title")), ("description", front.get("description"))]
-    tags = front.get("tags")
-    fields += [("tags", tag) for tag in tags] if isinstance(tags, list) else []
-    return [(name, value) for name, value in fields if isinstance(value, str) and value.strip()]
-
-
 def metadata(c: Check) -> list[Finding]:
     """The title, description and tags are for Japanese readers: no English, no foreign ideographs."""
     out = []
-    for name, value in _front_texts(c):  # missing or empty: the front-matter rules say so
+    for name, value in front_texts(c):  # missing or empty: the front-matter rules say so
         chars = foreign_characters(value, _extra(c))
         if chars:
             listed = "".join(chars)
