@@ -12,6 +12,7 @@ post's own (`outline.STEP_LABELS`).
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING
 
 from pipeline.llm.answers import continue_text
@@ -33,6 +34,7 @@ PROSE_STOP = ("\n#", "\n\n\n", "\n---")  # a heading or a rule: the next part is
 LINE_STOP = ("\n",)
 ITEM = "\n    - "  # a step's bullet under its label
 POINT = "\n- **"  # a summary point
+ITEM_SPLIT = re.compile(r"\n\s*-\s*")  # however the marker came out
 # Items per step list, and characters per item: the reference format's steps.
 STEP_ITEMS = {"実行内容": (2, 3), "指標": (1, 2), "注意点": (1, 2)}
 ITEM_CHARS = {"実行内容": (12, 90), "指標": (6, 60), "注意点": (12, 90)}
@@ -102,7 +104,7 @@ class ContinuationWriter:
             so_far += f"\n- **{label}:**{ITEM}"
             grammar = list_grammar(STEP_ITEMS[label], ITEM_CHARS[label], ITEM)
             written = await self._continue(part, sections, so_far, 0, (), grammar, f"{part.key}.{label}")
-            items = [line for line in (clean_line(i) for i in written.split(ITEM)) if line]
+            items = [line for line in (clean_line(i) for i in ITEM_SPLIT.split(written)) if line]
             lists.append(items)
             so_far += ITEM.join(items)
         return self._kept(part, StepText(summary=summary, actions=lists[0], metrics=lists[1], cautions=lists[2]))

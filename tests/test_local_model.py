@@ -147,7 +147,7 @@ def test_a_continuation_holds_the_masks_and_stops_at_the_first_sentence_end_past
         listed = provider._chat(
             ask(f"{document}{text}\n- **実行内容:**\n    - ", grammar=list_grammar((2, 3), (12, 90), "\n    - "))
         )
-        items = listed.text.split("\n    - ")
+        items = re.split(r"\n\s*-\s*", listed.text)
         assert 2 <= len(items) <= 3 and all(KANA.search(i) for i in items), listed.text
     finally:
         asyncio.run(provider.close())

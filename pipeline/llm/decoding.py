@@ -106,13 +106,14 @@ class PlainProse:
     """Prose as a reader expects it: none of PROSE_FORBIDDEN, nothing outside cp932 (〢, 运, 한), and no two
     ASCII punctuation marks in a row (`}.`, `...`, `”}.........`)."""
 
-    def __init__(self, vocabulary: Vocabulary) -> None:
+    def __init__(self, vocabulary: Vocabulary, forbidden: frozenset[str] = PROSE_FORBIDDEN) -> None:
+        """`forbidden`: less a grammar's own marks (a list's `- `) where a grammar shapes the answer."""
         self.vocabulary = vocabulary
         banned, opening = [], []
         for token, piece in enumerate(vocabulary.pieces):
             text = piece.decode("utf-8", errors="ignore")
             marks = [ch in ASCII_PUNCT for ch in text]
-            odd = any(ch in PROSE_FORBIDDEN or not _in_cp932(ch) for ch in text)
+            odd = any(ch in forbidden or not _in_cp932(ch) for ch in text)
             if odd or any(a and b for a, b in pairwise(marks)):
                 banned.append(token)
             elif marks and marks[0]:

@@ -13,7 +13,15 @@ from typing import Any
 from pipeline.config import LocalSettings
 from pipeline.errors import ProviderError, UsageError
 from pipeline.llm import embedded
-from pipeline.llm.decoding import JapaneseOnly, NoRepeat, Paragraphs, PlainProse, SentenceEnd, Vocabulary
+from pipeline.llm.decoding import (
+    PROSE_FORBIDDEN,
+    JapaneseOnly,
+    NoRepeat,
+    Paragraphs,
+    PlainProse,
+    SentenceEnd,
+    Vocabulary,
+)
 from pipeline.llm.grammar import grammar_schema
 from pipeline.llm.provider import Capabilities, ChatRequest, ChatResult
 
@@ -46,6 +54,7 @@ class LocalProvider:
         self._chat_template = self._template()
         self.vocabulary = Vocabulary(self.llm)
         self._prose = PlainProse(self.vocabulary)
+        self._items = PlainProse(self.vocabulary, PROSE_FORBIDDEN - {" ", "*", ":"})  # a grammar's `- ` and `:** `
         self._paragraphs = Paragraphs(self.vocabulary)
         # One model instance: calls take turns. A small model runs to any cap, so a cut-off
         # answer is trimmed rather than asked again; it copies instructions, so it writes by continuing.
@@ -127,7 +136,8 @@ class LocalProvider:
 
         document = request.document or ""
         start = len(self.llm.tokenize(document.encode(), special=True))
-        processors = [*self._japanese(request.allow), self._prose, NoRepeat(self.settings.no_repeat)]
+        prose = self._items if request.grammar else self._prose
+        processors = [*self._japanese(request.allow), prose, NoRepeat(self.settings.no_repeat)]
         if request.grammar is None:
             processors.append(self._paragraphs)
         stopping = [SentenceEnd(self.vocabulary, start, request.stop_after)] if request.stop_after else []
