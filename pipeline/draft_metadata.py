@@ -42,9 +42,11 @@ def tags_from(brief: Brief, outline: Outline, instinct_name: str, theme: str) ->
 
 
 def known(phrase: str) -> bool:
-    """Every word of `phrase` is in the dictionary (a small model's made-up word is not), and it is not a number."""
+    """Every word of `phrase` is in the dictionary (a small model's made-up word is not); not a number, and not
+    kana alone (ため, こと: nouns no reader tags a post with)."""
     words = tagger()(phrase)
-    return bool(words) and not any(w.is_unk for w in words) and not phrase.isdigit()
+    kana_only = all("ぁ" <= ch <= "ゖ" or ch == "ー" for ch in phrase)
+    return bool(words) and not any(w.is_unk for w in words) and not phrase.isdigit() and not kana_only
 
 
 def taken_from_draft(

@@ -13,7 +13,7 @@ from pipeline.drafter import Drafter
 from pipeline.llm import Capabilities, ChatRequest, ChatResult, Gateway
 from pipeline.prompts import PromptBook
 from pipeline.store import Checkpoint
-from pipeline.types import StepText, SummaryText
+from pipeline.types import StepBrief, StepText, SummaryText
 from tests import factories as f
 
 
@@ -127,4 +127,7 @@ def test_tags_are_the_keywords_and_the_headings_known_nouns():
     tags = tags_from(f.brief(), f.outline(plan), f.learning().name, plan.category)
     assert tags[0] == f.brief().primary_keyword and 3 <= len(tags) <= 6
     assert all(known(t) or t in f.brief().keywords or t == plan.category for t in tags)
-    assert not known("マーグーマイズ") and known("マーケティング") and not known("2026")
+    assert not known("マーグーマイズ") and known("マーケティング") and not known("2026") and not known("ため")
+    steps = [StepBrief(title=t, brief="要点") for t in ("成果のための準備", "顧客理解", "改善")]
+    plan = f.plan(steps=steps)
+    assert "ため" not in tags_from(f.brief(), f.outline(plan), f.learning().name, plan.category)
