@@ -22,7 +22,7 @@ from pipeline.paths import resource
 from pipeline.prompts import RenderedPrompt
 from pipeline.quality.copying import template_instructions
 from pipeline.quality.mend import cut_part
-from pipeline.text import clean_line, clean_prose
+from pipeline.text import clean_line, clean_prose, max_tokens_for
 from pipeline.types import PartText, Sections, StepText, SummaryPoint, SummaryText
 
 if TYPE_CHECKING:
@@ -153,18 +153,12 @@ class ContinuationWriter:
     ) -> str:
         prompt = self.document(part, sections, tail)
         cap = self.drafter.settings.lengths.sections.step if grammar else chars
-        return await continue_text(
-            self.drafter.gateway,
-            stage="draft",
-            part=key or part.key,
-            prompt=prompt,
-            max_tokens=int(cap * 1.6) + 80,
-            stop=stop,
-            stop_after=chars,
-            grammar=grammar,
-            allow=self.allow,
+        gateway = self.drafter.gateway
+        request = gateway.document_request(
+            "draft", prompt, max_tokens_for(cap), stop=stop, stop_after=chars, grammar=grammar, allow=self.allow,
             variant=self.variant,
-        )
+        )  # fmt: skip
+        return await continue_text(gateway, part=key or part.key, prompt=prompt, request=request)
 
     def _kept(self, part: Part, value: PartText) -> PartText:
         """The part without the sentences that copy a prompt template's fixed text (noted for the record)."""

@@ -25,7 +25,7 @@ from pipeline.quality.mend import cut_part, stands
 from pipeline.sources import Grounding
 from pipeline.store import Checkpoint
 from pipeline.streaming import BriefStream
-from pipeline.text import clean_line, clean_prose
+from pipeline.text import clean_line, clean_prose, max_tokens_for
 from pipeline.types import (
     Brief,
     Citation,
@@ -49,11 +49,6 @@ JAPANESE_FIELDS: dict[Kind, tuple[str, ...]] = {
     Kind.STEP: ("summary", "actions", "metrics", "cautions"),
     Kind.SUMMARY: ("intro", "points.label", "points.text", "closing"),
 }
-
-
-def max_tokens_for(chars: int) -> int:
-    """A token cap: Japanese runs about one token a character; room for overshoot and JSON keys."""
-    return int(chars * 1.6) + 80
 
 
 @dataclass(frozen=True)

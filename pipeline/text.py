@@ -156,3 +156,8 @@ def topic_key(keyword: str) -> str:
     for placeholder in YEAR_PLACEHOLDERS:
         text = text.replace(placeholder, "")
     return _YEAR.sub("", text)
+
+
+def max_tokens_for(chars: int) -> int:
+    """A token cap: Japanese runs about one token a character; room for overshoot and JSON keys."""
+    return int(chars * 1.6) + 80

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 from pipeline.errors import ProviderError
 from pipeline.llm.fields import FieldSpec
 from pipeline.llm.gateway import Gateway
+from pipeline.llm.provider import ChatRequest
 from pipeline.llm.schema import strict_schema
 from pipeline.prompts import RenderedPrompt
 from pipeline.text import trim_to_sentence
@@ -36,26 +37,12 @@ async def ask_text(
     return result.text
 
 
-async def continue_text(
-    gateway: Gateway,
-    *,
-    stage: str,
-    part: str,
-    prompt: RenderedPrompt,
-    max_tokens: int,
-    stop: tuple[str, ...] = (),
-    stop_after: int = 0,
-    grammar: str | None = None,
-    allow: str = "",
-    variant: int = 0,
-) -> str:
-    """The document `prompt` holds, continued; one that ran to its cap ends at its last full sentence
-    (unless a grammar shaped it: a list is kept whole)."""
-    request = gateway.document_request(
-        stage, prompt, max_tokens, stop=stop, stop_after=stop_after, grammar=grammar, allow=allow, variant=variant
-    )
+async def continue_text(gateway: Gateway, *, part: str, prompt: RenderedPrompt, request: ChatRequest) -> str:
+    """The document `request` continues (made by `gateway.document_request`); one that ran to its cap ends at
+    its last full sentence (unless a grammar shaped it: a list is kept whole)."""
+    stage = "draft"
     result = await gateway.call(stage, part, prompt, request)
-    if result.finish_reason == "length" and grammar is None:
+    if result.finish_reason == "length" and request.grammar is None:
         log.info("%s/%s: continuation ran to its cap; trimmed to its last sentence", stage, part)
         return trim_to_sentence(result.text)
     return result.text

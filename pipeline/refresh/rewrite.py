@@ -23,7 +23,7 @@ from pipeline.assembler import part_blocks, reading_minutes
 from pipeline.citations import MARKER, citable_url, keep_given
 from pipeline.config import Settings
 from pipeline.document import FOOTNOTE_MARK, RELATED, Block, Kind, PostDoc, post_time
-from pipeline.drafter import JAPANESE_FIELDS, max_tokens_for
+from pipeline.drafter import JAPANESE_FIELDS
 from pipeline.errors import ProviderError
 from pipeline.instincts import Instinct
 from pipeline.llm import Gateway, ask_json, ask_text
@@ -47,7 +47,7 @@ from pipeline.refresh.splice import (
     written,
 )
 from pipeline.sources import Grounding
-from pipeline.text import char_count, clean_line, clean_prose, plain_line
+from pipeline.text import char_count, clean_line, clean_prose, max_tokens_for, plain_line
 from pipeline.types import (
     Citation,
     Finding,
