@@ -15,6 +15,7 @@ import json
 import math
 import re
 import socket
+import threading
 import time
 from dataclasses import dataclass, field
 from email.parser import BytesParser
@@ -226,6 +227,7 @@ class _Handler(JSONHandler):
             self.api.leave(self._epoch)
 
     def _answer(self, api: OpenAIStandIn, body: dict) -> None:
+        api.wait_at_barrier(body)
         refused = api.kind.refusal(body)
         if refused is not None:
             self.send_json(refused[1], refusal_payload(*refused))
@@ -354,9 +356,25 @@ class OpenAIStandIn(LoopbackServer, FaultQueue):
         self.batch_faults: dict[str, str] = {}  # custom_id → "error", or content to answer with
         self.batch_polls_before_done = 0
         self.hang_after: int | None = None  # requests after this many hang
+        self.barrier: tuple[str, threading.Barrier] | None = None  # see hold()
         self._answered = 0
         self._in_flight = 0
         self._epoch = 0
+
+    def hold(self, schema: str, parties: int) -> None:
+        """Answer no request for the JSON schema `schema` until `parties` of them have arrived
+        (two processes are then surely past the same point at once)."""
+        self.barrier = (schema, threading.Barrier(parties, timeout=30))
+
+    def wait_at_barrier(self, body: dict) -> None:
+        """Block a request for the held schema until its parties have all arrived."""
+        held = self.barrier
+        if held is None or (body.get("response_format") or {}).get("json_schema", {}).get("name") != held[0]:
+            return
+        try:
+            held[1].wait()
+        except threading.BrokenBarrierError:
+            pass  # a party never came: answer anyway, the test's own asserts say what went wrong
 
     def enter(self) -> int:
         """Count requests being answered at once (max_in_flight keeps the peak).
@@ -402,6 +420,7 @@ class OpenAIStandIn(LoopbackServer, FaultQueue):
             self._epoch += 1
             self.down = None
             self.hang_after = None
+            self.barrier = None
             self.batch_faults = {}
             self.batch_requests = []
             self.batch_polls_before_done = 0

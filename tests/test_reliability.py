@@ -202,6 +202,9 @@ def test_fresh_ignores_the_checkpoint(llm, genpost, tmp_path, fast_retries):
 
 def test_two_processes_writing_the_same_slug_keep_both_drafts(llm, tmp_path):
     llm.latency = Latency(ttft_s=0.02, tokens_per_s=20000)
+    # Both plan their titles before either has written: a process that starts a post later would
+    # (rightly) see the first draft in topic memory and choose another title, so another file name.
+    llm.hold("metadata", 2)
     env = {"OPENAI_BASE_URL": llm.base_url, "OPENAI_API_KEY": PLANTED_KEY}
     out = tmp_path / "out"
     procs = [
@@ -225,6 +228,6 @@ def test_two_processes_writing_the_same_slug_keep_both_drafts(llm, tmp_path):
     assert [p.returncode for p in procs] == [0, 0], [r[1] for r in results]
     paths = {Path(r[0].strip().splitlines()[-1]) for r in results}
     assert len(paths) == 2 and all(p.exists() and p.with_suffix(".json").exists() for p in paths)
-    assert {p.name.endswith("-2.md") for p in paths} == {True, False}
+    assert {p.name.endswith("-2.md") for p in paths} == {True, False}, sorted(p.name for p in paths)
     for path in paths:
         assert json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))["draft"] == path.name
