@@ -34,6 +34,7 @@ from pipeline.quality import check_text
 from pipeline.quality.parse import parse
 from pipeline.store import replace_write
 from pipeline.types import DroppedLink, Finding, Links, RunRecord
+from pipeline.voice.profile import VoiceProfile
 
 TITLE_MAX_INPUT = 200
 EDITOR_DROPPED = "編集者が外しました"  # why a link the editor dropped is in the record's `links.dropped`
@@ -79,11 +80,12 @@ def save(
     settings: Settings,
     instincts: dict[str, Instinct],
     site: Path | None = None,
+    voice: VoiceProfile | None = None,
 ) -> Saved:
     """Write the editor's version of `draft`; refused (UsageError, in Japanese) when stale or when it breaks
     an assembler-owned part. `fields`: title, description, tags (comma separated). Done under the draft's lock."""
     with locked(draft):
-        return _save(draft, body, fields, version, who, settings, instincts, site)
+        return _save(draft, body, fields, version, who, settings, instincts, site, voice)
 
 
 def _save(
@@ -95,6 +97,7 @@ def _save(
     settings: Settings,
     instincts: dict[str, Instinct],
     site: Path | None,
+    voice: VoiceProfile | None,
 ) -> Saved:
     text = draft.read_text(encoding="utf-8")
     if stamp_of(text) != version:
@@ -122,7 +125,7 @@ def _save(
     new_text = doc.with_front(title=title, description=description, tags=tags).to_markdown()
     if not new_text.endswith("\n"):
         new_text += "\n"
-    findings = _write(draft, new_text, who.strip() or "editor", "", settings, instincts, site)
+    findings = _write(draft, new_text, who.strip() or "editor", "", settings, instincts, site, voice)
     return Saved(stamp_of(new_text), findings)
 
 
@@ -134,6 +137,7 @@ def _write(
     settings: Settings,
     instincts: dict[str, Instinct],
     site: Path | None,
+    voice: VoiceProfile | None,
     links: Callable[[RunRecord], Links] | None = None,
 ) -> list[Finding]:
     """Write the draft's new `text` (its old text kept in the history), run the gate again and put its findings
@@ -145,7 +149,7 @@ def _write(
 
     record = load_record(draft)
     cited = cited_in_record(record) if record else None
-    findings = check_text(text, settings, instincts, site, draft.name, cited)
+    findings = check_text(text, settings, instincts, site, draft.name, cited, voice=voice)
     if record is not None:
         update: dict[str, Any] = {"findings": findings}
         if links is not None:
@@ -212,12 +216,13 @@ def unlink(
     settings: Settings,
     instincts: dict[str, Instinct],
     site: Path | None = None,
+    voice: VoiceProfile | None = None,
 ) -> Unlinked:
     """Drop the `nth` link (0: the first) to `target` (a post's name, or a site path) in block `index`: its
     markup goes, its words stay, and not a byte else in the draft changes. Refused (UsageError, in Japanese)
     when the draft changed since `version` or the link is not there. Done under the draft's lock."""
     with locked(draft):
-        return _unlink(draft, index, target, nth, version, who, settings, instincts, site)
+        return _unlink(draft, index, target, nth, version, who, settings, instincts, site, voice)
 
 
 def _unlink(
@@ -230,6 +235,7 @@ def _unlink(
     settings: Settings,
     instincts: dict[str, Instinct],
     site: Path | None,
+    voice: VoiceProfile | None,
 ) -> Unlinked:
     text = draft.read_text(encoding="utf-8")
     if stamp_of(text) != version:
@@ -257,6 +263,7 @@ def _unlink(
         settings,
         instincts,
         site,
+        voice,
         lambda r: _dropped(r.links, block.part, target, anchor),
     )
     return Unlinked(stamp_of(new_text), findings, title)

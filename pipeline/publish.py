@@ -31,6 +31,7 @@ from pipeline.site import POST_NAME
 from pipeline.site_git import Pushed
 from pipeline.store import FileSnapshot, replace_write
 from pipeline.types import Finding, Refresh, RunRecord
+from pipeline.voice.profile import VoiceProfile
 
 log = logging.getLogger("genpost")
 # Front-matter fields an editor or a tool may add while reviewing; the site never sees them.
@@ -102,10 +103,13 @@ def blocking_findings(
     settings: Settings,
     instincts: dict[str, Instinct],
     record: RunRecord | None,
+    voice: VoiceProfile | None = None,
 ) -> list[Finding]:
-    """What keeps the post from going live (error findings, related links that point nowhere among them)."""
+    """What keeps the post from going live (error findings, related links that point nowhere among them, and
+    with voice.yml the site's voice), judged as `check` judges it."""
     cited = cited_in_record(record) if record else None
-    return [f for f in check_text(draft_text, settings, instincts, site, draft.name, cited) if f.severity == "error"]
+    found = check_text(draft_text, settings, instincts, site, draft.name, cited, voice=voice)
+    return [f for f in found if f.severity == "error"]
 
 
 @dataclass
@@ -123,7 +127,13 @@ class Publication:
 
 
 def prepare(
-    draft: Path, site: Path, settings: Settings, instincts: dict[str, Instinct], force: bool, push: bool | None
+    draft: Path,
+    site: Path,
+    settings: Settings,
+    instincts: dict[str, Instinct],
+    force: bool,
+    push: bool | None,
+    voice: VoiceProfile | None = None,
 ) -> Publication:
     """Every check a publish needs (the draft, its record, its findings, the site's paths, git's state), before
     anything is written; each refusal is one line."""
@@ -149,9 +159,9 @@ def prepare(
         raise GenpostError(f"{target} already exists with other content; remove it or rename the draft")
     published = target.read_text(encoding="utf-8", errors="replace") if target.exists() else None
     if (published is None or (refresh is not None and published != clean)) and not force:
-        found = blocking_findings(text, target if refresh else draft, site, settings, instincts, record)
+        found = blocking_findings(text, target if refresh else draft, site, settings, instincts, record, voice)
         if refresh is not None and published is not None:  # only what the refresh brought in: not the post's own
-            before = check_text(published, settings, instincts, site, target.name)
+            before = check_text(published, settings, instincts, site, target.name, voice=voice)
             found = refresh_draft.new_errors(found, before)
         if found:
             raise Refused(draft, found)
@@ -189,15 +199,17 @@ async def publish(
     instincts: dict[str, Instinct],
     force: bool = False,
     push: bool | None = None,
+    voice: VoiceProfile | None = None,
 ) -> Published:
     """Copy `draft` into `site/_posts/`, ping each Unsplash photo once, and commit (and push) in a git site.
 
+    `voice`: the site's voice.yml, if any, which the draft is judged by as `check` judges it.
     All or nothing: every check runs first (a draft with error findings is refused unless `force`);
     a failure while writing puts back the post, the ledger, the record and the review state as they
     were. A push that fails afterwards keeps the commit and raises PushFailed saying so.
     """
     with locked(draft):  # no editor's save, regenerate or second publish changes the draft meanwhile
-        plan = prepare(draft, site, settings, instincts, force, push)
+        plan = prepare(draft, site, settings, instincts, force, push, voice)
         before = FileSnapshot([plan.target, _ledger_path(site), record_path(draft), state_path(draft)])
         try:
             done = await _write(plan, settings, force)

@@ -4,6 +4,7 @@ there, compared with the site again, stated in the drafting and polish prompts, 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import statistics
 from dataclasses import dataclass
@@ -11,17 +12,21 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from starlette.testclient import TestClient
 
+from pipeline.cli.common import judged_by
 from pipeline.config import Settings
 from pipeline.instincts import load_instincts
 from pipeline.prompts import PromptBook
 from pipeline.quality import check_text
 from pipeline.quality.parse import parse
+from pipeline.review.app import create_app
 from pipeline.voice.follow import fit_lengths, prompt_voice
 from pipeline.voice.measure import measure, quartiles
 from pipeline.voice.profile import VoiceProfile, load_voice, write_voice
 from pipeline.voice.prose import read_sentence
 from tests.conftest import DATE, record_of, write_post
+from tests.test_editor import form_of
 from tests.voicesites import PLAIN_SITE, POLITE_SITE, Built, add_post, build_site
 
 INSTINCTS = load_instincts()
@@ -422,6 +427,33 @@ def test_drafting_without_voice_yml_is_unchanged(llm, genpost, tmp_path, monkeyp
         assert "文体は「です・ます」調に統一する。" in system and "【このサイトの文体】" not in system
     assert not [f for f in record_of(run)["findings"] if f["rule"].startswith("voice.")]
     assert DATE.startswith("2025-12-15")
+
+
+def test_an_editors_save_and_a_publish_judge_the_draft_by_the_voice_as_check_does(
+    plain, llm, genpost, monkeypatch, tmp_path
+):
+    use(plain, monkeypatch)
+    site = tmp_path / "site"
+    shutil.copytree(plain.root, site)
+    out = tmp_path / "out"
+    run = write_post(genpost, out, "--site", str(site), "--no-polish")
+    assert run.code == 0, run.stderr
+    draft = Path(run.last_line)
+    # The stand-in writes です・ます: held to the である site's voice, the draft has voice.style errors.
+    assert "voice.style" in {f["rule"] for f in record_of(run)["findings"]}
+    settings, instincts, voice = judged_by()  # what `genpost review` and `genpost publish` load
+    assert voice == plain.voice
+    client = TestClient(create_app(out, site, settings, instincts, allowed_hosts=["testserver"], voice=voice))
+    page = client.get(f"/drafts/{draft.name}").text
+    fields = {**form_of(page), "csrf": re.search(r'name="csrf" value="([^"]+)"', page)[1], "who": "佐藤"}
+    fields["title"] = fields["title"] + "を検証"
+    saved = client.post(f"/drafts/{draft.name}/save", data=fields, follow_redirects=True)
+    assert saved.status_code == 200 and "保存しました" in saved.text
+    kept = json.loads(draft.with_suffix(".json").read_text(encoding="utf-8"))["findings"]
+    assert "voice.style" in {f["rule"] for f in kept}, "the save checked the draft without the site's voice"
+    refused = genpost("publish", str(draft), "--site", str(site))
+    assert refused.code == 1 and "voice.style" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+    assert not (site / "_posts" / draft.name).exists()
 
 
 def test_a_model_that_copies_what_it_is_shown_is_told_the_style_only(plain):

@@ -14,9 +14,9 @@ import click
 from click.shell_completion import CompletionItem
 
 from pipeline import inputs
-from pipeline.config import Settings
+from pipeline.config import Settings, load_settings
 from pipeline.errors import UsageError
-from pipeline.instincts import Instinct
+from pipeline.instincts import Instinct, load_instincts
 from pipeline.job import Desk
 from pipeline.llm import Gateway, registry
 from pipeline.llm.choice import fit_to_model, make_provider
@@ -24,7 +24,8 @@ from pipeline.memory import TopicMemory
 from pipeline.prompts import PromptBook
 from pipeline.store import ensure_writable
 from pipeline.types import CallRecord
-from pipeline.voice.profile import load_voice
+from pipeline.voice.follow import fit_lengths
+from pipeline.voice.profile import VoiceProfile, load_voice
 
 PATH = click.Path(path_type=Path)
 
@@ -127,6 +128,14 @@ def model_options(command: Callable) -> Callable:
     return click.option(
         "--model", metavar="NAME", help="One model for every stage (default: per stage from genpost.yml)."
     )(command)
+
+
+def judged_by() -> tuple[Settings, dict[str, Instinct], VoiceProfile | None]:
+    """The settings, instincts and site voice (voice.yml) that `check`, the editor's save and publish judge a
+    post by, the body's range fitted to the voice as the drafting run fits it."""
+    settings, voice = load_settings(), load_voice()
+    fit_lengths(settings, voice)
+    return settings, load_instincts(), voice
 
 
 def check_site(site: Path | None) -> None:

@@ -11,15 +11,11 @@ import click
 
 from pipeline import quality
 from pipeline.citations import cited_in_record
-from pipeline.cli.common import PATH, check_out, check_site, out_option, site_option, verbose_option
-from pipeline.config import load_settings
+from pipeline.cli.common import PATH, check_out, check_site, judged_by, out_option, site_option, verbose_option
 from pipeline.drafts import UnreadableRecord, draft_path, list_drafts, read_record, reject
 from pipeline.errors import UsageError
-from pipeline.instincts import load_instincts
 from pipeline.publish import publish
 from pipeline.quality.report import report_json, report_text
-from pipeline.voice.follow import fit_lengths
-from pipeline.voice.profile import load_voice
 
 
 @click.command()
@@ -34,9 +30,7 @@ from pipeline.voice.profile import load_voice
 def check(files: tuple[Path, ...], site: Path | None, as_json: bool, lang: str | None) -> int:
     """Check posts (FILE...) against genpost's quality rules; exit 1 if any has an error."""
     check_site(site)
-    settings, instincts = load_settings(), load_instincts()
-    voice = load_voice()  # the site's voice; the site's format for posts genpost did not write
-    fit_lengths(settings, voice)
+    settings, instincts, voice = judged_by()  # with voice.yml, the site's format for posts genpost did not write
     lang = lang or ("ja" if settings.site.language.startswith("ja") else "en")
     reports = []
     for path in files:
@@ -93,7 +87,8 @@ def drafts(out: Path, as_json: bool) -> int:
 def publish_command(file: Path, site: Path, force: bool, push: bool | None) -> int:
     """Publish the draft FILE into the site's _posts/, send its Unsplash download pings, and commit it
     when the site is a git repository."""
-    done = asyncio.run(publish(file, site, load_settings(), load_instincts(), force=force, push=push))
+    settings, instincts, voice = judged_by()
+    done = asyncio.run(publish(file, site, settings, instincts, force=force, push=push, voice=voice))
     state = "published" if done.copied else "already published"
     pending = f", {done.pending} pending" if done.pending else ""
     print(f"genpost: {state}; {done.pinged} Unsplash download ping(s){pending}", file=sys.stderr)
@@ -136,6 +131,7 @@ def review(out: Path, site: Path | None, port: int, host: str, no_browser: bool)
         import webbrowser
 
         webbrowser.open(url)
-    app = create_app(out, site, load_settings(), load_instincts(), host=host, port=port)
+    settings, instincts, voice = judged_by()
+    app = create_app(out, site, settings, instincts, host=host, port=port, voice=voice)
     uvicorn.run(app, host=host, port=port, log_level="warning")
     return 0

@@ -47,6 +47,7 @@ from pipeline.review import regenerate
 from pipeline.review.guard import SECURITY_HEADERS, Guard, served_hosts
 from pipeline.review.render import is_web_url, link_id, render_post
 from pipeline.types import RunRecord
+from pipeline.voice.profile import VoiceProfile
 
 HERE = Path(__file__).parent
 # Everything a draft or record holds reaches a page through autoescape; only the sanitised body is `| safe`.
@@ -133,10 +134,12 @@ def create_app(
     host: str = "127.0.0.1",
     port: int = 8765,
     allowed_hosts: Iterable[str] | None = None,
+    voice: VoiceProfile | None = None,
 ) -> Starlette:
     """The review app for the drafts in `out_dir`, served at host:port: requests naming another host are
     refused, as are POSTs from another origin. `allowed_hosts` ("name:port") replaces the hosts derived from
-    host:port, for a server reached by another name (a test client's `testserver`)."""
+    host:port, for a server reached by another name (a test client's `testserver`). `voice`: the site's voice
+    (voice.yml) that an editor's save and a publish judge the draft by, as `check` does."""
     token = secrets.token_urlsafe(32)
     hosts = frozenset(allowed_hosts) if allowed_hosts is not None else served_hosts(host, port)
 
@@ -251,7 +254,8 @@ def create_app(
         body, who = str(form.get("body", "")), str(form.get("who", ""))
         version = str(form.get("version", ""))
         try:
-            saved = await run_in_threadpool(editor.save, draft, body, fields, version, who, settings, instincts, site)
+            args = (draft, body, fields, version, who, settings, instincts, site, voice)
+            saved = await run_in_threadpool(editor.save, *args)
         except GenpostError as exc:
             kept = {**fields, "body": body, "who": who}
             status = 409 if isinstance(exc, editor.StaleDraft | DraftBusy) else 422
@@ -273,7 +277,7 @@ def create_app(
         except ValueError:
             return draft_page(request, draft, "リンクを外せませんでした: そのリンクは下書きにありません", None, 422)
         try:
-            args = (draft, index, target, nth, version, who, settings, instincts, site)
+            args = (draft, index, target, nth, version, who, settings, instincts, site, voice)
             done = await run_in_threadpool(editor.unlink, *args)
         except GenpostError as exc:
             status = 409 if isinstance(exc, editor.StaleDraft | DraftBusy) else 422
@@ -315,7 +319,7 @@ def create_app(
             if site is None:
                 raise GenpostError("公開するには、--site を付けてレビューアプリを起動してください")
             try:
-                done = await publish(draft, site, settings, instincts, force=form.get("force") == "on")
+                done = await publish(draft, site, settings, instincts, force=form.get("force") == "on", voice=voice)
             except Refused as exc:
                 rules = "、".join(exc.rules)
                 return (
@@ -334,14 +338,14 @@ def create_app(
         if action == "regenerate":
             gateway = Gateway(make_provider(settings.llm), settings.llm, PromptBook())
             try:
-                desk = Desk(settings, instincts, gateway, out_dir)
+                desk = Desk(settings, instincts, gateway, out_dir, voice=voice)
                 await regenerate.propose(draft, str(form.get("part", "")), str(form.get("note", "")), desk, gateway)
             finally:
                 await gateway.close()
             return "書き直し案ができました。確認して差し替えるか破棄してください"
         if action == "accept":
             who = str(form.get("who", "")) or who_runs()
-            desk = Desk(settings, instincts, None, out_dir)
+            desk = Desk(settings, instincts, None, out_dir, voice=voice)
             findings = await run_in_threadpool(regenerate.accept, draft, desk, who)
             return f"差し替えました（エラー {sum(f.severity == 'error' for f in findings)} 件）"
         if action == "discard":
