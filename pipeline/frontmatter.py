@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -66,18 +67,33 @@ def split(text: str) -> tuple[dict[str, Any], str]:
 
 
 def with_fields(text: str, changes: dict[str, Any]) -> str:
-    """`text` with the front-matter lines of `changes` rewritten in place; every other line stays as it was.
-    A key not there yet is added at the end of the block."""
+    """`text` with the front-matter entries of `changes` rewritten in place (a value over several lines, a block
+    list or a folded string, is replaced whole); every other line stays as it was, in the file's own line
+    breaks. A key not there yet is added at the end of the block."""
     lines = text.split("\n")
     end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
     if not text.startswith("---") or end is None:
         raise ValueError("no front matter")
+    cr = "\r" if lines[0].endswith("\r") else ""
     for key, value in changes.items():
-        line = dump({key: value})[len("---\n") : -len("---\n")].rstrip("\n")
-        found = next((i for i in range(1, end) if lines[i].startswith(f"{key}:")), None)
-        if found is None:
-            lines.insert(end, line)
-            end += 1
-        else:
-            lines[found] = line
+        written = dump({key: value})[len("---\n") : -len("---\n")].rstrip("\n")
+        new = [line + cr for line in written.split("\n")]
+        entry = re.compile(rf"{re.escape(key)}\s*:(\s|$)")
+        start = next((i for i in range(1, end) if entry.match(lines[i])), end)  # none: a new key at the end
+        stop = _entry_end(lines, start, end) if start < end else end
+        lines[start:stop] = new
+        end += len(new) - (stop - start)
     return "\n".join(lines)
+
+
+def _entry_end(lines: list[str], start: int, end: int) -> int:
+    """Where the entry whose key is on line `start` ends: its value may go on over indented lines (a block
+    list, a folded string) or `- item` lines at the key's own column; blank lines between them are its own."""
+    stop = start + 1
+    for i in range(start + 1, end):
+        line = lines[i].rstrip("\r")
+        if line[:1] in (" ", "\t") or line == "-" or line.startswith("- "):
+            stop = i + 1
+        elif line.strip():
+            break
+    return stop

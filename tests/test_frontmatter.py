@@ -110,6 +110,37 @@ def test_a_key_is_matched_whole_not_by_its_prefix():
     assert fields == {"title_note": "keep", "title": "new"}
 
 
+# Front matter as people write it by hand, in posts genpost did not write (refresh edits these).
+HAND_WRITTEN = """---
+layout: post
+title: 2024年の振り返り
+tags:
+  - 心理学
+  - マーケティング
+categories:
+- blog
+
+- notes
+description: >
+  折り返された
+
+  説明文
+author: 編集部
+---
+本文
+"""
+
+
+@pytest.mark.parametrize("key", ["tags", "categories", "description", "author"])
+def test_with_fields_replaces_a_block_list_or_folded_value_whole(key):
+    original, _ = split(HAND_WRITTEN)
+    changed = with_fields(HAND_WRITTEN, {key: Flow(["新しい", "値"])})
+    fields, body = split(changed)
+    assert fields == {**original, key: ["新しい", "値"]} and body == "本文\n"
+    untouched = [line for line in HAND_WRITTEN.split("\n") if line not in changed.split("\n")]
+    assert untouched and all(line.startswith((" ", "-", f"{key}:")) or not line for line in untouched)
+
+
 @settings(max_examples=200, deadline=None)
 @given(title=ANY_TEXT, tags=st.lists(ANY_TEXT, max_size=4), body=ANY_TEXT)
 def test_any_strings_survive_dump_and_split(title, tags, body):

@@ -27,7 +27,7 @@ from pipeline.history import text_of
 from pipeline.instincts import load_instincts
 from pipeline.llm.server_support import assume_everything
 from pipeline.quality.parse import parse
-from pipeline.refresh.splice import bump_years, front_with
+from pipeline.refresh.splice import bump_years
 from pipeline.review.app import create_app
 from standins.openai_api import OpenAIStandIn
 from standins.web import WebStandIn
@@ -446,7 +446,7 @@ def test_bad_input_is_one_line_and_never_a_traceback(llm, genpost, tmp_path, sit
 def test_front_matter_lines_are_rewritten_in_place_block_lists_and_crlf_too():
     source = "---\r\ntitle: 古い\r\ntags:\r\n  - a 2019\r\n  - b\r\n# メモ\r\nlayout: post\r\n---\r\n"
     front = FrontMatter({"title": "古い", "tags": ["a 2019", "b"], "layout": "post"}, source=source)
-    new = front_with(front, {"tags": ["a 2026", "b"], "last_modified_at": datetime(2026, 5, 1, tzinfo=UTC)})
+    new = front.with_fields(tags=["a 2026", "b"], last_modified_at=datetime(2026, 5, 1, tzinfo=UTC))
     assert new.to_yaml() == (
         "---\r\ntitle: 古い\r\ntags: [a 2026, b]\r\n# メモ\r\nlayout: post\r\n"
         "last_modified_at: 2026-05-01T00:00:00.000Z\r\n---\r\n"

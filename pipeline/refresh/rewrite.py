@@ -37,7 +37,6 @@ from pipeline.refresh.splice import (
     bump_years,
     changed_parts,
     eol_of,
-    front_with,
     headings_dated,
     json_ld_follows,
     moved_footnotes,
@@ -326,7 +325,7 @@ class Rewriter:
         front = self.doc.front
         if isinstance(front.get("reading_time"), int) and self._minutes(doc) != self._minutes(self.doc):
             changes["reading_time"] = self._minutes(doc)  # the rewrite changed how long the post takes to read
-        doc = replace(doc, front=front_with(front, changes))
+        doc = replace(doc, front=front.with_fields(**changes))
         added = list(labels.new_sources.values())
         cited_moved = {citable_url(old) or old: new for old, new in moved}
         doc = doc.with_blocks(json_ld_follows(list(doc.blocks), changes, cited_moved, added, self.now, eol))

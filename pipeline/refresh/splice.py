@@ -11,9 +11,8 @@ from dataclasses import replace
 from datetime import datetime, tzinfo
 from typing import Any
 
-from pipeline import frontmatter
 from pipeline.citations import MARKER, Footnotes, citable_url, footnote_blocks
-from pipeline.document import CTA, HERO, JSON_LD, RELATED, Block, FrontMatter, Inline, Kind, PostDoc, styled
+from pipeline.document import CTA, HERO, JSON_LD, RELATED, Block, Inline, Kind, PostDoc
 from pipeline.frontmatter import Timestamp
 from pipeline.parttext import map_texts
 from pipeline.refresh.reasons import PROSE
@@ -33,32 +32,6 @@ def bump_years(text: str, year: int) -> str:
         return str(year) if 1900 <= found < year else match.group(0)
 
     return _YEAR.sub(one, text)
-
-
-def front_with(front: FrontMatter, changes: dict[str, Any]) -> FrontMatter:
-    """The front matter with `changes` written over their lines (a value over several lines, a block list, is
-    replaced whole); a key not there yet goes at the end; every other line stays as it was."""
-    if not changes:
-        return front
-    lines = (front.source or "").split("\n")
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
-    if front.error or end is None:
-        return front.with_fields(**changes)
-    cr = "\r" if lines[0].endswith("\r") else ""
-    for key, value in changes.items():
-        written = frontmatter.dump({key: styled(key, value)})[len("---\n") : -len("---\n")].rstrip("\n")
-        new = [line + cr for line in written.split("\n")]
-        start = next((i for i in range(1, end) if re.match(rf"{re.escape(key)}\s*:", lines[i])), None)
-        if start is None:
-            lines[end:end] = new
-            end += len(new)
-            continue
-        stop = start + 1
-        while stop < end and lines[stop].strip() and (lines[stop][0] in " \t" or lines[stop].startswith("- ")):
-            stop += 1
-        lines[start:stop] = new
-        end += len(new) - (stop - start)
-    return FrontMatter({**front.fields, **changes}, source="\n".join(lines))
 
 
 def eol_of(doc: PostDoc) -> str:
