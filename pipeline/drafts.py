@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 from pipeline import frontmatter
 from pipeline.errors import GenpostError, UsageError
 from pipeline.history import Version
-from pipeline.site import POST_NAME
+from pipeline.site import POST_NAME, name_day
 from pipeline.store import replace_write
 from pipeline.types import RunRecord
 
@@ -182,7 +182,7 @@ def list_drafts(out_dir: Path) -> list[DraftInfo]:
                 name=path.name,
                 path=path,
                 title=str(front.get("title") or path.stem),
-                date=path.name[:10],
+                date=str(name_day(path.name) or ""),
                 instinct=str(front.get("instinct") or ""),
                 keyword=str(keywords[0]) if isinstance(keywords, list) and keywords else "",
                 status=load_state(path).status,

@@ -22,6 +22,7 @@ from tenacity import wait_exponential as wait_exp
 from pipeline.config import ImageSettings
 from pipeline.instincts import CataloguePhoto, Instinct
 from pipeline.outline import Outline
+from pipeline.site import name_day
 from pipeline.store import replace_write
 from pipeline.types import Image, Plan
 
@@ -177,11 +178,8 @@ def recently_used(places: list[Path], days: int, now: datetime) -> set[str]:
     used: set[str] = set()
     for folder in places:
         for path in folder.glob("*.md"):
-            try:
-                day = datetime.strptime(path.name[:10], "%Y-%m-%d").date()
-            except ValueError:
-                continue
-            if day >= cutoff:
+            day = name_day(path.name)
+            if day is not None and day >= cutoff:
                 used.update(_PHOTO_PATH.findall(path.read_text(encoding="utf-8", errors="replace")))
     return used
 

@@ -29,7 +29,7 @@ from pipeline.config import LinkSettings
 from pipeline.document import FOOTNOTE_MARK, POST_URL_LINK
 from pipeline.quality.parse import parse
 from pipeline.quality.style import tagger
-from pipeline.site import POST_NAME
+from pipeline.site import name_day
 from pipeline.sources.index import tokens
 from pipeline.store import replace_write
 from pipeline.text import char_ngrams, jaccard, squash
@@ -96,8 +96,8 @@ def _listed(value: object) -> list[str]:
 
 def read_page(path: Path) -> SitePage | None:
     """A post file read for indexing; None when it cannot be read."""
-    match = POST_NAME.match(path.name)
-    if match is None:
+    named = name_day(path.name)
+    if named is None:
         return None
     try:
         doc = parse(path.read_text(encoding="utf-8"))
@@ -113,7 +113,7 @@ def read_page(path: Path) -> SitePage | None:
         title=title,
         description=description,
         keyword=(keywords or tags or [""])[0],
-        day=_day(front.get("date"), date.fromisoformat(match.group(1))),
+        day=_day(front.get("date"), named),
         published=front.get("published") is not False,
         text="\n".join([title, description, " ".join(tags + keywords), *headings, *body]),
     )

@@ -13,7 +13,17 @@ from pipeline import frontmatter
 from pipeline.text import char_ngrams, jaccard, squash
 from pipeline.types import RelatedPost
 
-POST_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+)\.(md|markdown|html)$")
+# Jekyll's own post names: a date whose month and day may have one digit (2025-1-5-slug.md), a slug, an extension.
+POST_NAME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})-(.+)\.(md|markdown|html)$")
+
+
+def name_day(name: str) -> date | None:
+    """The date a post's file name gives (`2025-1-5-slug.md` is 5 January 2025); None when it gives none."""
+    match = POST_NAME.match(name)
+    try:
+        return date(*map(int, match.group(1, 2, 3))) if match else None
+    except ValueError:  # 2025-02-30
+        return None
 
 
 @dataclass(frozen=True)
@@ -38,11 +48,11 @@ def load_posts(site: Path) -> list[SitePost]:
     """Every post under `site/_posts`, newest name first; unreadable files are skipped."""
     posts = []
     for path in sorted((site / "_posts").glob("*"), reverse=True):
-        if not path.is_file() or not POST_NAME.match(path.name):
+        day = name_day(path.name)
+        if not path.is_file() or day is None:
             continue
         try:
             data, _ = frontmatter.split(path.read_text(encoding="utf-8"))
-            day = date.fromisoformat(path.name[:10])
         except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError):
             continue
         words = [*_as_list(data.get("tags")), *_as_list(data.get("seo_keywords")), *_as_list(data.get("categories"))]

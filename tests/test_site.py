@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+from datetime import date
 from pathlib import Path
 
-from pipeline.site import load_posts, related_posts, topic_score
+from pipeline.drafts import draft_path, list_drafts
+from pipeline.links import read_page
+from pipeline.site import load_posts, name_day, related_posts, topic_score
 from tests.conftest import SITE_POSTS
 from tests.postparse import parse_post
 
@@ -71,3 +75,20 @@ def test_post_links_name_existing_posts(llm, genpost, site, tmp_path):
 def test_missing_posts_dir_is_bad_usage(llm, genpost, tmp_path):
     run = genpost("--instinct", "learning", "--keywords", "x", "--site", str(tmp_path), "--out", str(tmp_path))
     assert run.code == 2 and "_posts" in run.stderr
+
+
+def test_a_one_digit_month_or_day_is_a_post_as_jekyll_reads_it(tmp_path):
+    posts = tmp_path / "_posts"
+    posts.mkdir()
+    (posts / "2025-1-5-new-year.md").write_text('---\ntitle: "年始の計画"\n---\n本文\n', encoding="utf-8")
+    (posts / "2025-02-30-no-such-day.md").write_text('---\ntitle: "ない日"\n---\n本文\n', encoding="utf-8")
+    loaded = load_posts(tmp_path)
+    assert [(p.name, p.day) for p in loaded] == [("2025-1-5-new-year", date(2025, 1, 5))]
+    assert read_page(posts / "2025-1-5-new-year.md").day == date(2025, 1, 5)
+    assert name_day("2025-12-15-slug.md") == date(2025, 12, 15) and name_day("slug.md") is None
+    # A refresh draft keeps the post's name: the review app opens it and the list dates it.
+    out = tmp_path / "out"
+    out.mkdir()
+    shutil.copy(posts / "2025-1-5-new-year.md", out)
+    assert draft_path(out, "2025-1-5-new-year.md") == out / "2025-1-5-new-year.md"
+    assert [d.date for d in list_drafts(out)] == ["2025-01-05"]

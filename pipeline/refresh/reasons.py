@@ -31,6 +31,7 @@ from pipeline.quality.context import Check
 from pipeline.quality.parse import SECTION_PARTS, parse
 from pipeline.refresh.sources import Checked, Ledger, SourceFindings, check_urls, cited_sources, judge
 from pipeline.schedule import load_calendar
+from pipeline.site import name_day
 from pipeline.sources.urls import shown, without_credentials
 from pipeline.text import topic_key, years_in
 from pipeline.types import Finding, RefreshReason
@@ -135,7 +136,7 @@ def site_posts(site: Path) -> list[Path]:
 
 def post_day(doc: PostDoc, path: Path) -> date | None:
     """The post's date: its front matter's, else its file name's."""
-    return _day(doc.front.get("date")) or _day(path.name[:10])
+    return _day(doc.front.get("date")) or name_day(path.name)
 
 
 def _day(value: object) -> date | None:
