@@ -8,7 +8,8 @@ a post has a past year in its title, in a heading or in its seo_keywords, a sour
 to change, a figure with no source, an internal link to nowhere, fourteen months on a calendar keyword, or none
 of these; a tenth are marked `refresh: keep`. The list is made three times: with every source fetched for the
 first time; after a tenth of the sources changed (fetched again: `sources.cache_hours: 0`); and from the cache
-(`sources.cache_hours: 168`, the default). Prints figures only.
+(`sources.cache_hours: 168`, the default). Then `genpost check --site` checks every post at once. Prints figures
+only.
 """
 
 from __future__ import annotations
@@ -91,6 +92,17 @@ def listed(site: Path, out: Path) -> tuple[float, list[dict]]:
     return seconds, json.loads(stdout.getvalue())
 
 
+def checked(site: Path) -> tuple[float, int]:
+    """`genpost check --site` over every post of the site at once: seconds, and findings."""
+    stdout, stderr = io.StringIO(), io.StringIO()
+    posts = sorted(str(p) for p in (site / "_posts").glob("*.md"))
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        genpost(["check", "--site", str(site), "--json", *posts])  # exit 1: the aged posts have errors
+    seconds = time.perf_counter() - started
+    return seconds, sum(len(report["findings"]) for report in json.loads(stdout.getvalue()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=100)
@@ -113,11 +125,13 @@ def main() -> None:
             again, second = listed(site, out)
             config.write_text("sources:\n  cache_hours: 168\n", encoding="utf-8")
             cached, third = listed(site, out)
+            check_s, findings = checked(site)
     urls = args.posts - args.posts // len(KINDS)  # the kept posts' sources are never asked for
     print(f"site: {args.posts} posts of about 3,000 characters, {urls} cited sources ({args.delay:g} s a page)")
     print(f"  first list (every source fetched):          {cold:5.2f} s, {len(first)} posts listed")
     print(f"  after sources changed (fetched again):      {again:5.2f} s, {len(second)} posts listed")
     print(f"  from the cache (sources.cache_hours: 168):  {cached:5.2f} s, {len(third)} posts listed")
+    print(f"  check --site over every post:               {check_s:5.2f} s, {findings} findings")
     found = Counter(r["code"] for item in second for r in item["reasons"])
     print("reasons found (second list):")
     for code, count in sorted(found.items(), key=lambda item: (-item[1], item[0])):

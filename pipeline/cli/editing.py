@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -12,10 +13,15 @@ import click
 from pipeline import quality
 from pipeline.citations import cited_in_record
 from pipeline.cli.common import PATH, check_out, check_site, judged_by, out_option, site_option, verbose_option
+from pipeline.config import Settings
 from pipeline.drafts import UnreadableRecord, draft_path, list_drafts, read_record, reject
 from pipeline.errors import UsageError
+from pipeline.instincts import Instinct
 from pipeline.publish import publish
+from pipeline.quality import links
 from pipeline.quality.report import report_json, report_text
+from pipeline.types import Finding
+from pipeline.voice.profile import VoiceProfile
 
 
 @click.command()
@@ -32,27 +38,33 @@ def check(files: tuple[Path, ...], site: Path | None, as_json: bool, lang: str |
     check_site(site)
     settings, instincts, voice = judged_by()  # with voice.yml, the site's format for posts genpost did not write
     lang = lang or ("ja" if settings.site.language.startswith("ja") else "en")
-    reports = []
-    for path in files:
-        if not path.is_file():
-            raise UsageError(f"{path}: no such file")
-        text = path.read_text(encoding="utf-8", errors="replace")
-        try:
-            record = read_record(path)  # a draft's run record knows what its footnotes' sources say
-        except UnreadableRecord as exc:
-            print(f"genpost: {exc}; its footnotes are checked without their sources' text", file=sys.stderr)
-            record, own = None, True
-        else:
-            own = record is not None  # a draft with its run record is genpost's own: held to the reference format
-        cited = cited_in_record(record) if record else None
-        found = quality.check_text(text, settings, instincts, site, path.name, cited, voice=voice, own=own)
-        reports.append((path, found))
+    missing = next((path for path in files if not path.is_file()), None)
+    if missing is not None:
+        raise UsageError(f"{missing}: no such file")
+    with links.site_read_once(site) if site is not None else contextlib.nullcontext():  # one reading, many posts
+        reports = [(path, _checked(path, settings, instincts, site, voice)) for path in files]
     if as_json:
         print(json.dumps([report_json(path, findings) for path, findings in reports], ensure_ascii=False, indent=2))
     else:
         for path, findings in reports:
             print(report_text(path, findings, lang))
     return 1 if any(quality.errors(findings) for _, findings in reports) else 0
+
+
+def _checked(
+    path: Path, settings: Settings, instincts: dict[str, Instinct], site: Path | None, voice: VoiceProfile | None
+) -> list[Finding]:
+    """One post's findings, as `check` reports them."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        record = read_record(path)  # a draft's run record knows what its footnotes' sources say
+    except UnreadableRecord as exc:
+        print(f"genpost: {exc}; its footnotes are checked without their sources' text", file=sys.stderr)
+        record, own = None, True
+    else:
+        own = record is not None  # a draft with its run record is genpost's own: held to the reference format
+    cited = cited_in_record(record) if record else None
+    return quality.check_text(text, settings, instincts, site, path.name, cited, voice=voice, own=own)
 
 
 @click.command()

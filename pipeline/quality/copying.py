@@ -88,14 +88,15 @@ class Instructions:
         return len(mine) >= 3 and len(mine & self.grams) / len(mine) >= SHARE
 
 
-def field_descriptions(*models: type[BaseModel]) -> list[str]:
+@cache
+def field_descriptions(*models: type[BaseModel]) -> tuple[str, ...]:
     """The descriptions of a JSON answer's fields: the model reads them as instructions too."""
-    out = []
+    out: list[str] = []
     for model in models:
         schema = model.model_json_schema()
         for node in [schema, *schema.get("$defs", {}).values()]:
             out += [p["description"] for p in node.get("properties", {}).values() if "description" in p]
-    return out
+    return tuple(out)
 
 
 @cache
