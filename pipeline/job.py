@@ -57,7 +57,7 @@ from pipeline.types import (
     RunRecord,
     Sections,
 )
-from pipeline.voice.follow import examples_for, fit_lengths, prompt_voice
+from pipeline.voice.follow import examples_for, fit_lengths, prompt_voice, style_phrase
 from pipeline.voice.profile import VoiceProfile, load_voice
 
 log = logging.getLogger("genpost")
@@ -296,7 +296,9 @@ class PostJob:
             existing = [w.title for w in self.desk.memory.written()] if self.desk.memory else []
             sources = self.stages.grounding.sources if self.stages.grounding else []
             try:
-                return await make_metadata(self.brief, self.instinct, self.settings, self.model, existing, sources)
+                style = style_phrase(self.desk.voice) if self.desk.voice else None
+                args = (self.brief, self.instinct, self.settings, self.model, existing, sources, style)
+                return await make_metadata(*args)
             except ProviderError as exc:
                 log.warning("metadata: %s; the draft is written with a placeholder title for the editor", exc)
                 return fallback_metadata(self.brief, self.instinct)

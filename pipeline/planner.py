@@ -163,8 +163,10 @@ async def make_metadata(
     gateway: Gateway,
     existing: list[str] = (),
     sources: list[Source] = (),
+    style: str | None = None,
 ) -> Metadata:
-    """Title, description, tags and image queries; `existing` titles are not to be echoed."""
+    """Title, description, tags and image queries; `existing` titles are not to be echoed; `style`: the site's
+    sentence style (「である」調, from voice.yml) the description is written in."""
     prompt = gateway.prompts.render(
         "metadata.j2",
         **_context(brief, instinct, settings, sources),
@@ -172,6 +174,7 @@ async def make_metadata(
         title_max=settings.lengths.title_max,
         description_max=settings.lengths.description_max,
         recent_titles=list(existing)[-10:],
+        description_style=style,
     )
     answer = await ask_json(
         gateway,

@@ -402,6 +402,8 @@ def test_a_draft_for_each_site_is_asked_for_in_its_voice(which, request, llm, ge
     assert steps and all(f"「{style}」調で" in b["messages"][-1]["content"] for b in steps)
     lead = next(b for b in drafts if "記事の冒頭に置く導入文" in b["messages"][-1]["content"])
     assert "約100字" in lead["messages"][-1]["content"]  # the sections' targets follow the site's length
+    metadata = next(b for b in bodies if "タイトルなどの情報" in b["messages"][-1]["content"])
+    assert f"このサイトの文体（「{style}」調）で書く" in metadata["messages"][-1]["content"]
     polish = [b for b in bodies if "一人の書き手" in b["messages"][-1]["content"]]
     assert polish and f"「{style}」調の日本語で" in polish[0]["messages"][-1]["content"]
     # The stand-in writes です・ます whatever it is told: the gate holds the draft to the site's style.
