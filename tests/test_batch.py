@@ -35,7 +35,9 @@ def test_batch_shares_one_call_cap(llm, genpost, tmp_path, monkeypatch):
     config = tmp_path / "genpost.yml"
     config.write_text("llm:\n  concurrency: 8\n", encoding="utf-8")
     monkeypatch.setenv("GENPOST_CONFIG", str(config))
-    llm.latency = Latency(ttft_s=0.02, tokens_per_s=20000)
+    # Each answer takes long enough for the four posts' calls to pile up at the cap even on a busy machine
+    # (with 20 ms answers, a loaded CI machine once peaked at 7).
+    llm.latency = Latency(ttft_s=0.25, tokens_per_s=20000)
     run = genpost("batch", "--count", "4", "--date", "2025-12-15", "--out", str(tmp_path / "out"))
     assert run.code == 0 and llm.max_in_flight == 8
 
