@@ -163,6 +163,11 @@ class RetrySettings(_Strict):
     budget_s: float = Field(180.0, gt=0, description="no retry starts once this much time has passed")
     backoff_initial_s: float = Field(1.0, ge=0, description="first backoff (exponential, with jitter)")
     backoff_max_s: float = Field(30.0, ge=0, description="longest backoff (a longer Retry-After wins)")
+    cut_off: bool = Field(
+        True,
+        description="ask a cut-off text answer once more with 1.5 times the room (off for a small model behind a "
+        "server that runs past any length: its second answer is cut off too)",
+    )
 
 
 class LLMSettings(_Strict):

@@ -67,9 +67,9 @@ class _CutOffProvider:
     """A provider whose every answer runs into its token cap (as a small local model's does)."""
 
     name = "cutoff"
-    capabilities = Capabilities(retry_cutoffs=False)
 
-    def __init__(self) -> None:
+    def __init__(self, retry_cutoffs: bool = False) -> None:
+        self.capabilities = Capabilities(retry_cutoffs=retry_cutoffs)
         self.requests = []
 
     async def chat(self, request):
@@ -82,13 +82,26 @@ class _CutOffProvider:
         pass
 
 
-def test_a_provider_can_decline_cut_off_retries():
-    provider = _CutOffProvider()
-
+def _ask_cut_off(provider: _CutOffProvider, settings: LLMSettings) -> str:
     async def ask() -> str:
-        gateway = Gateway(provider, LLMSettings(), PromptBook())
+        gateway = Gateway(provider, settings, PromptBook())
         prompt = RenderedPrompt("t.j2", "abc", [{"role": "user", "content": "書いてください"}])
         return await ask_text(gateway, stage="draft", part="x", prompt=prompt, max_tokens=100)
 
-    assert asyncio.run(ask()) == "一文目です。二文目です。"
+    return asyncio.run(ask())
+
+
+def test_a_provider_can_decline_cut_off_retries():
+    provider = _CutOffProvider()
+    assert _ask_cut_off(provider, LLMSettings()) == "一文目です。二文目です。"
     assert len(provider.requests) == 1 and provider.requests[0].max_tokens == 100
+
+
+def test_a_cut_off_answer_is_asked_once_more_with_room_unless_genpost_yml_says_not():
+    provider = _CutOffProvider(retry_cutoffs=True)
+    assert _ask_cut_off(provider, LLMSettings()) == "一文目です。二文目です。"
+    assert [r.max_tokens for r in provider.requests] == [100, 150]
+    provider = _CutOffProvider(retry_cutoffs=True)
+    settings = LLMSettings(retry={"attempts": 4, "backoff_initial_s": 0, "cut_off": False})
+    assert _ask_cut_off(provider, settings) == "一文目です。二文目です。"
+    assert [r.max_tokens for r in provider.requests] == [100]

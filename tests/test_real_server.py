@@ -31,12 +31,14 @@ MODEL = "genpost-local"  # the alias the server answers to
 STARTUP_S = 180
 # A short post: short prose parts (the JSON ones, steps and summary, keep the room their keys need), no piece
 # split, no redraft round, no polish (a whole draft is past a 0.5B model's use), one call at a time (the server
-# answers one request at a time and, by default, cuts a stream short when another request comes in).
+# answers one request at a time and, by default, cuts a stream short when another request comes in), and a
+# cut-off answer kept as it is (the 0.5B model runs past any length: asked again with more room, every prose
+# part was cut off twice, which took half the run).
 SHORT_POST = """\
 lengths:
   body: [200, 4000]
   split_above: 2000
-  sections: {lead: 80, background: 120, trend_intro: 60, trend_part: 80, steps_intro: 40, cases: 120}
+  sections: {lead: 80, background: 90, trend_intro: 60, trend_part: 60, steps_intro: 40, cases: 90}
 quality:
   max_rewrites: 0
 polish: "off"
@@ -44,7 +46,7 @@ llm:
   temperature: 0.3
   concurrency: 1
   timeout: 600
-  retry: {attempts: 2, budget_s: 1200, backoff_initial_s: 1, backoff_max_s: 2}
+  retry: {attempts: 2, budget_s: 1200, backoff_initial_s: 1, backoff_max_s: 2, cut_off: false}
 """
 
 

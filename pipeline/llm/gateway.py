@@ -216,7 +216,7 @@ class Gateway:
         )
         attempts, cut_off = 0, False
         # A cut-off answer is asked once more with more room, unless the provider says that won't help.
-        retry_cutoffs = self.provider.capabilities.retry_cutoffs
+        retry_cutoffs = self.provider.capabilities.retry_cutoffs and policy.cut_off
         try:
             async for attempt in retrying:
                 with attempt:
