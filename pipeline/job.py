@@ -57,7 +57,7 @@ from pipeline.types import (
     RunRecord,
     Sections,
 )
-from pipeline.voice.follow import examples_for, fit_lengths, prompt_voice, style_phrase
+from pipeline.voice.follow import examples_for, fit_lengths, prompt_voice
 from pipeline.voice.profile import VoiceProfile, load_voice
 
 log = logging.getLogger("genpost")
@@ -256,6 +256,10 @@ class PostJob:
             self._voice = await self._timed("voice", asyncio.to_thread(self._voice_with_examples))
         return self.stages.links
 
+    def plan_voice(self) -> dict[str, Any] | None:
+        """What the planning prompts say of the site's voice: its style and sentence length (no examples)."""
+        return prompt_voice(self.desk.voice, short=True)
+
     def voice_prompt(self) -> dict[str, Any] | None:
         """What the prompts say of the site's voice (prompts/_voice.j2); None without voice.yml."""
         if self._voice is None:
@@ -296,8 +300,7 @@ class PostJob:
             existing = [w.title for w in self.desk.memory.written()] if self.desk.memory else []
             sources = self.stages.grounding.sources if self.stages.grounding else []
             try:
-                style = style_phrase(self.desk.voice) if self.desk.voice else None
-                args = (self.brief, self.instinct, self.settings, self.model, existing, sources, style)
+                args = (self.brief, self.instinct, self.settings, self.model, existing, sources, self.plan_voice())
                 return await make_metadata(*args)
             except ProviderError as exc:
                 log.warning("metadata: %s; the draft is written with a placeholder title for the editor", exc)
@@ -312,7 +315,8 @@ class PostJob:
 
         async def ask() -> Briefs:
             sources = self.stages.grounding.sources if self.stages.grounding else []
-            return await make_briefs(self.brief, self.instinct, self.settings, self.model, sources, on_partial)
+            args = (self.brief, self.instinct, self.settings, self.model, sources, on_partial, self.plan_voice())
+            return await make_briefs(*args)
 
         return await self._step("briefs", Briefs, ask)
 

@@ -11,6 +11,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable
+from typing import Any
 
 from pipeline.config import Settings
 from pipeline.instincts import Instinct
@@ -112,9 +113,13 @@ def metadata_fields(brief: Brief, settings: Settings) -> dict[str, FieldSpec]:
     return fields
 
 
-def _context(brief: Brief, instinct: Instinct, settings: Settings, sources: list[Source]) -> dict:
-    """What both planning prompts are told."""
+def _context(
+    brief: Brief, instinct: Instinct, settings: Settings, sources: list[Source], voice: dict[str, Any] | None
+) -> dict:
+    """What both planning prompts are told (`voice`: the site's style, from voice.yml, as the drafting prompts
+    are told it)."""
     return {
+        "voice": voice,
         "site_name": settings.site.name,
         "brief": brief,
         "instinct": instinct,
@@ -131,12 +136,13 @@ async def make_briefs(
     gateway: Gateway,
     sources: list[Source] = (),
     on_partial: Callable[[str], None] | None = None,
+    voice: dict[str, Any] | None = None,
 ) -> Briefs:
     """What each section says: the call drafting waits for (`on_partial` sees the answer as it streams)."""
     categories = categories_for(brief, settings)
     prompt = gateway.prompts.render(
         "outline.j2",
-        **_context(brief, instinct, settings, sources),
+        **_context(brief, instinct, settings, sources, voice),
         categories=categories,
         theme_hint=brief.theme or "テーマ",
         trend_parts=TREND_PARTS[brief.structure],
@@ -163,18 +169,17 @@ async def make_metadata(
     gateway: Gateway,
     existing: list[str] = (),
     sources: list[Source] = (),
-    style: str | None = None,
+    voice: dict[str, Any] | None = None,
 ) -> Metadata:
-    """Title, description, tags and image queries; `existing` titles are not to be echoed; `style`: the site's
-    sentence style (「である」調, from voice.yml) the description is written in."""
+    """Title, description, tags and image queries; `existing` titles are not to be echoed; with `voice`, the
+    description is written in the site's style."""
     prompt = gateway.prompts.render(
         "metadata.j2",
-        **_context(brief, instinct, settings, sources),
+        **_context(brief, instinct, settings, sources, voice),
         keyword_words=keyword_words(brief.primary_keyword),
         title_max=settings.lengths.title_max,
         description_max=settings.lengths.description_max,
         recent_titles=list(existing)[-10:],
-        description_style=style,
     )
     answer = await ask_json(
         gateway,

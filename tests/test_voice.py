@@ -404,6 +404,11 @@ def test_a_draft_for_each_site_is_asked_for_in_its_voice(which, request, llm, ge
     assert "約100字" in lead["messages"][-1]["content"]  # the sections' targets follow the site's length
     metadata = next(b for b in bodies if "タイトルなどの情報" in b["messages"][-1]["content"])
     assert f"このサイトの文体（「{style}」調）で書く" in metadata["messages"][-1]["content"]
+    outline = next(b for b in bodies if "ブログ記事の構成を考え" in b["messages"][-1]["content"])
+    for planning in (metadata, outline):  # the planner is told the site's style too, never the other one
+        system = planning["messages"][0]["content"]
+        assert f"「{style}」調に統一" in system and f"「{other}」調に統一" not in system
+        assert "【文体の見本】" not in system  # no examples: the plan's answers are short fields
     polish = [b for b in bodies if "一人の書き手" in b["messages"][-1]["content"]]
     assert polish and f"「{style}」調の日本語で" in polish[0]["messages"][-1]["content"]
     # The stand-in writes です・ます whatever it is told: the gate holds the draft to the site's style.
