@@ -158,3 +158,27 @@ def test_any_strings_survive_with_fields_and_leave_the_rest_alone(title, descrip
     assert fields == {**original, "title": title, "description": description, "tags": tags} and body == BODY
     again = with_fields(changed, {"reading_time": 9})
     assert split(again)[0] == {**fields, "reading_time": 9}, "a later edit finds its line after any earlier one"
+
+
+KEYS = st.sampled_from(["title", "tags", "categories", "description", "author", "seo_keywords"])
+VALUES = st.one_of(ANY_TEXT, st.lists(ANY_TEXT, max_size=3), st.integers(), st.booleans())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    fields=st.dictionaries(KEYS, VALUES, min_size=1),
+    key=KEYS,
+    value=st.lists(ANY_TEXT, max_size=3),
+    crlf=st.booleans(),
+)
+def test_any_block_style_front_matter_takes_any_change_and_keeps_the_rest(fields, key, value, crlf):
+    # As an editor or another tool writes it: block lists, folded or quoted strings over several lines.
+    block = yaml.safe_dump(fields, allow_unicode=True, default_flow_style=False, sort_keys=False, width=20)
+    text = f"---\n{block}---\n本文\n"
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    original, _ = split(text.replace("\r\n", "\n"))  # as YAML reads it (PyYAML writes NEL as it is, read as a space)
+    changed = with_fields(text, {key: Flow(value)})
+    read, body = split(changed.replace("\r\n", "\n"))
+    assert read == {**original, key: value} and body == "本文\n"
+    assert ("\r\n" in changed) == crlf and (not crlf or "\n" not in changed.replace("\r\n", ""))
