@@ -31,12 +31,13 @@ def no_api(monkeypatch, model_cache):
     monkeypatch.setenv("GENPOST_CACHE", str(model_cache))
 
 
-# A whole post at half the default lengths and no redraft round: the same stages, half the minutes of CI.
+# A whole post at about a third of the default prose lengths and no redraft round: the same stages, a part of the
+# minutes.
 # (Its plan is held to the planner's rules below: a separate plan-and-section test planned a post again.)
 SHORT_POST = """\
 lengths:
   body: [300, 4000]
-  sections: {lead: 100, background: 200, trend_intro: 60, trend_part: 130, steps_intro: 40, cases: 200}
+  sections: {lead: 70, background: 140, trend_intro: 50, trend_part: 90, steps_intro: 40, cases: 140}
 quality:
   max_rewrites: 0
 """

@@ -38,7 +38,7 @@ SHORT_POST = """\
 lengths:
   body: [200, 4000]
   split_above: 2000
-  sections: {lead: 80, background: 90, trend_intro: 60, trend_part: 60, steps_intro: 40, cases: 90}
+  sections: {lead: 60, background: 70, trend_intro: 40, trend_part: 45, steps_intro: 30, cases: 70}
 quality:
   max_rewrites: 0
 polish: "off"
