@@ -205,24 +205,10 @@ class Drafter:
         return [piece for part in wanted for piece in self.pieces_of(part, (fixes or {}).get(part.key, []))]
 
     async def _ask(self, piece: Piece) -> Any:
+        asked = {"stage": "draft", "part": piece.key, "prompt": piece.prompt, "max_tokens": piece.max_tokens}
         if piece.answer is None:
-            return await ask_text(
-                self.gateway,
-                stage="draft",
-                part=piece.key,
-                prompt=piece.prompt,
-                max_tokens=piece.max_tokens,
-                stop_after=piece.chars,
-            )
-        return await ask_json(
-            self.gateway,
-            stage="draft",
-            part=piece.key,
-            prompt=piece.prompt,
-            model=piece.answer,
-            max_tokens=piece.max_tokens,
-            fields=piece.fields,
-        )
+            return await ask_text(self.gateway, **asked, stop_after=piece.chars)
+        return await ask_json(self.gateway, **asked, model=piece.answer, fields=piece.fields)
 
     async def write(self, piece: Piece) -> PartText:
         """One piece through the model gateway, cleaned; lines that copy its prompt are cut.

@@ -300,8 +300,9 @@ class PostJob:
             existing = [w.title for w in self.desk.memory.written()] if self.desk.memory else []
             sources = self.stages.grounding.sources if self.stages.grounding else []
             try:
-                args = (self.brief, self.instinct, self.settings, self.model, existing, sources, self.plan_voice())
-                return await make_metadata(*args)
+                return await make_metadata(
+                    self.brief, self.instinct, self.settings, self.model, existing, sources, voice=self.plan_voice()
+                )
             except ProviderError as exc:
                 log.warning("metadata: %s; the draft is written with a placeholder title for the editor", exc)
                 return fallback_metadata(self.brief, self.instinct)
@@ -315,8 +316,9 @@ class PostJob:
 
         async def ask() -> Briefs:
             sources = self.stages.grounding.sources if self.stages.grounding else []
-            args = (self.brief, self.instinct, self.settings, self.model, sources, on_partial, self.plan_voice())
-            return await make_briefs(*args)
+            return await make_briefs(
+                self.brief, self.instinct, self.settings, self.model, sources, on_partial, voice=self.plan_voice()
+            )
 
         return await self._step("briefs", Briefs, ask)
 
