@@ -26,6 +26,7 @@ NEW_RULES = (
     "script.garbage",
     "script.made-up-tag",
     "shape.step-repeats-title",
+    "shape.step-placeholder",
     "shape.off-topic",
     "integrity.copied-run",
     "script.foreign-character",
@@ -244,6 +245,21 @@ def test_a_step_that_opens_with_its_own_title_is_an_error():
     assert finding.severity == "error" and finding.part == "step1" and finding.excerpt == opening
     assert "見出しの繰り返し" in finding.message_ja
     assert not found(post(steps=steps), "shape.step-repeats-title")
+
+
+@pytest.mark.parametrize("title", ["タイトル1", "見出し", "ステップ名", "Title 2", "ｓｔｅｐ３"])
+def test_a_step_titled_with_a_placeholder_is_an_error(title):
+    # The embedded model's plan named its steps タイトル1, タイトル2, タイトル3 (a slow test's draft).
+    steps = [StepBrief(title=title, brief="要点"), *f.plan().steps[1:]]
+    (finding,) = found(post(steps=steps), "shape.step-placeholder")
+    assert finding.severity == "error" and finding.excerpt == f"ステップ1: {title}"
+    assert "仮の名前" in finding.message_ja
+
+
+@pytest.mark.parametrize("title", ["タイトルの付け方を決める", "見出しを整える", "ステップメールを設計する"])
+def test_a_step_title_that_only_starts_like_a_placeholder_is_not_flagged(title):
+    steps = [StepBrief(title=title, brief="要点"), *f.plan().steps[1:]]
+    assert not found(post(steps=steps), "shape.step-placeholder")
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime
 
 from pipeline.document import FIELDS, Kind
@@ -249,6 +250,29 @@ def step_repeats_title(c: Check) -> list[Finding]:
     return out
 
 
+# A step title that names nothing: the model filled the slot with the word for it (タイトル1, 見出し, Step 2).
+_PLACEHOLDER = re.compile(r"^(?:タイトル|見出し|ステップ名?|title|heading|step)\s*\d*$", re.IGNORECASE)
+
+
+def step_placeholder(c: Check) -> list[Finding]:
+    """A step whose title is a placeholder (「ステップ1: タイトル1」): the plan's title, for the editor to write."""
+    out = []
+    for heading in c.doc.h3_under(STEPS_H2):
+        title = unicodedata.normalize("NFKC", _STEP_PREFIX.sub("", heading.text)).strip()
+        if _PLACEHOLDER.match(title):
+            out.append(
+                c.finding(
+                    "shape.step-placeholder",
+                    "error",
+                    f"`{heading.text}` has a placeholder for a title",
+                    f"「{heading.text}」の見出しが仮の名前のままです。ステップの内容を表す見出しにしてください",
+                    block=heading,
+                    excerpt=heading.text,
+                )
+            )
+    return out
+
+
 def image_placement(c: Check) -> list[Finding]:
     outline = expected_outline(c)
     if outline is None:
@@ -423,4 +447,14 @@ def cta(c: Check) -> list[Finding]:
     return [c.finding("cta.missing", "error", 'no CTA block (`<div class="cta-section">`)', "CTAブロックがありません")]
 
 
-RULES = (front_matter, headings, steps, step_repeats_title, image_placement, related_links, json_ld, cta)
+RULES = (
+    front_matter,
+    headings,
+    steps,
+    step_repeats_title,
+    step_placeholder,
+    image_placement,
+    related_links,
+    json_ld,
+    cta,
+)
