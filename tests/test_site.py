@@ -6,9 +6,12 @@ import shutil
 from datetime import date
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from pipeline.drafts import draft_path, list_drafts
 from pipeline.links import read_page
-from pipeline.site import load_posts, name_day, related_posts, topic_score
+from pipeline.site import POST_NAME, load_posts, name_day, related_posts, topic_score
 from tests.conftest import SITE_POSTS
 from tests.postparse import parse_post
 
@@ -92,3 +95,16 @@ def test_a_one_digit_month_or_day_is_a_post_as_jekyll_reads_it(tmp_path):
     shutil.copy(posts / "2025-1-5-new-year.md", out)
     assert draft_path(out, "2025-1-5-new-year.md") == out / "2025-1-5-new-year.md"
     assert [d.date for d in list_drafts(out)] == ["2025-01-05"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(st.characters(exclude_categories=("Cs",)), max_size=40),
+        st.from_regex(r"\d{4}-\d{1,2}-\d{1,2}-[^/\x00]{0,20}", fullmatch=True),  # 2025-13-40-… too
+    )
+)
+def test_any_file_name_gives_a_date_or_none(name):
+    day = name_day(name)
+    assert day is None or (isinstance(day, date) and name.startswith(f"{day.year:04d}-"))
+    assert name_day(f"{name}.md") is None or POST_NAME.match(f"{name}.md")
