@@ -350,7 +350,7 @@ def test_doctor_with_llm_stream_off_and_a_model(server, genpost, fast_retries):
 
 
 def test_doctor_needs_a_server(genpost):
-    run = genpost("doctor")
+    run = genpost("doctor", "--provider", "openai")
     assert run.code == 2 and run.stderr.startswith("genpost: error: no server is configured") and not run.stdout
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from dataclasses import dataclass, field
 
@@ -29,6 +30,9 @@ CHECK_SCHEMA = {
 }
 CHECK_PROMPT = '次のJSONだけを返してください: {"ok": true}'
 TEXT_TOKENS, JSON_TOKENS = 8, 24
+# Why a check could not be made when the server's 200 answer is not a chat completion at all.
+NOT_JSON = "the server's answer is not JSON"
+NOT_A_COMPLETION = "the server's answer is not a chat completion"
 
 
 @dataclass
@@ -65,6 +69,7 @@ class ServerReport:
     json_object: Check = field(default_factory=Check)
     usage_in_stream: bool | None = None
     usage_whole: bool | None = None
+    unchecked: str = ""  # why nothing past the plain request was checked, when every check would meet it
 
     @property
     def usable(self) -> bool:
@@ -80,7 +85,7 @@ class ServerReport:
             return f"refused (HTTP {self.stream_options.status}, stream_options)"
         if self.usage_whole is not None:
             return "supported (without streaming)" if self.usage_whole else "not sent: token counts are recorded as 0"
-        return "not checked"
+        return f"not checked ({self.unchecked})" if self.unchecked else "not checked"
 
     def will_use(self) -> str:
         if self.plain.state == "refused":
@@ -115,27 +120,35 @@ class ServerReport:
 
 
 async def check_server(provider: OpenAIProvider, model: str, timeout: float, stream_setting: bool) -> ServerReport:
-    """Ask the server a plain question, then each feature once; a feature it refuses says so with its status."""
+    """Ask the server a plain question, then each feature once; a feature it refuses says so with its status.
+
+    `timeout` bounds each request's whole time, however the server trickles its answer (SSE comments, a body
+    that never ends).
+    """
     report = ServerReport(provider.base_url, model, stream_setting)
     text = _request(model, timeout, None)
-    report.plain, answer = await _try(provider, text, Form(TEXT, WHOLE))
+    report.plain, answer = await _try(provider, text, Form(TEXT, WHOLE), timeout)
     if not report.usable:
+        if report.plain.note in (NOT_JSON, NOT_A_COMPLETION):  # what every other check would meet too
+            report.unchecked = report.plain.note
+            for name in ("streaming", "stream_options", "json_schema", "json_object"):
+                setattr(report, name, Check("not checked", None, report.plain.note))
         return report
     report.usage_whole = _has_usage(answer)
 
-    report.stream_options, answer = await _try(provider, text, Form(TEXT, STREAM_USAGE))
+    report.stream_options, answer = await _try(provider, text, Form(TEXT, STREAM_USAGE), timeout)
     if report.stream_options.taken:
         report.streaming = Check("supported")
         report.usage_in_stream = _has_usage(answer)
     elif report.stream_options.state == "refused":
-        report.streaming, _ = await _try(provider, text, Form(TEXT, STREAM))
+        report.streaming, _ = await _try(provider, text, Form(TEXT, STREAM), timeout)
     else:
         report.streaming = report.stream_options
 
     asking = _request(model, timeout, CHECK_SCHEMA)
-    report.json_schema, answer = await _try(provider, asking, Form(JSON_SCHEMA, WHOLE))
+    report.json_schema, answer = await _try(provider, asking, Form(JSON_SCHEMA, WHOLE), timeout)
     _judge_json(report.json_schema, answer)
-    report.json_object, answer = await _try(provider, asking, Form(JSON_OBJECT, WHOLE))
+    report.json_object, answer = await _try(provider, asking, Form(JSON_OBJECT, WHOLE), timeout)
     _judge_json(report.json_object, answer)
     return report
 
@@ -146,18 +159,30 @@ def _request(model: str, timeout: float, schema: dict | None) -> ChatRequest:
     return ChatRequest(model, messages, tokens, 0.0, timeout, stream=False, schema=schema, schema_name="check")
 
 
-async def _try(provider: OpenAIProvider, request: ChatRequest, form: Form) -> tuple[Check, ChatResult | None]:
-    """One request in `form`: supported; refused with a 400, 422 or 500; else not checked, and why."""
+async def _try(
+    provider: OpenAIProvider, request: ChatRequest, form: Form, timeout: float
+) -> tuple[Check, ChatResult | None]:
+    """One request in `form`, given `timeout` seconds in all: supported; refused with a 400, 422 or 500; else not
+    checked, and why (no answer in time, an answer that is not a chat completion, an SDK error)."""
     try:
-        return Check("supported"), await provider.send(request, form)
+        async with asyncio.timeout(timeout):
+            return Check("supported"), await provider.send(request, form)
+    except TimeoutError:
+        return Check("not checked", None, f"no complete answer within {timeout:g} s"), None
     except openai.APIStatusError as exc:
         if exc.status_code in REFUSALS:
             return Check("refused", exc.status_code), None
         return Check("not checked", exc.status_code, describe_error(exc)), None
     except openai.OpenAIError as exc:
         return Check("not checked", None, describe_error(exc)), None
-    except TransientError as exc:  # the model refused to answer
+    except TransientError as exc:  # the model refused to answer, or a stream ended early
         return Check("not checked", None, str(exc)), None
+    except json.JSONDecodeError:  # a body (or a stream's event) that is not JSON
+        return Check("not checked", None, NOT_JSON), None
+    except AttributeError as exc:  # the SDK hands a body that is not JSON back as a str
+        return Check("not checked", None, NOT_JSON if isinstance(exc.obj, str) else NOT_A_COMPLETION), None
+    except (TypeError, KeyError, IndexError, ValueError):  # JSON, but not of a chat completion
+        return Check("not checked", None, NOT_A_COMPLETION), None
 
 
 def _has_usage(answer: ChatResult | None) -> bool | None:
