@@ -158,6 +158,25 @@ class DraftInfo:
     cost: float
     unreadable: str = ""  # why the run record does not load
 
+    @property
+    def blocked(self) -> bool:
+        """Not publishable as it stands: its run record holds gate errors (publish refuses it without --force), and it
+        is not published yet."""
+        return bool(self.errors) and self.status != "published"
+
+    @property
+    def verdict(self) -> str:
+        """Whether it can be published, for `genpost drafts`: "not publishable (N errors)", or "" (a draft with no
+        errors, a published one, one whose record does not load)."""
+        if not self.blocked:
+            return ""
+        return f"not publishable ({self.errors} error{'s' if self.errors != 1 else ''})"
+
+    @property
+    def verdict_ja(self) -> str:
+        """The same for the review app: 「公開不可（エラー5件）」, or ""."""
+        return f"公開不可（エラー{self.errors}件）" if self.blocked else ""
+
 
 def list_drafts(out_dir: Path) -> list[DraftInfo]:
     """Every draft in `out_dir`, newest first, with its state and run-record figures."""

@@ -71,15 +71,22 @@ def _checked(
 @out_option
 @click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
 def drafts(out: Path, as_json: bool) -> int:
-    """List the drafts in out/ with their review state, findings and cost."""
+    """List the drafts in out/ with their review state, findings and cost; a draft whose run record holds gate errors
+    is marked "not publishable (N errors)"."""
     check_out(out)
     found = list_drafts(out)
     if as_json:
-        print(json.dumps([{**d.__dict__, "path": str(d.path)} for d in found], ensure_ascii=False, indent=2))
+        rows = [
+            {**d.__dict__, "path": str(d.path), "publishable": None if d.unreadable else not d.blocked} for d in found
+        ]
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     for d in found:
         figures = "record unreadable" if d.unreadable else f"{d.errors:2}E {d.warnings:2}W"
-        print(f"{d.status:9} {figures} {d.tokens:>8,} tok ${d.cost:.4f}  {d.instinct:13} {d.name}  「{d.title}」")
+        verdict = f"  {d.verdict}" if d.verdict else ""
+        print(
+            f"{d.status:9} {figures} {d.tokens:>8,} tok ${d.cost:.4f}  {d.instinct:13} {d.name}  「{d.title}」{verdict}"
+        )
         if d.unreadable:
             print(f"genpost: {d.unreadable}", file=sys.stderr)
     print(f"{len(found)} draft(s) in {out}", file=sys.stderr)

@@ -11,7 +11,11 @@ hold the same characters (目的, 的確, 知的財産, 平和, 和食, 調和, 
   with no な when the noun is Chinese fragments (特定的需求) or when 的 follows a compound of two nouns
   (市場分析的スキル); Japanese forms 的 on one word (社会的責任, 心理学的背景, 明示的レジスタ);
 - 和 (or 与, 與) standing alone between two nouns as "and" (衡量和改善, 測定与改善);
-- 非常 straight before an adjective, as Chinese "very" (非常重要; Japanese writes 非常に).
+- 非常 straight before an adjective, as Chinese "very" (非常重要; Japanese writes 非常に);
+- Chinese function words, a closed class that a list can name (首先, 其次, 因此, 但是, 我们, 然后, 虽然, 可是…),
+  where the tokens start and end with them: 許可是非 and 但し是非 hold 可是 and 但是 across words and pass. 所以 is
+  Chinese only opening a clause (Japanese 所以 is a noun: その所以は), 如何 only straight before a noun (如何使用;
+  Japanese 如何に, 如何なる).
 """
 
 from __future__ import annotations
@@ -30,6 +34,14 @@ _IDEOGRAPHS = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\
 _CONJUNCTIONS = frozenset("和与與")  # "and" in Chinese; alone between nouns never Japanese
 _NOUNISH = ("名詞", "接尾辞", "接頭辞", "形状詞")
 CHUNK = 1000  # characters tokenized at a time
+# Chinese conjunctions, adverbs and pronouns no Japanese sentence uses (首先 and 如果 are in UniDic, as rare nouns).
+FUNCTION_WORDS = (
+    "首先", "其次", "因此", "但是", "我们", "我們", "他们", "她们", "它们", "然后", "虽然", "雖然", "可是", "而且",
+    "并且", "如果", "因为", "因為", "由于", "于是", "最后", "而是", "这个", "这些", "这样", "那么", "什么", "怎么",
+    "还是", "已经", "总之", "所以", "如何",
+)  # fmt: skip
+_OPENING_ONLY = frozenset({"所以"})  # Japanese too, as a noun (その所以は): Chinese when it opens a clause
+_BEFORE_NOUN_ONLY = frozenset({"如何"})  # Japanese too (如何に, 如何なる): Chinese straight before a noun
 
 
 @dataclass(frozen=True)
@@ -123,6 +135,34 @@ def _compound(found: tuple[Word, ...], start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def _function_words(found: tuple[Word, ...]) -> list[tuple[int, int]]:
+    """(start, end) token spans of each Chinese function word that starts and ends on token boundaries."""
+    starts: dict[int, int] = {}
+    ends: dict[int, int] = {}
+    offset = 0
+    for n, word in enumerate(found):
+        starts[offset] = n
+        offset += len(word.surface)
+        ends[offset] = n + 1
+    joined = "".join(w.surface for w in found)
+    spans = []
+    for term in FUNCTION_WORDS:
+        for match in re.finditer(term, joined):
+            if match.start() not in starts or match.end() not in ends:
+                continue  # inside a Japanese word (許可是非, 但是非とも)
+            start, end = starts[match.start()], ends[match.end()]
+            before = found[start - 1] if start else None
+            after = found[end] if end < len(found) else None
+            if term in _OPENING_ONLY and (
+                (before is not None and before.pos1 not in ("補助記号", "空白")) or (after and after.pos1 == "助詞")
+            ):
+                continue  # その所以は, 人気の所以である
+            if term in _BEFORE_NOUN_ONLY and not (after is not None and after.pos1 == "名詞"):
+                continue  # 如何に, 如何なる
+            spans.append((start, end))
+    return spans
+
+
 def _spans(found: tuple[Word, ...]) -> list[tuple[int, int]]:
     """(start, end) token spans of each Chinese pattern."""
     runs = _fragment_runs(found)
@@ -140,7 +180,7 @@ def _spans(found: tuple[Word, ...]) -> list[tuple[int, int]]:
                 )  # 衡量和改善; 和 before a particle is Japanese (チームの和を)
         elif word.surface == "非常" and after is not None and after.pos1 in ("形状詞", "形容詞"):
             spans.append((k, k + 2))  # 非常重要
-    return spans
+    return spans + _function_words(found)
 
 
 def chinese_words(text: str) -> list[str]:

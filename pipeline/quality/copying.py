@@ -12,6 +12,13 @@ that the fixed text of a template, a field description or `instincts.yml` (an in
 psychology, tone, triggers) also holds, in the title, the description, a tag, a step title, a list
 item, a summary point or the prose. A run inside one of the post's own headings or keywords is
 the post's material, not a copy.
+
+A near copy is a prompt line with a letter or two changed (`主キーは「AI マーケティング 最新トレンド」を1回だけ含める`):
+too short for the 4-gram share and the 12-letter run to see. The prompt lines are the templates' fixed text and
+the templates rendered with what the post says of itself (its instinct, keywords and category), each line cut at
+its 。; a sentence, step title, title, description or tag is a near copy of one when, compared as `letters`, at
+most NEAR_EDITS letters (1 in a line of up to 11, 2 up to 23, 3 beyond) stand changed, added or left out
+(difflib's opcodes). Lines of fewer than NEAR_MIN letters are labels, which the other rules read.
 """
 
 from __future__ import annotations
@@ -20,10 +27,11 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from difflib import SequenceMatcher
+from functools import cache, lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, nodes
+from jinja2 import ChainableUndefined, Environment, FileSystemLoader, TemplateError, nodes
 from pydantic import BaseModel
 
 from pipeline.document import Block, Kind
@@ -39,6 +47,8 @@ from pipeline.types import Briefs, Finding, Metadata, StepAnswer, SummaryAnswer
 GRAM = 4
 SHARE = 0.6  # of a sentence's 4-grams found in the instructions
 RUN = 12  # letters in a row shared with the prompts' fixed text: a copy, in any field
+NEAR_MIN = 8  # letters: a shorter prompt line is a label
+NEAR_EDITS = ((11, 1), (23, 2))  # (longest line, letters changed) for a near copy; 3 beyond
 _LABEL = re.compile(r"^\s*(?:[-*・]\s*)?(?:\*\*)?([^\s:：「」【】*]{1,16})(?:\*\*)?\s*[:：]", re.MULTILINE)
 _BRACKET = re.compile(r"【([^】]{1,16})】")
 _QUOTE = re.compile(r"「([^「」]{6,})」")
@@ -201,7 +211,7 @@ def _material(c: Check) -> frozenset[str]:
 FIELDS_JA = {"title": "タイトル", "description": "説明文（description）", "tags": "タグ"}
 
 
-def _field(block: Block) -> tuple[str, str]:
+def field_of(block: Block) -> tuple[str, str]:
     """What a block is, for a person: (English, Japanese)."""
     if block.kind == Kind.HEADING:
         return "a step title", "ステップの見出し"
@@ -231,7 +241,7 @@ def copied_runs(c: Check) -> list[Finding]:
     for block in c.doc.prose:
         if block.kind == Kind.STEP_LABEL:
             continue
-        en, ja = _field(block)
+        en, ja = field_of(block)
         for sentence in sentences(block):
             found = copied_runs_in(sentence, runs, material)
             if found:
@@ -239,7 +249,7 @@ def copied_runs(c: Check) -> list[Finding]:
     for heading in c.doc.h3_under(STEPS_H2):
         found = copied_runs_in(heading.text, runs, material)
         if found:
-            out.append(unplaced(_run_finding(c, *_field(heading), found, heading.text, block=heading)))
+            out.append(unplaced(_run_finding(c, *field_of(heading), found, heading.text, block=heading)))
     front = c.doc.front.fields
     tags = front.get("tags") if isinstance(front.get("tags"), list) else []
     for name, value in [("title", front.get("title")), ("description", front.get("description"))] + [
@@ -251,4 +261,152 @@ def copied_runs(c: Check) -> list[Finding]:
     return out
 
 
-RULES = (copied_instructions, copied_runs)
+# --- near copies -----------------------------------------------------------------------------------
+
+
+def _prompt_context(c: Check) -> tuple[str, ...]:
+    """What its prompts were rendered with, as the post states it: (site name, instinct name, psychology, tone,
+    triggers, keywords, category), the triggers and keywords joined by tabs, "" where the post says nothing."""
+    front = c.doc.front
+    instinct = c.instincts.get(str(front.get("instinct")))
+    keywords = [k for k in front.get("seo_keywords") or [] if isinstance(k, str)]
+    categories = [k for k in front.get("categories") or [] if isinstance(k, str)]
+    own = (instinct.name, instinct.psychology, instinct.tone) if instinct else ("", "", "")
+    return (c.settings.site.name, *own, "\t".join(instinct.triggers if instinct else []), "\t".join(keywords),
+            categories[0] if categories else "")  # fmt: skip
+
+
+def _pieces(text: str) -> list[str]:
+    """A prompt's lines, each cut at its 。, as letters (the long enough ones)."""
+    out = []
+    for line in text.splitlines():
+        for piece in line.split("。"):
+            normal = letters(piece)
+            if len(normal) >= NEAR_MIN:
+                out.append(normal)
+    return out
+
+
+@lru_cache(maxsize=64)
+def prompt_lines(directory: Path, context: tuple[str, ...]) -> tuple[str, ...]:
+    """Every line of the prompt templates, as fixed text and as rendered with `context` (see `_prompt_context`),
+    as letters, each once."""
+    site, name, psychology, tone, triggers, keywords, theme = context
+    instinct = {
+        "name": name,
+        "psychology": psychology,
+        "tone": tone,
+        "triggers": triggers.split("\t") if triggers else [],
+    }
+    words = keywords.split("\t") if keywords else []
+    brief = {"primary_keyword": words[0] if words else "", "keywords": words}
+    env = Environment(
+        loader=FileSystemLoader(directory), undefined=ChainableUndefined, trim_blocks=True, lstrip_blocks=True
+    )
+    texts = list(template_texts(directory)) + list(field_descriptions(Briefs, Metadata, StepAnswer, SummaryAnswer))
+    variants = ({"index": 0, "pieces": 1, "piece": 0, "use_keyword": True},
+                {"index": 4, "pieces": 2, "piece": 1, "use_keyword": False})  # fmt: skip
+    for path in sorted(directory.glob("*.j2")):
+        if path.name.startswith("_"):
+            continue  # included by the others
+        for variant in variants:
+            values = {"site_name": site, "instinct": instinct, "brief": brief, "theme": theme, **variant}
+            try:
+                texts.append(env.get_template(path.name).render(**values))
+            except (TemplateError, TypeError):
+                continue  # a template that needs what the post does not say: its fixed text is there
+    return tuple(dict.fromkeys(line for text in texts for line in _pieces(text)))
+
+
+def _edits(a: str, b: str) -> int:
+    """How many letters stand changed, added or left out between `a` and `b`."""
+    ops = SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    return sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in ops if tag != "equal")
+
+
+def _allowed(length: int) -> int:
+    return next((edits for longest, edits in NEAR_EDITS if length <= longest), 3)
+
+
+def near_copy_of(text: str, lines: Iterable[str]) -> tuple[str, int] | None:
+    """The prompt line (as letters) that `text` copies with at most a few letters changed, and how many, if any."""
+    normal = letters(text)
+    if len(normal) < NEAR_MIN:
+        return None
+    for line in lines:
+        allowed = _allowed(len(line))
+        if abs(len(line) - len(normal)) > allowed:
+            continue
+        matcher = SequenceMatcher(None, normal, line, autojunk=False)
+        if matcher.real_quick_ratio() < 0.75 or matcher.quick_ratio() < 0.75:
+            continue
+        edits = _edits(normal, line)
+        if edits <= allowed:
+            return line, edits
+    return None
+
+
+def _near_finding(c: Check, en: str, ja: str, text: str, edits: int, heading: bool, **where) -> Finding:
+    if heading:
+        what_en, what_ja = (
+            "repeats a heading of the post, as its prompt lists them",
+            "記事の見出し（プロンプトの見出し一覧）",
+        )
+    else:
+        what_en, what_ja = "is a line of the prompts", "プロンプトの一文"
+    changed_en = f" with {edits} letter(s) changed" if edits else ""
+    changed_ja = f"を{edits}文字だけ変えて" if edits else "をそのまま"
+    return c.finding(
+        "integrity.near-copy",
+        "error",
+        f"{en} {what_en}{changed_en}: 「{text[:40]}」",
+        f"{ja}が{what_ja}{changed_ja}写しています:「{text[:40]}」",
+        excerpt=text,
+        **where,
+    )
+
+
+_QUOTED = re.compile(r"\s*[「『][^「」『』]*[」』]\s*")
+
+
+def near_copies(c: Check) -> list[Finding]:
+    """Any field that copies a prompt line with a letter or two changed (exact copies are the other rules'); a line
+    of prose that is one of the post's headings, which the prompts list (【記事全体の見出し】), copies one too."""
+    lines = prompt_lines(resource("prompts"), _prompt_context(c))
+    headings = tuple(dict.fromkeys(h for h in (letters(b.text) for b in c.doc.headings) if len(h) >= NEAR_MIN))
+    instructions = template_instructions(resource("prompts"))
+    runs, material = fixed_runs(c.instincts.values()), _material(c)
+    keywords = c.doc.front.get("seo_keywords")
+    own = {letters(k) for k in keywords if isinstance(k, str)} if isinstance(keywords, list) else set()
+
+    def near(text: str, against: tuple[str, ...]) -> tuple[int, bool] | None:
+        """(letters changed, whether the line copied is a heading), for a near copy no other rule names."""
+        if letters(text) in own or instructions.copies(text) or copied_runs_in(text, runs, material):
+            return None  # one of the post's keywords, or a copy the other rules name
+        found = near_copy_of(text, against)
+        return (found[1], found[0] in headings) if found else None
+
+    out = []
+    for block in c.doc.prose:
+        if block.kind == Kind.STEP_LABEL:
+            continue
+        en, ja = field_of(block)
+        for sentence in sentences(block):
+            if _QUOTED.fullmatch(sentence):
+                continue  # a line that only quotes: garbage.quoted_fragments reads it
+            if found := near(sentence, lines + headings):
+                out.append(_near_finding(c, en, ja, sentence, *found, block=block))
+    for heading in c.doc.h3_under(STEPS_H2):
+        if found := near(heading.text, lines):
+            out.append(unplaced(_near_finding(c, *field_of(heading), heading.text, *found, block=heading)))
+    front = c.doc.front.fields
+    tags = front.get("tags") if isinstance(front.get("tags"), list) else []
+    for name, value in [("title", front.get("title")), ("description", front.get("description"))] + [
+        ("tags", tag) for tag in tags
+    ]:
+        if isinstance(value, str) and (found := near(value, lines)):
+            out.append(_near_finding(c, f"`{name}`", FIELDS_JA[name], value, *found, line=1))
+    return out
+
+
+RULES = (copied_instructions, copied_runs, near_copies)

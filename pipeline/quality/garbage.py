@@ -9,6 +9,10 @@ What counts, found in a reader's text (URLs, e-mail addresses and Liquid tags ta
   (`attoyo2018-0`), a code identifier (`aiHowTo`, `imageQueries`), a katakana word that ends in Latin
   letters (マーケeting, カution). Acronyms (SEO, B2B, GA4), names (ChatGPT, iPhone15), years, percentages
   and versions are not fragments.
+
+And lines that are no sentence: a label (`script.stray-label`), an English step marker opening a line of prose
+(`script.step-marker`: Step1.何をするかを…), a paragraph's line that only quotes a phrase
+(`script.quoted-fragment`: 「学習本能の心理学的背景」).
 """
 
 from __future__ import annotations
@@ -129,4 +133,78 @@ def stray_labels(c: Check) -> list[Finding]:
     return out
 
 
-RULES = (garbage, stray_labels)
+# An English step marker opening a line of Japanese prose: the model's own numbering (Step1.何をするかを…), where the
+# post numbers its steps in headings (ステップ1: …).
+_STEP_MARKER = re.compile(r"^[\s*_\-・]*(step\s*[0-9０-９]+\s*[.．。:：)）]?)", re.IGNORECASE)
+_JAPANESE = re.compile(r"[ぁ-ゖァ-ヺ\u4e00-\u9fff]")
+
+
+def step_markers(c: Check) -> list[Finding]:
+    """Each line of Japanese prose (a paragraph's, a bullet's) that opens with Step1. / STEP 2: / Step3."""
+    out = []
+    for block in written(c):
+        if not _JAPANESE.search(block.text):
+            continue  # a line of English (a quote, a name list) is not Japanese prose
+        for line in block.text.splitlines():
+            if match := _STEP_MARKER.match(line):
+                marker = match.group(1).strip()
+                out.append(
+                    c.finding(
+                        "script.step-marker",
+                        "error",
+                        f"an English step marker opens a line of prose: 「{line.strip()[:40]}」",
+                        f"本文の行が英語の手順番号「{marker}」で始まっています:「{line.strip()[:40]}」。"
+                        "手順は文で書くか、「ステップ1」のように日本語で書いてください",
+                        block=block,
+                        excerpt=line.strip(),
+                    )
+                )
+    return out
+
+
+# A line of a paragraph that is nothing but a quote of a phrase (「学習本能の心理学的背景」): a fragment the model left
+# standing, not a sentence. A quoted sentence (「…です。」), a quote the next line takes up (「…」\nそう考える人は…)
+# and a list of quoted phrases (the voices of customers, as bullets) are not.
+_QUOTE_LINE = re.compile(r"[「『]([^「」『』]+)[」』]")
+_TAKEN_UP = ("と", "って", "そう", "こう", "そんな", "こんな", "このよう", "そのよう", "という", "といった", "――", "—")
+_SENTENCE_END = tuple("。！？!?…")
+
+
+def quoted_fragments_in(lines: list[str], after: str = "") -> list[str]:
+    """The lines (of one paragraph) that only quote a phrase; `after`: the text of the paragraph that follows."""
+    out = []
+    for n, line in enumerate(lines):
+        match = _QUOTE_LINE.fullmatch(line.strip())
+        if match is None or match.group(1).strip().endswith(_SENTENCE_END):
+            continue
+        following = next((rest.strip() for rest in lines[n + 1 :] if rest.strip()), after.strip())
+        if following.startswith(_TAKEN_UP):
+            continue
+        out.append(line.strip())
+    return out
+
+
+def quoted_fragments(c: Check) -> list[Finding]:
+    """Each line of a paragraph that only quotes a phrase (bullets may: a list of customers' words)."""
+    out = []
+    blocks = c.doc.blocks
+    for block in written(c):
+        if block.kind != Kind.PARAGRAPH:
+            continue
+        follower = blocks[block.index + 1] if block.index + 1 < len(blocks) else None
+        after = follower.text if follower is not None and follower.kind == Kind.PARAGRAPH else ""
+        for line in quoted_fragments_in(block.text.splitlines(), after):
+            out.append(
+                c.finding(
+                    "script.quoted-fragment",
+                    "error",
+                    f"a line that only quotes a phrase, no sentence: {line}",
+                    f"かぎかっこで囲んだ語句だけの行があり、文になっていません: {line}",
+                    block=block,
+                    excerpt=line,
+                )
+            )
+    return out
+
+
+RULES = (garbage, stray_labels, step_markers, quoted_fragments)
