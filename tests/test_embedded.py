@@ -176,7 +176,7 @@ def test_the_body_range_follows_the_packaged_model(tmp_path, monkeypatch):
     shipped = load_settings()
     fit_to_model(shipped)
     assert shipped.lengths.body == (1800, 3000), "the 0.5B default writes about 2,200 characters"
-    assert shipped.quality.max_rewrites == 1
+    assert shipped.quality.max_rewrites == 0, "a redraft round costs the embedded model minutes"
     config = tmp_path / "genpost.yml"
     config.write_text("llm:\n  local:\n    model: qwen2.5-coder-1.5b\n", encoding="utf-8")
     larger = load_settings(config)
