@@ -1,14 +1,27 @@
-"""Number rules: reading time, title, description, body length, keyword use."""
+"""Number rules: reading time, title, description, body length, keyword use and keyword stuffing.
+
+A keyword is matched by its words (`keyword_words`): a site's `seo_keywords` join them with spaces
+(「AI マーケティング 最新トレンド」), which prose never writes; prose writes 「AIマーケティングの最新トレンド」.
+"""
 
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from pipeline.document import Block
 from pipeline.quality.context import Check
-from pipeline.text import char_count, keyword_words, squash, years_in
+from pipeline.text import char_count, keyword_words, years_in
 from pipeline.types import Finding
+
+# One keyword phrase this many times within this many characters of one section's prose is stuffing.
+STUFFING_USES, STUFFING_SPAN = 4, 200
+# What may stand between a keyword's words in a use of the whole phrase: spaces, 「の」, 「・」, a 読点.
+_PHRASE_GAP = r"[\s・、の]{0,3}"
+_LATIN_EDGE = re.compile(r"[a-z0-9]")
 
 
 def body_chars(c: Check) -> int:
@@ -54,9 +67,9 @@ def title(c: Check) -> list[Finding]:
         )
     if not any(ch.isdigit() for ch in unicodedata.normalize("NFKC", value)):
         out.append(c.finding("numbers.title-number", "error", "title has no number", "タイトルに数字がありません", 1))
-    keywords = c.doc.front.fields.get("seo_keywords")
-    if isinstance(keywords, list) and keywords and isinstance(keywords[0], str):
-        missing = [w for w in keyword_words(keywords[0]) if squash(w) not in squash(value)]
+    keyword = primary_keyword(c)
+    if keyword is not None:
+        missing = [w for w in keyword_words(keyword) if not word_uses(_folded(value), w)]
         if missing:
             en = f"title lacks words of the primary keyword: {', '.join(missing)}"
             ja = f"タイトルに主キーワードの語（{'、'.join(missing)}）がありません"
@@ -107,23 +120,156 @@ def body_length(c: Check) -> list[Finding]:
     ]
 
 
-def keyword_uses(c: Check) -> list[Finding]:
+def primary_keyword(c: Check) -> str | None:
+    """The first of `seo_keywords`, when the front matter lists one."""
     keywords = c.doc.front.fields.get("seo_keywords")
-    if not isinstance(keywords, list) or not keywords or not isinstance(keywords[0], str):
+    if isinstance(keywords, list) and keywords and isinstance(keywords[0], str) and keywords[0].strip():
+        return keywords[0]
+    return None
+
+
+def _folded(text: str) -> str:
+    """NFKC and lower case: the form in which keywords are looked for (full-width ＡＩ is AI)."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def word_uses(folded: str, word: str) -> int:
+    """How often a keyword's word stands in `folded` text (see `_folded`): a Latin word as a word of its own
+    (AI in 「AIの活用」 and 「AI マーケティング」, not in 「EMAIL」), any other as it is, spaces ignored."""
+    target = _folded(word)
+    if target.isascii() and target.isalnum():
+        return len(re.findall(rf"(?<![a-z0-9]){re.escape(target)}(?![a-z0-9])", folded))
+    return "".join(folded.split()).count("".join(target.split()))
+
+
+def keyword_uses(c: Check) -> list[Finding]:
+    """numbers.keyword: the primary keyword used `quality.keyword_uses` times in the body, counted by its words.
+    A use needs every word of the keyword, so the body uses it as often as its least-used word stands there:
+    「AI マーケティング 最新トレンド」 is used twice in a body with AI ×7, マーケティング ×5, 最新トレンド ×2, whether
+    it writes 「AIマーケティングの最新トレンド」 or the words apart; a one-word keyword, as often as that word."""
+    keyword = primary_keyword(c)
+    words = keyword_words(keyword) if keyword is not None else []
+    if keyword is None or not words:
         return []
-    uses = squash(c.doc.prose_text()).count(squash(keywords[0]))
+    prose = _folded(c.doc.prose_text())
+    counts = {w: word_uses(prose, w) for w in words}
+    uses = min(counts.values())
     low, high = c.settings.quality.keyword_uses
     if low <= uses <= high:
         return []
-    message = f"the primary keyword 「{keywords[0]}」 appears {uses} times in the body (target {low}–{high})"
-    return [
-        c.finding(
-            "numbers.keyword",
-            "warning",
-            message,
-            f"主キーワード「{keywords[0]}」が本文に{uses}回あります（目安 {low}〜{high}回）",
+    if len(words) == 1:
+        en = f"the primary keyword 「{keyword}」 appears {uses} times in the body (target {low}–{high})"
+        ja = f"主キーワード「{keyword}」が本文に{uses}回あります（目安 {low}〜{high}回）"
+    else:
+        rarest = min(words, key=lambda w: counts[w])
+        en = (
+            f"the primary keyword 「{keyword}」 appears {uses} times in the body, counted by its least-used word "
+            f"「{rarest}」 (target {low}–{high})"
         )
-    ]
+        ja = (
+            f"主キーワード「{keyword}」の語がそろって本文に{uses}回あります（いちばん少ない「{rarest}」の回数。"
+            f"目安 {low}〜{high}回）"
+        )
+    return [c.finding("numbers.keyword", "warning", en, ja)]
+
+
+@dataclass(frozen=True)
+class Use:
+    """One use of a keyword phrase in the prose: the block, and where in its text."""
+
+    block: Block
+    start: int
+    end: int
+
+
+def _phrase(words: list[str]) -> re.Pattern[str]:
+    """A keyword's words in order, with at most a space, の, ・ or 読点 between them (in `_folded` text)."""
+    parts = [re.escape(_folded(w)) for w in words]
+    head = r"(?<![a-z0-9])" if _LATIN_EDGE.match(parts[0][:1]) else ""
+    tail = r"(?![a-z0-9])" if _LATIN_EDGE.match(parts[-1][-1:]) else ""
+    return re.compile(head + _PHRASE_GAP.join(parts) + tail)
+
+
+def _uses(c: Check, pattern: re.Pattern[str]) -> list[Use]:
+    """Each use of the phrase in the prose, placed in the block's own text (NFKC maps one character to several
+    at times: the match is mapped back character by character)."""
+    found = []
+    for block in c.doc.prose:
+        folded, origin = "", []
+        for i, char in enumerate(block.text):
+            piece = _folded(char)
+            folded += piece
+            origin += [i] * len(piece)
+        found += [Use(block, origin[m.start()], origin[m.end() - 1] + 1) for m in pattern.finditer(folded)]
+    return found
+
+
+def stuffed(c: Check) -> list[tuple[str, list[Use]]]:
+    """Each keyword (of two words or more) stuffed into the prose: `STUFFING_USES` uses of the whole phrase or
+    more within `STUFFING_SPAN` characters of one section (the prose under one heading), each run of such uses
+    once. A one-word keyword is the topic's own word, used as often as the topic needs: numbers.keyword bounds it."""
+    keywords = c.doc.front.fields.get("seo_keywords")
+    out: list[tuple[str, list[Use]]] = []
+    for keyword in dict.fromkeys(k for k in keywords if isinstance(k, str)) if isinstance(keywords, list) else ():
+        words = keyword_words(keyword)
+        if len(words) < 2:
+            continue
+        sections: dict[str, list[Use]] = {}
+        for use in _uses(c, _phrase(words)):
+            sections.setdefault(use.block.part, []).append(use)
+        for part, uses in sections.items():
+            starts = _starts(c, part)
+            out += [(keyword, run) for run in _runs([(starts[u.block.index] + u.start, u) for u in uses])]
+    return out
+
+
+def _starts(c: Check, part: str) -> dict[int, int]:
+    """Where each prose block of a section starts in the section's prose (its blocks joined by newlines)."""
+    starts, at = {}, 0
+    for block in c.doc.prose:
+        if block.part == part:
+            starts[block.index] = at
+            at += len(block.text) + 1
+    return starts
+
+
+def _runs(placed: list[tuple[int, Use]]) -> list[list[Use]]:
+    """The runs of uses dense enough to be stuffing: every use within some `STUFFING_USES` uses in a row that
+    span `STUFFING_SPAN` characters or fewer, uses less than `STUFFING_SPAN` apart joined into one run."""
+    placed.sort(key=lambda p: p[0])
+    dense = set()
+    for i in range(len(placed) - STUFFING_USES + 1):
+        if placed[i + STUFFING_USES - 1][0] - placed[i][0] <= STUFFING_SPAN:
+            dense.update(range(i, i + STUFFING_USES))
+    runs: list[list[Use]] = []
+    last = None
+    for i in sorted(dense):
+        if last is None or placed[i][0] - placed[last][0] > STUFFING_SPAN:
+            runs.append([])
+        runs[-1].append(placed[i][1])
+        last = i
+    return runs
+
+
+def keyword_stuffing(c: Check) -> list[Finding]:
+    """numbers.keyword-stuffing (error): a keyword phrase said again and again in a short span (a search engine's
+    spam policy names it, and a reader sees it at once); style.spacing leaves those uses to this rule."""
+    out = []
+    for keyword, run in stuffed(c):
+        first = run[0]
+        said = first.block.text[first.start : first.end]
+        out.append(
+            c.finding(
+                "numbers.keyword-stuffing",
+                "error",
+                f"keyword stuffing: 「{keyword}」 {len(run)} times within {STUFFING_SPAN} characters",
+                f"キーワード「{keyword}」が{STUFFING_SPAN}字以内に{len(run)}回詰め込まれています。"
+                "言い換えるか、減らしてください",
+                block=first.block,
+                excerpt=said,
+            )
+        )
+    return out
 
 
 def post_year(c: Check) -> int | None:
@@ -163,4 +309,4 @@ def stale_years(c: Check) -> list[Finding]:
     return out
 
 
-RULES = (reading_time, title, description, body_length, keyword_uses, stale_years)
+RULES = (reading_time, title, description, body_length, keyword_uses, keyword_stuffing, stale_years)

@@ -14,6 +14,7 @@ import fugashi
 
 from pipeline.document import Block
 from pipeline.quality.context import Check
+from pipeline.quality.numbers import stuffed
 from pipeline.types import Finding
 
 _SENTENCE = re.compile(
@@ -159,9 +160,16 @@ def hankaku_kana(c: Check) -> list[Finding]:
 
 
 def spacing(c: Check) -> list[Finding]:
-    """Full- and half-width text meet the same way throughout: with a space, or without."""
-    spaced = [(b, m) for b in c.doc.prose for m in _SPACED.finditer(b.text)]
-    tight = [(b, m) for b in c.doc.prose for m in _TIGHT.finditer(b.text)]
+    """Full- and half-width text meet the same way throughout: with a space, or without. A keyword phrase stuffed
+    into the prose (its words as `seo_keywords` spaces them, again and again) is numbers.keyword-stuffing's, and
+    counts for neither way here."""
+    stuffing = [(u.block.index, u.start, u.end) for _, run in stuffed(c) for u in run]
+
+    def free(block: Block, match: re.Match[str]) -> bool:
+        return not any(i == block.index and match.start() < end and start < match.end() for i, start, end in stuffing)
+
+    spaced = [(b, m) for b in c.doc.prose for m in _SPACED.finditer(b.text) if free(b, m)]
+    tight = [(b, m) for b in c.doc.prose for m in _TIGHT.finditer(b.text) if free(b, m)]
     if not spaced or not tight:
         return []
     minority = spaced if len(spaced) < len(tight) else tight

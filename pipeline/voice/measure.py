@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -77,6 +77,9 @@ STOCK_PHRASES = (
 )
 SECTION_SENTENCES = 3  # a section with fewer sentences says nothing about the site's sentence length
 KEY_SHARE = 0.8  # a front-matter key most posts carry
+COVER = 0.8  # the share of the measured posts every range of voice.yml holds, at least
+RATE_POSTS = 3  # posts stating `reading_time` that a reading rate is learnt from, at least
+RATE_CORRELATION = 0.5  # how closely `reading_time` must rise with the body to be read as a rate (Pearson's r)
 TOP_WORDS = 8
 
 
@@ -191,6 +194,27 @@ def _spread(values: list[float]) -> tuple[int, int, int]:
     return round(q1), round(median), round(q3)
 
 
+def covering(
+    values: Sequence[float], spans: Sequence[tuple[float, float]] | None = None, share: float = COVER
+) -> tuple[float, float]:
+    """The range `values` spread over on the site: Tukey's fences, widened to their middle 80% (the 10th to the
+    90th percentile), then, while fewer than `share` of the posts fall wholly inside, to the post outside that
+    asks the least widening. `spans`: each post's lowest and highest value, when a post has several (its
+    sections' medians); by default each value is a post's (its body length, its H2 count)."""
+    spans = spans if spans is not None else [(v, v) for v in values]
+    low, high = fences(list(values))
+    if len(values) > 1:
+        deciles = statistics.quantiles(values, n=10, method="inclusive")
+        low, high = min(low, deciles[0]), max(high, deciles[-1])
+    need = math.ceil(share * len(spans))
+    while True:
+        outside = [(a, b) for a, b in spans if not low <= a <= b <= high]
+        if len(spans) - len(outside) >= need or not outside:
+            return low, high
+        a, b = min(outside, key=lambda span: max(0.0, low - span[0]) + max(0.0, span[1] - high))
+        low, high = min(low, a), max(high, b)
+
+
 def _share(part: float, whole: float) -> float:
     return round(part / whole, 3) if whole else 0.0
 
@@ -240,8 +264,10 @@ def _style(readings: list[PostReading]) -> Style | None:
 def _sentence_length(readings: list[PostReading]) -> SentenceLength:
     lengths = [s.length for r in readings for s in r.sentences]
     q1, median, q3 = _spread(lengths)
-    medians = [statistics.median(s) for r in readings for s in r.sections if len(s) >= SECTION_SENTENCES]
-    low, high = fences(medians) if medians else (q1, q3)
+    per_post = [[statistics.median(s) for s in r.sections if len(s) >= SECTION_SENTENCES] for r in readings]
+    medians = [m for post in per_post for m in post]  # sections of three sentences or more
+    spans = [(min(post), max(post)) for post in per_post if post]
+    low, high = covering(medians, spans) if medians else (q1, q3)
     return SentenceLength(median=median, q1=q1, q3=q3, section_range=(max(1, math.floor(low)), max(1, math.ceil(high))))
 
 
@@ -256,14 +282,14 @@ def _paragraphs(readings: list[PostReading]) -> Spread | None:
 def _body(readings: list[PostReading]) -> BodyLength:
     bodies = [r.body for r in readings]
     q1, median, q3 = _spread(bodies)
-    low, high = fences(bodies)
+    low, high = covering(bodies)
     low, high = max(0, math.floor(low / 100) * 100), math.ceil(high / 100) * 100
     return BodyLength(median=median, q1=q1, q3=q3, range=(low, max(low, high)))
 
 
 def _sections(readings: list[PostReading]) -> Sections:
     counts = [len(r.h2) for r in readings]
-    low, high = fences(counts)
+    low, high = covering(counts)
     headings = [h for r in readings for h in r.h2]
     return Sections(
         median=round(statistics.median(counts)),
@@ -294,7 +320,6 @@ def _script(readings: list[PostReading]) -> Script | None:
 def _format(readings: list[PostReading]) -> Format:
     posts = len(readings)
     images = sum(r.images for r in readings)
-    rates = [r.body / r.reading_time for r in readings if r.reading_time]
     keys = Counter(k for r in readings for k in dict.fromkeys(r.keys))
     ordered = list(dict.fromkeys(k for r in readings for k in r.keys))
     return Format(
@@ -303,6 +328,31 @@ def _format(readings: list[PostReading]) -> Format:
         credited=_share(sum(r.credited for r in readings), images) if images else 0.0,
         cta=_share(sum(r.cta for r in readings), posts),
         json_ld=_share(sum(r.json_ld for r in readings), posts),
-        reading_rate=max(1, round(statistics.median(rates) / 10) * 10) if rates else None,
+        reading_rate=reading_rate(readings),
         front_matter=[k for k in ordered if keys[k] >= KEY_SHARE * posts],
     )
+
+
+def reading_rate(readings: list[PostReading]) -> int | None:
+    """The characters a minute the posts' `reading_time` is stated at (the median, to 10), when it is a rate; None
+    when fewer than three posts state it, or when it is a constant its generator wrote:
+    - the same value on every post whatever its length: `reading_time: 8` on bodies too far apart for one rate to
+      give all of them 8 (a rate gives ⌈body / rate⌉, so the longest body must be under v/(v−1) times the
+      shortest); on posts of about one length the same value is what a rate gives, and the rate is learnt;
+    - values that differ but do not rise with the body (Pearson's r under 0.5).
+    The gate's `voice.reading-time` then holds drafts to nothing."""
+    stated = [(r.body, r.reading_time) for r in readings if r.reading_time and r.body]
+    if len(stated) < RATE_POSTS:
+        return None
+    bodies, minutes = zip(*stated, strict=True)
+    if len(set(minutes)) == 1:
+        value = minutes[0]
+        if value > 1 and max(bodies) * (value - 1) >= min(bodies) * value:
+            return None
+    else:
+        try:
+            if statistics.correlation(bodies, minutes) < RATE_CORRELATION:
+                return None
+        except statistics.StatisticsError:  # every body the same length: the differing values follow nothing
+            return None
+    return max(1, round(statistics.median(body / m for body, m in stated) / 10) * 10)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from pipeline.paths import PROJECT_ROOT, resource
 from pipeline.store import replace_write
@@ -22,9 +22,15 @@ class _Figures(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-def _ordered(low: float, high: float, what: str) -> None:
-    if low > high:
-        raise ValueError(f"{what}: the first number must not be larger than the second")
+# A range's ends: none below zero (a count or a length), the first no larger than the second.
+Range = tuple[Annotated[int, Field(ge=0)], Annotated[int, Field(ge=0)]]
+
+
+def _ordered(value: Range) -> Range:
+    """A range whose ends are the wrong way round is refused under its own key (`sections.range`)."""
+    if value[0] > value[1]:
+        raise ValueError(f"the first number ({value[0]}) must not be larger than the second ({value[1]})")
+    return value
 
 
 class Measured(_Figures):
@@ -57,34 +63,25 @@ class Spread(_Figures):
 
 
 class SentenceLength(Spread):
-    section_range: tuple[int, int] = Field(description="節ごとの文の長さの中央値が収まる範囲（字）")
+    section_range: Range = Field(description="節ごとの文の長さの中央値が収まる範囲（字）")
 
-    @model_validator(mode="after")
-    def _range(self) -> SentenceLength:
-        _ordered(*self.section_range, "section_range")
-        return self
+    _range = field_validator("section_range")(_ordered)
 
 
 class BodyLength(Spread):
-    range: tuple[int, int] = Field(description="本文の長さの目安（字）。下書きの目標範囲にもなる")
+    range: Range = Field(description="本文の長さの目安（字）。下書きの目標範囲にもなる")
 
-    @model_validator(mode="after")
-    def _range(self) -> BodyLength:
-        _ordered(*self.range, "range")
-        return self
+    _range = field_validator("range")(_ordered)
 
 
 class Sections(_Figures):
     median: int = Field(ge=0, description="1記事のH2の数（中央値）")
-    range: tuple[int, int] = Field(description="1記事のH2の数の範囲")
-    numbered: float = Field(ge=0, le=1, description="番号付きのH2（「1. …」「①…」など）の割合")
+    range: Range = Field(description="1記事のH2の数の範囲（サイトの記事の8割以上が収まる）")
+    numbered: float = Field(ge=0, le=1, description="番号付きのH2（「1. …」「①…」「方法1　…」など）の割合")
     heading_length: int = Field(ge=0, description="H2の長さの中央値（字）")
     h3: int = Field(ge=0, description="1記事のH3の数（中央値）")
 
-    @model_validator(mode="after")
-    def _range(self) -> Sections:
-        _ordered(*self.range, "range")
-        return self
+    _range = field_validator("range")(_ordered)
 
 
 class Lists(_Figures):

@@ -6,6 +6,7 @@ whether a heading is numbered.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,11 +27,21 @@ CONNECTIVE_PHRASES = frozenset(
     | {"では", "例えば", "その結果", "そのため", "結果として", "言い換えれば", "むしろ"}
 )
 _SENTENCE_END = ("。", "！", "？", "!", "?")
-# `## 1. はじめに`, `## ２）…`, `## ① …`, `## 第3章 …`, `## STEP 2 …`; never `## 2025年版…` or `## 5つの…`.
-_NUMBERED = re.compile(
-    r"^\s*(?:[0-9０-９]+\s*[.．、:：)）]|[0-9０-９]+\s+|[①-⑳]|第[0-9０-９一二三四五六七八九十]+[章節回部]?|"
-    r"(?:STEP|Step|step|ステップ)\s*[0-9０-９]+)"
+# A number followed by one of these counts something (`5つの…`, `3選`, `2026年…`, `2倍`): it numbers nothing.
+COUNTERS = "年月日週つ個件選位回歳割倍分秒時人社名本枚点％%万億千百"
+# The Latin labels a heading numbers itself with (`STEP 2`, `Part 3`, `Q1`); `GA4`, `Web3`, `iPhone15` name things.
+LATIN_LABELS = frozenset(
+    {"step", "steps", "part", "no", "q", "case", "point", "chapter", "phase", "day", "week", "lesson", "tip"}
+    | {"tips", "section", "stage", "level", "round", "vol", "ep", "episode", "method", "idea", "rule", "check"}
 )
+# Numbered H2s, read after NFKC (full-width digits, letters, spaces, colons and brackets made plain). `_AFTER`:
+# what may follow the number (a space, a colon, a bracket, the end), never a counter, a letter or a decimal.
+_CIRCLED = re.compile(r"^\s*[\u2460-\u249b\u24eb-\u24ff\u2776-\u2793\u3251-\u325f\u32b1-\u32bf]")  # ① ⑴ ⒈ ❶ ㉑
+_AFTER = r"(?=$|[\s:)\]」』】、,・|/「『【(*_\-–—]|\.(?![0-9]))"
+_DIGITS_FIRST = re.compile(rf"^\s*[0-9]+(?:[.)、,:](?![0-9])|\s+(?![\s0-9{COUNTERS}]))")  # 1. / 2) / 3、/ 4 …
+_BRACKETED = re.compile(r"^\s*(?:\(\s*[0-9]+\s*\)|[\[【〔]\s*[0-9]+\s*[\]】〕])")  # (1) / [2] / 【3】
+_ORDINAL = re.compile(rf"^\s*第\s*(?:[0-9]+|[一二三四五六七八九十百]+)[章節回部項条話弾]?{_AFTER}")  # 第3章 / 第一回
+_LABELLED = re.compile(rf"^\s*(?:[ぁ-ゖァ-ヺー一-鿿々]{{1,6}}|(?P<latin>[A-Za-z]{{1,8}})\.?)\s*[0-9]+{_AFTER}")
 _KANJI = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆]")
 _HIRAGANA = re.compile(r"[\u3041-\u309f]")
 _KATAKANA = re.compile(r"[\u30a0-\u30ff\u31f0-\u31ff]")
@@ -125,8 +136,19 @@ def paragraph_chars(block: Block) -> int:
 
 
 def numbered(heading: str) -> bool:
-    """Is a heading numbered (`1. …`, `①…`, `第2章…`)? A year or a count (`2026年…`, `5つの…`) is not."""
-    return bool(_NUMBERED.match(heading))
+    """Is a heading numbered: does it open with its place in the post's sequence? A number alone (`1. …`, `2) …`,
+    `(3) …`, `①…`), an ordinal (`第2章…`), or a short label and a number (`方法1　…`, `視点2：…`, `ステップ3 …`,
+    `ポイント4`, `STEP 2 …`), with a space, a full-width space, a colon or nothing after it. A number that counts
+    (`5つのポイント`, `3選`, `2026年のAI活用`, `1.5倍…`) or stands in the heading's middle (`AI活用の3ステップ`) is
+    not a numbering: it says how many, not where the section stands."""
+    heading = heading.lstrip("*_ \t")  # `**方法1**　…`: the emphasis is no part of the number
+    if _CIRCLED.match(heading):
+        return True
+    text = unicodedata.normalize("NFKC", heading)
+    if _DIGITS_FIRST.match(text) or _BRACKETED.match(text) or _ORDINAL.match(text):
+        return True
+    labelled = _LABELLED.match(text)
+    return labelled is not None and (labelled["latin"] is None or labelled["latin"].lower() in LATIN_LABELS)
 
 
 def script_counts(text: str) -> tuple[int, int, int]:
