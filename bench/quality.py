@@ -41,11 +41,11 @@ import yaml
 from pipeline.cli import main as genpost
 from pipeline.config import load_settings
 from pipeline.instincts import load_instincts
+from pipeline.japanese import foreign_characters
 from pipeline.llm.choice import fit_to_model
 from pipeline.paths import resource
 from pipeline.quality import check_text
 from pipeline.quality.parse import parse
-from pipeline.quality.script import foreign_characters
 
 TEXTLINT = Path.home() / ".cache" / "genpost-textlint"
 COPIED = ("integrity.copied-instruction", "integrity.copied-run")

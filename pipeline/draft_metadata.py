@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+from pipeline.japanese import tagger
 from pipeline.links import noun_phrases
 from pipeline.outline import TREND_PARTS, Outline, section_headings
 from pipeline.planner import cut_to_sentence
-from pipeline.quality.style import tagger
 from pipeline.types import Brief, Plan, Sections
 
 TAGS = (3, 6)

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.assembler import Assembler
+from pipeline.japanese import foreign_characters, is_english
 from pipeline.quality.copying import Instructions
 from pipeline.quality.mend import cut_sentences
-from pipeline.quality.script import foreign_characters, is_english
 from standins.fake_writer import FakeWriter, sentence
 from standins.openai_api import Fault
 from tests import factories as f

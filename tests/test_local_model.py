@@ -102,11 +102,11 @@ def test_prompt_and_answer_are_kept_within_the_context_window(no_api):
 
 def test_a_continuation_holds_the_masks_and_stops_at_the_first_sentence_end_past_its_length(no_api):
     from pipeline.config import LocalSettings
+    from pipeline.japanese import foreign_characters
     from pipeline.llm.decoding import PROSE_FORBIDDEN
     from pipeline.llm.grammar import list_grammar
     from pipeline.llm.local_provider import LocalProvider
     from pipeline.llm.provider import ChatRequest
-    from pipeline.quality.script import foreign_characters
 
     provider = LocalProvider(LocalSettings())
     document = (

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.quality.script import foreign_characters
+from pipeline.japanese import foreign_characters
 
 # A logit no token can win with, kept finite: a grammar that leaves only masked tokens still samples.
 BANNED = -1e9

@@ -25,9 +25,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from pipeline.japanese import tagger
 from pipeline.quality.context import Check
 from pipeline.quality.reading import scan
-from pipeline.quality.style import tagger
 from pipeline.types import Finding
 
 _IDEOGRAPHS = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]+$")

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from pipeline.japanese import sentences
 from pipeline.quality.context import Check
-from pipeline.quality.style import sentences
 from pipeline.types import Finding
 
 FIGURE = re.compile(

@@ -36,11 +36,11 @@ from pydantic import BaseModel
 
 from pipeline.document import Block, Kind
 from pipeline.instincts import Instinct
+from pipeline.japanese import sentences
 from pipeline.outline import STEPS_H2
 from pipeline.paths import resource
 from pipeline.quality.context import Check
 from pipeline.quality.reading import unplaced
-from pipeline.quality.style import sentences
 from pipeline.text import char_ngrams
 from pipeline.types import Briefs, Finding, Metadata, StepAnswer, SummaryAnswer
 

@@ -25,10 +25,10 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from pipeline.japanese import tagger
 from pipeline.quality.chinese import words
 from pipeline.quality.context import Check
 from pipeline.quality.reading import scan
-from pipeline.quality.style import tagger
 from pipeline.types import Finding
 
 MIN_KANA = 6

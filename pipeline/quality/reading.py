@@ -10,9 +10,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from pipeline.document import Block, Kind
+from pipeline.japanese import sentences
 from pipeline.outline import STEPS_H2
 from pipeline.quality.context import Check
-from pipeline.quality.style import sentences
 from pipeline.types import Finding
 
 Report = Callable[..., Finding]  # (check, what was found, excerpt, block= or line=) → the finding

@@ -11,9 +11,9 @@ import itertools
 from collections.abc import Iterator
 
 from pipeline.document import Block, Kind
+from pipeline.japanese import sentences
 from pipeline.quality.context import Check
 from pipeline.quality.copying import letters
-from pipeline.quality.style import sentences
 from pipeline.text import char_ngrams, jaccard
 from pipeline.types import Finding
 

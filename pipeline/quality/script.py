@@ -1,79 +1,23 @@
-"""Foreign script: characters Japanese does not use, Chinese punctuation, English sentences in Japanese prose,
-English metadata, made-up tags.
-
-Whether an ideograph is Japanese is asked of the cp932 codec (Windows' Shift_JIS, what Japanese web
-text is written in), not of a list: an ideograph is Japanese when cp932 encodes it in the rows of
-JIS X 0208 (lead bytes 0x81–0x84 for its symbols such as 仝, 0x88–0x9F and 0xE0–0xEA for its 6,355
-kanji). JIS X 0213 was too wide a net: it holds simplified forms (运 reached a draft as 「运行具合」).
-cp932's NEC and IBM extension kanji (lead bytes 0xED–0xEE and 0xFA–0xFC) are left out too: beside
-name variants (髙 﨑 德) they hold 赶, the simplified form of 趕, and characters of Chinese given names
-(昕 晗 珉). A site that needs a character outside JIS X 0208 (a name, a place) lists it in
-`quality.extra_characters`; the embedded model's decoding mask reads the same setting. Letters of
-other scripts a multilingual model slips into (Hangul, Cyrillic, Thai…) are foreign too.
-"""
+"""Foreign script: characters Japanese does not use (as `pipeline.japanese` defines them), Chinese punctuation,
+English sentences in Japanese prose, English metadata, made-up tags."""
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from functools import cache
 
+from pipeline.japanese import JAPANESE, foreign_characters, is_english, sentences
 from pipeline.quality.chinese import words
 from pipeline.quality.context import Check
 from pipeline.quality.reading import front_texts, scan, step_titles, unplaced, written
-from pipeline.quality.style import sentences
 from pipeline.types import Finding
 
-_IDEOGRAPH = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
-# Hangul, Cyrillic, Arabic, Devanagari and Thai letters: no Japanese prose holds them.
-_OTHER_SCRIPT = re.compile(
-    r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af\u0400-\u04ff\u0600-\u06ff\u0900-\u097f\u0e00-\u0e7f]"
-)
-_JAPANESE = re.compile(r"[ぁ-ゖァ-ヺー\u3400-\u4dbf\u4e00-\u9fff]")
 # Four or more Latin words in a row: a sentence, not a product name or an acronym.
 _LATIN_RUN = re.compile(r"[A-Za-z][A-Za-z'’\-]*(?:[ ,.;:]+[A-Za-z][A-Za-z'’\-]*){3,}")
-_LATIN_WORDS = re.compile(r"[A-Za-z][A-Za-z'’\-]*(?:\s+[A-Za-z][A-Za-z'’\-]*)+")
 # Full-width comma and semicolon: Japanese writes 、 and 。 (and uses neither mark).
 _CHINESE_MARKS = re.compile(r"[，；]")
 _COLON = "："
 _WINDOW = 60  # characters either side of a colon that tell a label from a clause
 _LABEL_START = re.compile(r"[。！？!?「『（(\n]|^\s*(?:[-*・]|\d+[.)])\s*")
-
-
-@cache
-def _in_jis_x_0208(char: str) -> bool:
-    """Does cp932 encode `char` in the rows of JIS X 0208 (not in NEC's row 13 or the NEC and IBM extensions)?"""
-    try:
-        code = char.encode("cp932")
-    except UnicodeEncodeError:
-        return False
-    return len(code) == 2 and (0x81 <= code[0] <= 0x84 or 0x88 <= code[0] <= 0x9F or 0xE0 <= code[0] <= 0xEA)
-
-
-def is_japanese_ideograph(char: str, extra: str = "") -> bool:
-    """An ideograph of JIS X 0208 as cp932 encodes it, or one of `extra` (the characters a site adds)."""
-    return _in_jis_x_0208(char) or (bool(extra) and unicodedata.normalize("NFC", char) in _normal(extra))
-
-
-def _normal(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
-
-
-def foreign_characters(text: str, extra: str = "") -> list[str]:
-    """The characters in `text` that Japanese does not use (`extra`: characters a site adds), in order, each
-    once."""
-    normal, allowed = _normal(text), _normal(extra)
-    found = [ch for ch in _IDEOGRAPH.findall(normal) if not is_japanese_ideograph(ch, allowed)]
-    others = [ch for ch in _OTHER_SCRIPT.findall(normal) if ch not in allowed]
-    return list(dict.fromkeys([*found, *others]))
-
-
-def is_english(text: str) -> bool:
-    """Text with no Japanese in it, or two or more Latin words and fewer Japanese characters than Latin letters."""
-    if not _JAPANESE.search(text):
-        return bool(re.search(r"[A-Za-z]", text))
-    latin = sum(ch.isascii() and ch.isalpha() for ch in text)
-    return bool(_LATIN_WORDS.search(text)) and latin > len(_JAPANESE.findall(text))
 
 
 def _extra(c: Check) -> str:
@@ -117,7 +61,7 @@ def chinese_punctuation_in(text: str) -> list[str]:
     found = _CHINESE_MARKS.findall(text)
     for match in re.finditer(_COLON, text):
         rest = text[match.end() : match.end() + _WINDOW].split("\n", 1)[0]
-        if not _JAPANESE.search(rest):
+        if not JAPANESE.search(rest):
             continue  # it ends its line, or leads into Latin text: a label or a list's introduction
         line = text[max(match.start() - _WINDOW, 0) : match.start()]
         starts = list(_LABEL_START.finditer(line))
@@ -148,7 +92,7 @@ def chinese_punctuation(c: Check) -> list[Finding]:
 def latin_sentences(c: Check) -> list[Finding]:
     out = []
     for block in c.doc.prose:
-        if not _JAPANESE.search(block.text):
+        if not JAPANESE.search(block.text):
             continue  # a line of code or a name list is not Japanese prose
         for match in _LATIN_RUN.finditer(block.text):
             run = match.group(0)

@@ -7,6 +7,7 @@ import unicodedata
 from datetime import date, datetime
 
 from pipeline.document import FIELDS, Kind
+from pipeline.japanese import sentences
 from pipeline.outline import (
     RELATED_H2,
     STEP_COUNT,
@@ -19,7 +20,6 @@ from pipeline.outline import (
 )
 from pipeline.quality.context import Check
 from pipeline.quality.copying import letters
-from pipeline.quality.style import sentences
 from pipeline.quality.topic import content_words
 from pipeline.site import uses_seo_tag
 from pipeline.text import char_ngrams, jaccard

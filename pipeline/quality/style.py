@@ -1,42 +1,24 @@
 """Japanese style rules, after textlint's ja-technical-writing defaults, with a real tokenizer.
 
-MeCab through fugashi with the UniDic-lite dictionary does the morphology.
+MeCab through fugashi with the UniDic-lite dictionary does the morphology (`pipeline.japanese.tagger`).
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
-from functools import cache
-
-import fugashi
 
 from pipeline.document import Block
+from pipeline.japanese import sentences, tagger
 from pipeline.quality.context import Check
 from pipeline.quality.numbers import stuffed
 from pipeline.types import Finding
 
-_SENTENCE = re.compile(
-    r"[^。！？!?\n]+[。！？!?]?(?:\[\^[^\]\s]+\])*"
-)  # a footnote mark after 。 belongs to its sentence
 _HANKAKU_KANA = re.compile(r"[\uFF66-\uFF9F]+")
 _FULL = r"[\u3040-\u30ff\u3400-\u9fff]"
 _HALF = r"[A-Za-z0-9]"
 _SPACED = re.compile(rf"{_FULL} {_HALF}|{_HALF} {_FULL}")
 _TIGHT = re.compile(rf"{_FULL}{_HALF}|{_HALF}{_FULL}")
-
-
-@cache
-def tagger() -> fugashi.Tagger:
-    return fugashi.Tagger()
-
-
-def sentences(block: Block) -> Iterator[str]:
-    for match in _SENTENCE.finditer(block.text):
-        sentence = match.group(0).strip()
-        if sentence:
-            yield sentence
 
 
 def _ending(sentence: str) -> str | None:

@@ -14,11 +14,11 @@ import re
 import unicodedata
 
 from pipeline.document import Block, Kind
+from pipeline.japanese import sentences
 from pipeline.outline import RELATED_H2
 from pipeline.quality.chinese import words
 from pipeline.quality.context import Check
 from pipeline.quality.copying import letters
-from pipeline.quality.style import sentences
 from pipeline.types import Finding
 
 SECTION_MIN = 40  # letters: a shorter section says too little to judge

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 import bm25s
 import numpy as np
 
-from pipeline.quality.style import tagger
+from pipeline.japanese import tagger
 from pipeline.types import Passage, Source
 
 _SENTENCE = re.compile(r"[^\n]+?(?:[。！？!?]+|\.(?=\s|$)|$)", re.MULTILINE)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.document import FOOTNOTE_MARK, Block, Kind
+from pipeline.japanese import sentences, tagger
 from pipeline.text import char_count
 
 POLITE, PLAIN = "polite", "plain"
@@ -68,7 +69,6 @@ class Word:
 
 def read_sentence(text: str) -> Sentence:
     """A sentence read once with the tagger: its final style, its opener and its connectives."""
-    from pipeline.quality.style import tagger  # not at import: the quality package's voice rules import this module
 
     bare = FOOTNOTE_MARK.sub("", text).strip()
     tagged = ((w.surface, w.feature) for w in tagger()(bare))  # each feature read once: reading it builds it
@@ -117,8 +117,6 @@ def _opener(text: str, words: list[Word]) -> str | None:
 
 def block_sentences(block: Block) -> Iterator[Sentence]:
     """The sentences of any block of prose, read."""
-    from pipeline.quality.style import sentences
-
     for text in sentences(block):
         sentence = read_sentence(text)
         if sentence.length:
