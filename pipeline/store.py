@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -44,10 +45,27 @@ def ensure_writable(out_dir: Path) -> Path:
     return out_dir
 
 
-def _temp_file(directory: Path, text: str) -> Path:
-    """`text` in a new hidden file in `directory`, on disk; removed again if the write fails."""
+def new_file_mode() -> int:
+    """The mode `open()` gives a new file here: 0o666 less the process's umask (a site's posts are 0644, not the
+    0600 of a temp file)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # no /proc: read the umask by setting it, and put it straight back
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def _temp_file(directory: Path, text: str, mode: int | None = None) -> Path:
+    """`text` in a new hidden file in `directory`, on disk, with `mode` (default: a new file's); removed again
+    if the write fails."""
     fd, name = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".part")
     try:
+        os.fchmod(fd, new_file_mode() if mode is None else mode)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
@@ -80,9 +98,13 @@ def claim_write(directory: Path, filename: str, text: str) -> Path:
 
 
 def replace_write(path: Path, text: str) -> Path:
-    """Write `path` whole, replacing what was there (temp file + rename)."""
+    """Write `path` whole, replacing what was there (temp file + rename), keeping the mode it had."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _temp_file(path.parent, text)
+    try:
+        mode: int | None = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mode = None
+    tmp = _temp_file(path.parent, text, mode)
     try:
         os.replace(tmp, path)
     except BaseException:
