@@ -164,6 +164,12 @@ def build(root: Path, web: WebStandIn, moved: MovedStandIn, today: date, out: Pa
             "AIマーケティングの始め方", old, "AIの話です。\n", ["AI マーケティング 最新トレンド"]
         ),
         f"{old}-aged-offtopic": post("冬のキャンプ道具", old, "キャンプの話です。\n", ["キャンプ 道具"]),
+        f"{recent}-year-in-prose": post(
+            "展示会の来場者アンケート",
+            recent,
+            f"{past}年の来場者にアンケートを取りました。\n",
+            [f"展示会 アンケート {past}"],
+        ),
         f"{recent}-{MULTI}": multi(days, web.url(STEADY.lstrip("/"))),
     }
     for name, text in posts.items():
@@ -185,6 +191,7 @@ EXPECTED = {
     "unsupported-figure": {"claims.unsupported"},
     "broken-link": {"links.unresolved"},
     "aged-calendar": {"age"},
+    "year-in-prose": {"year.prose", "year.tags", "year.seo_keywords"},
     MULTI: {"year.title", "year.seo_keywords", "year.heading", "claims.unsourced"},
 }
 NEVER = ("kept-retrospective", "fresh", "aged-offtopic")

@@ -23,10 +23,12 @@ from pipeline.cli import main
 from pipeline.config import load_settings
 from pipeline.document import FOOTNOTES, FrontMatter, PostDoc
 from pipeline.drafts import load_state, read_record
+from pipeline.errors import UsageError
 from pipeline.history import text_of
 from pipeline.instincts import load_instincts
 from pipeline.llm.server_support import assume_everything
 from pipeline.quality.parse import parse
+from pipeline.refresh.reasons import WEIGHTS
 from pipeline.refresh.splice import bump_years
 from pipeline.review.app import create_app
 from standins.openai_api import OpenAIStandIn
@@ -119,12 +121,16 @@ def test_each_stale_post_is_listed_with_its_reasons_and_no_other(case):
 
 
 def test_the_most_urgent_come_first(case):
+    """Ranked by the weight of a post's most urgent reason, then by all its reasons' weights together."""
     items = list(listed(case.second).values())
-    scores = [i["score"] for i in items]
-    assert scores == sorted(scores, reverse=True)
-    assert MULTI in items[0]["file"], "four reasons outweigh one"
-    ties = [i for i in items if i["score"] == 1.0]
-    assert [i["date"] for i in ties] == sorted(i["date"] for i in ties), "of equal urgency, the oldest first"
+    urgency = [max(WEIGHTS[r["code"]] for r in i["reasons"]) for i in items]
+    ranks = list(zip(urgency, [i["score"] for i in items], strict=True))
+    assert ranks == sorted(ranks, reverse=True)
+    assert "broken-link" in items[0]["file"] or "dead-source" in items[0]["file"], "a broken link or source first"
+    files = [i["file"] for i in items]
+    aged = next(n for n, f in enumerate(files) if f.endswith("aged-calendar.md"))
+    dated = [n for n, i in enumerate(items) if any(r["code"].startswith("year.") for r in i["reasons"])]
+    assert len(dated) == 4 and max(dated) < aged, "every post that names a past year comes before one only aged"
 
 
 def test_a_source_that_changed_between_fetches_is_found(case, web):
@@ -456,3 +462,16 @@ def test_front_matter_lines_are_rewritten_in_place_block_lists_and_crlf_too():
 
 def test_only_past_years_are_made_this_year():
     assert bump_years("2019年版と２０２０年、2031年、西暦12345年", 2026) == "2026年版と2026年、2031年、西暦12345年"
+
+
+def test_the_path_the_list_prints_names_its_post_from_anywhere(case, tmp_path, monkeypatch):
+    """`refresh --list` prints `_posts/NAME`; that path is taken as the site's, whatever the working folder."""
+    from pipeline.refresh.run import resolve_post
+
+    printed = next(iter(listed(case.second)))
+    monkeypatch.chdir(tmp_path)
+    assert printed.startswith("_posts/") and resolve_post(case.site, printed) == case.site / printed
+    (tmp_path / "_posts").mkdir()
+    (tmp_path / printed).write_text("---\ntitle: a\n---\n", encoding="utf-8")
+    with pytest.raises(UsageError, match="not a post of"):
+        resolve_post(case.site, str(tmp_path / printed))

@@ -48,12 +48,19 @@ WEIGHTS = {
     "source.changed": 3,
     "year.description": 2,
     "year.seo_keywords": 2,
+    "year.tags": 2,
+    "year.prose": 2,
     "year.heading": 2,
     "claims.unsourced": 2,
     "source.moved": 1,
     "age": 1,
 }
-FIELD_NAMES = {"title": "タイトル", "description": "説明文（description）", "seo_keywords": "seo_keywords"}
+FIELD_NAMES = {
+    "title": "タイトル",
+    "description": "説明文（description）",
+    "seo_keywords": "seo_keywords",
+    "tags": "タグ",
+}
 PROSE = (Kind.PARAGRAPH, Kind.LIST_ITEM, Kind.STEP_LABEL)
 
 
@@ -90,6 +97,12 @@ class Stale:
     @property
     def score(self) -> float:
         return round(sum(r.weight for r in self.reasons), 2)
+
+    @property
+    def urgency(self) -> float:
+        """Its most urgent reason's weight: the list is ranked by it first, so a post of this year that names
+        last year comes before an old post listed only for its age, however many small reasons that one has."""
+        return max((r.weight for r in self.reasons), default=0)
 
     def to_json(self) -> dict:
         return {
@@ -170,9 +183,9 @@ def prose_parts(doc: PostDoc) -> list[str]:
 
 
 def year_reasons(doc: PostDoc, year: int) -> list[Reason]:
-    """A year before `year` in the title, the description, seo_keywords or a heading."""
+    """A year before `year` in the title, the description, seo_keywords, the tags, a heading or the prose."""
     out = []
-    for key in ("title", "description", "seo_keywords"):
+    for key in ("title", "description", "seo_keywords", "tags"):
         value = doc.front.get(key)
         text = " ".join(map(str, value)) if isinstance(value, list) else str(value or "")
         found = past_years(text, year)
@@ -188,6 +201,15 @@ def year_reasons(doc: PostDoc, year: int) -> list[Reason]:
         parts = [p for p in dict.fromkeys([heading.part, *under]) if p in writable or p == heading.part]
         message = f"見出し「{heading.text}」に過去の年（{_years_ja(found)}）があります"
         out.append(Reason("year.heading", message, tuple(parts), detail=heading.text))
+    headed = {part for reason in out if reason.code == "year.heading" for part in reason.parts}
+    for part in prose_parts(doc):
+        if part in headed:
+            continue  # its heading's reason rewrites it already
+        text = " ".join(b.text for b in doc.of_part(part) if b.kind in PROSE)
+        found = past_years(text, year)
+        if found:
+            message = f"{part_label(doc, part)}: 本文に過去の年（{_years_ja(found)}）があります"
+            out.append(Reason("year.prose", message, (part,), detail=str(found[0])))
     return out
 
 
@@ -345,4 +367,4 @@ async def find_stale(
                 name = path.relative_to(site / "_posts").as_posix()
                 title = str(doc.front.get("title") or path.stem)
                 stale.append(Stale(path, name, title, post_day(doc, path), reasons))
-    return sorted(stale, key=lambda s: (-s.score, s.day or date.min, s.name))
+    return sorted(stale, key=lambda s: (-s.urgency, -s.score, s.day or date.min, s.name))

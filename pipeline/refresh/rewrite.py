@@ -63,6 +63,9 @@ log = logging.getLogger("genpost")
 # What the model is told for each kind of reason, beside the reason itself.
 FIX_NOTES = {
     "year.heading": "見出しの年は今年に改めます。本文も今年の内容にしてください。",
+    "year.prose": (
+        "本文の過去の年が「今」を指すところは今年に改め、今年の内容にしてください。過去の出来事の年はそのままです。"
+    ),
     "source.dead": "この資料はもう読めません。この資料の数値や内容に頼らずに書き直してください。",
     "source.changed": "資料の内容が変わりました。【使える資料】の新しい内容に合わせて数値と記述を直してください。",
     "links.unresolved": "リンク先の記事はもうありません。リンクは書かず、その記事に頼らない文にしてください。",
@@ -254,10 +257,11 @@ class Rewriter:
         changes: dict[str, Any] = {}
         if wanted:
             changes.update(await self._title_and_description(wanted))
-        keywords = self.doc.front.get("seo_keywords")
-        if any(r.code == "year.seo_keywords" for r in self.reasons) and keywords:
-            bumped = [bump_years(str(k), self.year) for k in keywords] if isinstance(keywords, list) else None
-            changes["seo_keywords"] = bumped if bumped is not None else bump_years(str(keywords), self.year)
+        for key in ("seo_keywords", "tags"):  # what a search asks for, and how the site files it: this year's
+            value = self.doc.front.get(key)
+            if any(r.code == f"year.{key}" for r in self.reasons) and value:
+                bumped = [bump_years(str(k), self.year) for k in value] if isinstance(value, list) else None
+                changes[key] = bumped if bumped is not None else bump_years(str(value), self.year)
         changes["last_modified_at"] = post_time(self.now)
         return changes
 

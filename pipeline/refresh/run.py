@@ -49,7 +49,8 @@ def resolve_post(site: Path, item: str) -> Path:
     if not posts.is_dir():
         raise UsageError(f"--site {site} has no _posts/ directory")
     typed = Path(item)
-    candidates = [typed, posts / item, *(posts / f"{item}{ext}" for ext in (".md", ".markdown", ".html"))]
+    # A path, a path from the site's root (`_posts/…`, as `refresh --list` prints it), or a name in `_posts/`.
+    candidates = [typed, site / item, posts / item, *(posts / f"{item}{ext}" for ext in (".md", ".markdown", ".html"))]
     try:
         path = next((p for p in candidates if p.is_file()), None)
     except (OSError, ValueError):
