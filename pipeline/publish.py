@@ -29,7 +29,7 @@ from pipeline.quality.parse import parse
 from pipeline.refresh import draft as refresh_draft
 from pipeline.site import POST_NAME
 from pipeline.site_git import Pushed
-from pipeline.store import FileSnapshot, replace_write
+from pipeline.store import FileSnapshot, read_exact, replace_write
 from pipeline.types import Finding, Refresh, RunRecord
 from pipeline.voice.profile import VoiceProfile
 
@@ -64,7 +64,7 @@ def _copy(text: str, target: Path, replaces: bool = False) -> bool:
     """Write the post whole; publishing the same draft again is a no-op, a different one an error (unless the
     draft is a refresh that `replaces` the post)."""
     if target.exists():
-        if target.read_text(encoding="utf-8") == text:
+        if read_exact(target) == text:
             return False
         if not replaces:
             raise GenpostError(f"{target} already exists with other content; remove it or rename the draft")
@@ -143,7 +143,7 @@ def prepare(
         raise UsageError(f"{draft.name} is not a Jekyll post name (YYYY-MM-DD-slug.md)")
     target = site_target(site, draft.name)
     try:
-        text = draft.read_text(encoding="utf-8")
+        text = read_exact(draft)
         clean = site_text(text)
     except (UnicodeDecodeError, ValueError) as exc:
         raise GenpostError(f"{draft.name} not published: {exc}") from None
@@ -155,9 +155,9 @@ def prepare(
     if refresh is not None:  # a refresh replaces the post it was made from, at its own name
         target = refresh_draft.target_of(site, refresh)
         refresh_draft.check_base(target, refresh, clean)
-    elif target.exists() and target.read_text(encoding="utf-8", errors="replace") != clean:
+    elif target.exists() and read_exact(target, "replace") != clean:
         raise GenpostError(f"{target} already exists with other content; remove it or rename the draft")
-    published = target.read_text(encoding="utf-8", errors="replace") if target.exists() else None
+    published = read_exact(target, "replace") if target.exists() else None
     if (published is None or (refresh is not None and published != clean)) and not force:
         found = blocking_findings(text, target if refresh else draft, site, settings, instincts, record, voice)
         if refresh is not None and published is not None:  # only what the refresh brought in: not the post's own

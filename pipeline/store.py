@@ -45,6 +45,12 @@ def ensure_writable(out_dir: Path) -> Path:
     return out_dir
 
 
+def read_exact(path: Path, errors: str = "strict") -> str:
+    """A text file as it is on disk, UTF-8, its line breaks kept (`read_text` turns CR LF into LF): a site's CR LF
+    post stays CR LF through a refresh and a publish."""
+    return path.read_bytes().decode("utf-8", errors=errors)
+
+
 def new_file_mode() -> int:
     """The mode `open()` gives a new file here: 0o666 less the process's umask (a site's posts are 0644, not the
     0600 of a temp file)."""

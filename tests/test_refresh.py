@@ -34,7 +34,19 @@ from pipeline.review.app import create_app
 from standins.openai_api import OpenAIStandIn
 from standins.web import WebStandIn
 from tests.conftest import OLD_POST, PLANTED_KEY, CliRun, git, jekyll_path
-from tests.refreshsite import CHANGING, CHANGING_AFTER, EXPECTED, GONE, HTML, MULTI, NEVER, MovedStandIn, build
+from tests.refreshsite import (
+    CHANGING,
+    CHANGING_AFTER,
+    EXPECTED,
+    GONE,
+    HTML,
+    MULTI,
+    NEVER,
+    Days,
+    MovedStandIn,
+    build,
+    multi,
+)
 from tests.test_jekyll import seo_site
 
 TODAY = datetime.now(ZoneInfo("Asia/Tokyo")).date()
@@ -475,3 +487,34 @@ def test_the_path_the_list_prints_names_its_post_from_anywhere(case, tmp_path, m
     (tmp_path / printed).write_text("---\ntitle: a\n---\n", encoding="utf-8")
     with pytest.raises(UsageError, match="not a post of"):
         resolve_post(case.site, str(tmp_path / printed))
+
+
+def test_a_crlf_post_stays_crlf_and_keeps_its_mode_through_refresh_and_publish(llm, genpost, tmp_path, site):
+    name = "2025-12-12-aiマーケティングツール比較-2025年版10選.md"
+    post = site / "_posts" / name
+    post.write_bytes(post.read_text(encoding="utf-8").replace("\n", "\r\n").encode("utf-8"))
+    post.chmod(0o664)
+    run = genpost("refresh", name, "--site", str(site), "--out", str(tmp_path / "out"))
+    assert run.code == 0, run.stderr
+    draft = Path(run.last_line).read_bytes()
+    assert draft.count(b"\n") > 5 and draft.count(b"\n") == draft.count(b"\r\n"), "every line break is CR LF"
+    published = genpost("publish", run.last_line, "--site", str(site))
+    assert published.code == 0, published.stderr
+    raw = post.read_bytes()
+    assert raw == draft and raw.count(b"\n") == raw.count(b"\r\n")
+    assert oct(post.stat().st_mode & 0o777) == "0o664"
+    tags = parse(raw.decode("utf-8")).front["tags"]
+    assert str(TODAY.year - 1) not in " ".join(tags) and any(str(TODAY.year) in t for t in tags), "years in tags too"
+
+
+def test_a_crlf_post_with_headings_lists_and_footnotes_is_refreshed_in_crlf_only(llm, genpost, tmp_path, site):
+    days = Days(TODAY)
+    text = multi(days, "https://example.com/steady").replace("\n", "\r\n")
+    name = f"{days.recent}-multi.md"
+    (site / "_posts" / name).write_bytes(text.encode("utf-8"))
+    run = genpost("refresh", name, "--site", str(site), "--out", str(tmp_path / "out"))
+    assert run.code == 0, run.stderr
+    raw = Path(run.last_line).read_bytes()
+    assert raw.count(b"\n") == raw.count(b"\r\n") > 30 and b"\r\r" not in raw
+    for kept in ("- 配信停止の理由を記録します。", "> 引用はそのまま残ります。", "## 配信リストの整え方"):
+        assert f"{kept}\r\n".encode() in raw

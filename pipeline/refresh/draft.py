@@ -12,7 +12,7 @@ from pipeline.drafts import load_record, load_state, save_state
 from pipeline.errors import GenpostError, UsageError
 from pipeline.history import keep, text_of, who_runs
 from pipeline.refresh.sources import Ledger
-from pipeline.store import write_draft
+from pipeline.store import read_exact, write_draft
 from pipeline.types import Finding, Refresh, RunRecord
 
 PUBLISHED_VERSION = 1  # a refresh's history starts with the post as the site has it
@@ -74,7 +74,7 @@ def target_of(site: Path, refresh: Refresh) -> Path:
 
 def check_base(target: Path, refresh: Refresh, clean: str) -> None:
     """Refuse a refresh of a post that changed on the site since the refresh was made (its change would be lost)."""
-    now = target.read_text(encoding="utf-8", errors="replace")
+    now = read_exact(target, "replace")
     if now != clean and refresh.base_sha256 and sha256_of(now) != refresh.base_sha256:
         raise GenpostError(
             f"{target.name} changed on the site since this refresh was made; refresh it again (genpost refresh)"
@@ -114,13 +114,13 @@ def diff_lines(draft: Path, refresh: Refresh, site: Path | None) -> list[str]:
     published = ""
     if site is not None:
         try:
-            published = target_of(site, refresh).read_text(encoding="utf-8", errors="replace")
+            published = read_exact(target_of(site, refresh), "replace")
         except (GenpostError, OSError):
             published = ""
     if not published:
         published = text_of(draft, PUBLISHED_VERSION)
     try:
-        current = draft.read_text(encoding="utf-8")
+        current = read_exact(draft)
     except OSError:
         current = ""
     lines = difflib.unified_diff(

@@ -33,6 +33,7 @@ from pipeline.refresh.sources import Checked, Ledger, SourceFindings, check_urls
 from pipeline.schedule import load_calendar
 from pipeline.site import name_day
 from pipeline.sources.urls import shown, without_credentials
+from pipeline.store import read_exact
 from pipeline.text import topic_key, years_in
 from pipeline.types import Finding, RefreshReason
 
@@ -117,7 +118,7 @@ class Stale:
 def read_post(path: Path) -> PostDoc:
     """A post read as a document; GenpostError (one line) when its text or front matter cannot be read."""
     try:
-        doc = parse(path.read_text(encoding="utf-8"))
+        doc = parse(read_exact(path))  # its line breaks kept: a CR LF post is refreshed as CR LF
     except (OSError, UnicodeDecodeError) as exc:
         why = getattr(exc, "strerror", None) or type(exc).__name__
         raise GenpostError(f"{path.name}: cannot be read ({why})") from None

@@ -26,6 +26,7 @@ from pipeline.refresh.rewrite import Rewriter, Rewritten
 from pipeline.refresh.sources import SourceFindings
 from pipeline.refresh.splice import bump_years
 from pipeline.sources import Grounding, gather
+from pipeline.store import read_exact
 from pipeline.text import char_count
 from pipeline.types import Brief, ImageQueries, Plan, Refresh, RunRecord, Source
 
@@ -137,7 +138,7 @@ async def refresh_post(
     settings, instincts, out_dir = desk.settings, desk.instincts, desk.out_dir
     now = now or datetime.now(UTC)
     doc = read_post(path)  # one line, exit 1, when its text or front matter cannot be read
-    published = path.read_text(encoding="utf-8")
+    published = read_exact(path)
     if keeps(doc):
         raise UsageError(f"{path.name} says `refresh: keep` in its front matter; take that line out to refresh it")
     name = path.relative_to(site / "_posts").as_posix()

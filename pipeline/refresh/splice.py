@@ -43,7 +43,11 @@ def written(blocks: list[Block], eol: str) -> list[Block]:
     """New blocks with their lines in the file's own line breaks."""
     if eol == "\n":
         return blocks
-    return [replace(b, source=b.lines().replace("\n", eol) + eol, gap=(b.gap or "").replace("\n", eol)) for b in blocks]
+
+    def ended(text: str) -> str:  # a kept block's gap may hold CR LF already: never CR CR LF
+        return text.replace("\r\n", "\n").replace("\n", eol)
+
+    return [replace(b, source=ended(b.lines()) + eol, gap=ended(b.gap or "")) for b in blocks]
 
 
 def _wider(before: str | None, after: str | None) -> str:
