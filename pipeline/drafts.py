@@ -100,6 +100,12 @@ def record_path(draft: Path) -> Path:
     return draft.with_suffix(".json")
 
 
+def genposts_own(record: RunRecord | None) -> bool:
+    """A draft genpost wrote whole, held to the reference format; not a refresh of a site's post (held to the site's
+    format, as the site's posts are), nor a post with no run record."""
+    return record is not None and record.refresh is None
+
+
 def read_record(draft: Path) -> RunRecord | None:
     """The draft's run record; None when it has none; UnreadableRecord (one line) when it does not load."""
     path = record_path(draft)

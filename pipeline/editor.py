@@ -26,7 +26,7 @@ from pipeline import frontmatter
 from pipeline.citations import cited_in_record
 from pipeline.config import Settings
 from pipeline.document import Block, PostDoc, write_blocks
-from pipeline.drafts import load_record, load_state, locked, save_record, save_state
+from pipeline.drafts import genposts_own, load_record, load_state, locked, save_record, save_state
 from pipeline.errors import UsageError
 from pipeline.history import keep_change, stamp_of, who_runs
 from pipeline.instincts import Instinct
@@ -149,7 +149,7 @@ def _write(
 
     record = load_record(draft)
     cited = cited_in_record(record) if record else None
-    findings = check_text(text, settings, instincts, site, draft.name, cited, voice=voice)
+    findings = check_text(text, settings, instincts, site, draft.name, cited, voice=voice, own=genposts_own(record))
     if record is not None:
         update: dict[str, Any] = {"findings": findings}
         if links is not None:

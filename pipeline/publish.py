@@ -13,6 +13,7 @@ from pipeline.citations import cited_in_record
 from pipeline.config import Settings
 from pipeline.drafts import (
     UnreadableRecord,
+    genposts_own,
     load_state,
     locked,
     read_record,
@@ -108,7 +109,7 @@ def blocking_findings(
     """What keeps the post from going live (error findings, related links that point nowhere among them, and
     with voice.yml the site's voice), judged as `check` judges it."""
     cited = cited_in_record(record) if record else None
-    found = check_text(draft_text, settings, instincts, site, draft.name, cited, voice=voice)
+    found = check_text(draft_text, settings, instincts, site, draft.name, cited, voice=voice, own=genposts_own(record))
     return [f for f in found if f.severity == "error"]
 
 
@@ -161,7 +162,7 @@ def prepare(
     if (published is None or (refresh is not None and published != clean)) and not force:
         found = blocking_findings(text, target if refresh else draft, site, settings, instincts, record, voice)
         if refresh is not None and published is not None:  # only what the refresh brought in: not the post's own
-            before = check_text(published, settings, instincts, site, target.name, voice=voice)
+            before = check_text(published, settings, instincts, site, target.name, voice=voice, own=False)
             found = refresh_draft.new_errors(found, before)
         if found:
             raise Refused(draft, found)

@@ -213,6 +213,8 @@ def test_a_refresh_keeps_the_file_name_url_and_date(refreshed, case):
     record = read_record(draft)
     assert record.refresh.target == f"_posts/{post.name}"
     assert {r.code for r in record.refresh.reasons} == EXPECTED[MULTI]
+    rules = {f.rule for f in record.findings}
+    assert "frontmatter.extra" not in rules, "the last_modified_at a refresh adds is never an unexpected key"
     before_url = permalinks.load(case.site).by_name(post.stem).url
     copy = case.out.parent / "url-check"
     shutil.copytree(case.site, copy)

@@ -14,7 +14,7 @@ from pipeline import quality
 from pipeline.citations import cited_in_record
 from pipeline.cli.common import PATH, check_out, check_site, judged_by, out_option, site_option, verbose_option
 from pipeline.config import Settings
-from pipeline.drafts import UnreadableRecord, draft_path, list_drafts, read_record, reject
+from pipeline.drafts import UnreadableRecord, draft_path, genposts_own, list_drafts, read_record, reject
 from pipeline.errors import UsageError
 from pipeline.instincts import Instinct
 from pipeline.publish import publish
@@ -62,7 +62,7 @@ def _checked(
         print(f"genpost: {exc}; its footnotes are checked without their sources' text", file=sys.stderr)
         record, own = None, True
     else:
-        own = record is not None  # a draft with its run record is genpost's own: held to the reference format
+        own = genposts_own(record)  # genpost's own draft is held to the reference format; a refresh, to the site's
     cited = cited_in_record(record) if record else None
     return quality.check_text(text, settings, instincts, site, path.name, cited, voice=voice, own=own)
 

@@ -8,6 +8,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from pipeline import __version__
@@ -174,7 +175,13 @@ async def refresh_post(
     seconds["refresh"] = round(time.perf_counter() - mark, 4)
     text = rewritten.doc.to_markdown()
     findings = await asyncio.to_thread(
-        check_doc, rewritten.doc, settings, instincts, site, path.name, rewritten.cited or None
+        partial(check_doc, voice=desk.voice, own=False),  # the site's post, held to the site's format and voice
+        rewritten.doc,
+        settings,
+        instincts,
+        site,
+        path.name,
+        rewritten.cited or None,
     )
     seconds["total"] = round(time.perf_counter() - started, 4)
     body_chars = char_count(rewritten.doc.prose_text())
