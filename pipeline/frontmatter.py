@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from pipeline import yamlfile
+
 
 class Quoted(str):
     """A string written in double quotes, like the reference post's title."""
@@ -24,6 +26,10 @@ class Timestamp(str):
     def of(cls, moment: datetime) -> Timestamp:
         utc = moment.astimezone(UTC)
         return cls(utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z")
+
+
+class Refused(ValueError):
+    """Front matter refused unread: its aliases would expand it beyond a bound (a "billion laughs")."""
 
 
 class _Dumper(yaml.SafeDumper):
@@ -51,14 +57,17 @@ def dump(fields: dict[str, Any]) -> str:
 
 
 def split(text: str) -> tuple[dict[str, Any], str]:
-    """Front matter and body of a Markdown file; no front matter gives ({}, text); broken YAML is a ValueError."""
+    """Front matter and body of a Markdown file; no front matter gives ({}, text); broken YAML is a ValueError
+    (`Refused` for YAML too big to build)."""
     if not text.startswith("---"):
         return {}, text
     lines = text.split("\n")
     for i in range(1, len(lines)):
         if lines[i].rstrip() == "---":
             try:
-                data = yaml.safe_load("\n".join(lines[1:i])) or {}
+                data = yamlfile.safe_load("\n".join(lines[1:i])) or {}
+            except yamlfile.Refused as exc:
+                raise Refused(f"front matter {exc.problem}") from None
             except yaml.YAMLError as exc:
                 why = getattr(exc, "problem", None) or exc
                 raise ValueError(f"the front matter is not valid YAML ({why})") from None

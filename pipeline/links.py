@@ -12,8 +12,11 @@ finders do. A link is written `[anchor]({% post_url 2025-12-14-slug %})`.
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
 import math
+import os
 import re
 import threading
 import unicodedata
@@ -21,20 +24,23 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from stat import S_ISREG
 
 import bm25s
 import numpy as np
 
 from pipeline.config import LinkSettings
 from pipeline.document import FOOTNOTE_MARK, POST_URL_LINK
+from pipeline.japanese import tagger
 from pipeline.quality.parse import parse
-from pipeline.quality.style import tagger
-from pipeline.site import name_day
+from pipeline.site import name_day, notice, plain, post_url_safe, site_config, unlinked
 from pipeline.sources.index import tokens
 from pipeline.store import replace_write
 from pipeline.text import char_ngrams, jaccard, squash
 from pipeline.types import DroppedLink, LinkCandidate, Links, PartText, PlacedLink, Sections
+from pipeline.yamlfile import REFUSED
 
+log = logging.getLogger("genpost")
 MARKER = re.compile(r"[\[［【]\s*[Ll]\s*(\d+)\s*[\]］】]")  # what models write for a link mark: [L1], ［L1］…
 # Anchors that say nothing of where they lead (compared without spaces or punctuation).
 GENERIC = frozenset(
@@ -66,6 +72,14 @@ def is_generic(anchor: str) -> bool:
     return plain_key(anchor) in GENERIC
 
 
+_MARKUP = frozenset("<>[]*_`\\{}|&~")  # what could make an anchor markup (a tag, an entity, emphasis, Liquid)
+
+
+def plain_anchor(anchor: str) -> bool:
+    """Is `anchor` plain text (no markup, no control character, one line), as a link's words must be?"""
+    return bool(anchor) and not any(c in _MARKUP or (not c.isprintable() and c != "\u3000") for c in anchor)
+
+
 @dataclass(frozen=True)
 class SitePage:
     """A post of the site, as links see it."""
@@ -91,7 +105,7 @@ def _day(value: object, fallback: date) -> date:
 
 
 def _listed(value: object) -> list[str]:
-    return [str(v) for v in value if v] if isinstance(value, list) else []
+    return [plain(v) for v in value if v and not isinstance(v, list | dict)] if isinstance(value, list) else []
 
 
 def read_page(path: Path) -> SitePage | None:
@@ -104,10 +118,14 @@ def read_page(path: Path) -> SitePage | None:
     except (OSError, UnicodeDecodeError):
         return None
     front = doc.front
+    if front.error and REFUSED in front.error:
+        notice(path, f"{path}: {front.error}; skipped")
+        return None
     keywords, tags = _listed(front.get("seo_keywords")), _listed(front.get("tags"))
     headings = [b.text for b in doc.headings]
     body = [b.text for b in doc.prose]
-    title, description = str(front.get("title") or path.stem), str(front.get("description") or "")
+    title = plain(front.get("title") or "") or plain(path.stem)
+    description = plain(front.get("description") or "")
     return SitePage(
         name=path.stem,
         title=title,
@@ -119,7 +137,9 @@ def read_page(path: Path) -> SitePage | None:
     )
 
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: titles, descriptions and keywords made plain text
+CACHE_MAX_BYTES = 64 * 1024 * 1024  # a cache beyond this is not read (the site is read again)
+_PAGE_FIELDS = {"name": str, "title": str, "description": str, "keyword": str, "day": str, "published": bool}
 
 
 def _page_json(page: SitePage) -> dict:
@@ -130,14 +150,73 @@ def _page_of(data: dict) -> SitePage:
     return SitePage(**{**data, "day": date.fromisoformat(data["day"])})
 
 
+def _entry_of(file_name: str, value: object) -> dict | None:
+    """A cache entry for the post `file_name` as genpost writes it (stamp, page, words), else None."""
+    if not isinstance(value, dict) or set(value) != {"stamp", "page", "words"} or not isinstance(value["stamp"], str):
+        return None
+    page, words = value["page"], value["words"]
+    if not isinstance(words, list) or not words or not all(isinstance(w, str) for w in words):
+        return None
+    if not isinstance(page, dict) or set(page) != {*_PAGE_FIELDS, "text"} or page["text"] != "":
+        return None
+    if not all(isinstance(page[k], kind) for k, kind in _PAGE_FIELDS.items()) or page["name"] != Path(file_name).stem:
+        return None
+    if any(plain(page[k]) != page[k] for k in ("title", "description", "keyword")):
+        return None  # as read_page writes them: plain text
+    try:
+        date.fromisoformat(page["day"])
+    except ValueError:
+        return None
+    return value
+
+
+def _cache_text(cache: Path) -> str | None:
+    """The cache file's text: only a regular file (never through a link), at most `CACHE_MAX_BYTES`; None when
+    there is none. OSError or ValueError when it is something else, too big, or not UTF-8."""
+    try:
+        fd = os.open(cache, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ValueError("a symbolic link") from None
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        found = os.fstat(handle.fileno())
+        if not S_ISREG(found.st_mode):
+            raise ValueError("not a regular file")
+        if found.st_size > CACHE_MAX_BYTES:
+            raise ValueError(f"larger than {CACHE_MAX_BYTES // 2**20} MB")
+        data = handle.read(CACHE_MAX_BYTES + 1)
+    if len(data) > CACHE_MAX_BYTES:
+        raise ValueError(f"larger than {CACHE_MAX_BYTES // 2**20} MB")
+    return data.decode("utf-8")
+
+
 def _read_cache(cache: Path | None) -> dict:
+    """The cached entries by post file name; a cache that cannot be read, does not parse or has the wrong shape is
+    ignored (a notice says so) and rebuilt; one of another version is rebuilt without a word."""
     if cache is None:
         return {}
     try:
-        data = json.loads(cache.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = _cache_text(cache)
+        if text is None:
+            return {}
+        data = json.loads(text)
+    except (OSError, ValueError, RecursionError) as exc:
+        why = getattr(exc, "strerror", None) or (str(exc).splitlines() or [type(exc).__name__])[0]
+        log.warning("%s: the site index cache is ignored (%s); it is rebuilt", cache, why)
         return {}
-    return data.get("posts", {}) if isinstance(data, dict) and data.get("version") == CACHE_VERSION else {}
+    if isinstance(data, dict) and data.get("version") != CACHE_VERSION and "posts" in data:
+        return {}
+    posts = data.get("posts") if isinstance(data, dict) else None
+    if not isinstance(posts, dict):
+        log.warning("%s: the site index cache is ignored (not the shape genpost writes); it is rebuilt", cache)
+        return {}
+    entries = {name: entry for name, value in posts.items() if (entry := _entry_of(name, value)) is not None}
+    if len(entries) != len(posts):
+        log.warning("%s: %d entries of the site index cache are ignored; read again", cache, len(posts) - len(entries))
+    return entries
 
 
 def _write_cache(cache: Path, entries: dict) -> None:
@@ -154,6 +233,7 @@ class SiteIndex:
     def __init__(self, pages: list[SitePage], words: list[list[str]] | None = None) -> None:
         """`words`: each page's tokens, when already known (the cache)."""
         self.pages = pages
+        self.files: dict[str, Path] = {}  # each page's file, by its name (of_site knows them)
         self.words = words if words is not None else [tokens(p.text) or ["∅"] for p in pages]
         self.df = Counter(w for words in self.words for w in set(words))
         self.avgdl = sum(map(len, self.words)) / len(self.words) if self.words else 1.0
@@ -165,7 +245,8 @@ class SiteIndex:
     @classmethod
     def of_site(cls, site: Path, cache: Path | None = None) -> SiteIndex:
         """Every post of the site, indexed; with `cache`, a post unchanged since the last run (the same size
-        and time) is not read and tokenised again."""
+        and time) is not read and tokenised again. A hostile `_config.yml` is a UsageError."""
+        site_config(site)
         known = _read_cache(cache)
         pages, words, entries = [], [], {}
         for path in sorted((site / "_posts").glob("*")):
@@ -185,7 +266,9 @@ class SiteIndex:
             words.append(entry["words"])
         if cache is not None and entries != known:
             _write_cache(cache, entries)
-        return cls(pages, words)
+        index = cls(pages, words)
+        index.files = {page.name: site / "_posts" / name for page, name in zip(pages, entries, strict=True)}
+        return index
 
     def _idf(self, word: str) -> float:
         n, df = len(self.pages), self.df.get(word, 0)
@@ -273,7 +356,9 @@ class LinkPlan:
         """The plan a run record kept: its offers as they were made (for regenerating a part)."""
         plan = cls(SiteIndex([]), "", day, settings.min_score, settings.per_section, settings.max_links)
         for n, c in enumerate(links.candidates, 1):
-            page = SitePage(c.name, c.title, c.description, c.keyword, day, True, "")
+            if not post_url_safe(c.name):
+                continue  # a record edited by hand: its name never becomes a link
+            page = SitePage(c.name, plain(c.title), plain(c.description), plain(c.keyword), day, True, "")
             plan.offers.setdefault(c.part, []).append(Offer(f"L{n}", c.part, page, c.score))
         plan.report = links.model_copy(deep=True)
         return plan
@@ -281,7 +366,12 @@ class LinkPlan:
     def _may_link(self, page: SitePage) -> bool:
         today = datetime.now(UTC).date()
         same = squash(page.title) == squash(self.title) if self.title else False
-        return page.published and page.day <= min(self.day, today) and not same
+        if not (page.published and page.day <= min(self.day, today) and not same):
+            return False
+        if not post_url_safe(page.name):
+            unlinked(self.index.files.get(page.name, Path(page.name)))
+            return False
+        return True
 
     def by_id(self) -> dict[str, Offer]:
         return {o.id: o for offers in self.offers.values() for o in offers}
@@ -309,7 +399,7 @@ def key_phrases(page: SitePage) -> list[str]:
     keyword = page.keyword.strip()
     phrases = [keyword] if keyword and ANCHOR_CHARS[0] <= len(keyword) <= ANCHOR_CHARS[1] else []
     phrases += [p for p in noun_phrases(page.title) if len(p) >= 3]
-    return sorted(dict.fromkeys(phrases), key=len, reverse=True)
+    return sorted(dict.fromkeys(p for p in phrases if plain_anchor(p)), key=len, reverse=True)
 
 
 def _bigrams(text: str) -> set[str]:
@@ -320,7 +410,7 @@ def best_anchor(sentence: str, page: SitePage) -> str | None:
     """The phrase of `sentence` that best names `page`'s topic (shares the most with its title, keyword and
     description), or None when no phrase of the sentence does."""
     topic = _bigrams(" ".join([page.title, page.keyword, page.description]))
-    scored = [(jaccard(_bigrams(p), topic), p) for p in noun_phrases(_bare(sentence))]
+    scored = [(jaccard(_bigrams(p), topic), p) for p in noun_phrases(_bare(sentence)) if plain_anchor(p)]
     scored = [(s, p) for s, p in scored if s > 0]
     return max(scored, key=lambda item: (item[0], len(item[1])))[1] if scored else None
 
@@ -384,8 +474,10 @@ def _marked(part: str, text: str, offers: dict[str, Offer], linked: set[str], re
     paragraphs = text.split("\n\n")
     for n, paragraph in enumerate(paragraphs):
         has_link = bool(POST_URL_LINK.search(paragraph))
-        sentences = []
+        sentences, at = [], 0  # `at`: where the text the sentence pattern has not yet taken begins
         for match in _SENTENCE.finditer(paragraph):
+            sentences.append(MARKER.sub("", paragraph[at : match.start()]))  # line breaks between its lines
+            at = match.end()
             sentence = match.group(0)
             for mark in MARKER.finditer(sentence):
                 offer = offers.get(f"L{mark.group(1)}")
@@ -395,14 +487,18 @@ def _marked(part: str, text: str, offers: dict[str, Offer], linked: set[str], re
                     report.dropped.append(DroppedLink(part=part, name=offer.page.name, why=why))
                 sentence = sentence.replace(mark.group(0), "", 1)
                 if why is None and offer is not None and anchor is not None:
-                    sentence = _wrap(sentence, anchor, offer.page.name)
+                    wrapped = _wrap(sentence, anchor, offer.page.name)
+                    if wrapped == sentence:  # the phrase stands only inside other markup: no link, and said so
+                        why = "印の文にリンクにできる語句がありません"
+                        report.dropped.append(DroppedLink(part=part, name=offer.page.name, why=why))
+                        continue
+                    sentence = wrapped
                     has_link = True
                     linked.add(offer.page.name)
                     report.placed.append(PlacedLink(part=part, name=offer.page.name, anchor=anchor, how="marked"))
             sentences.append(sentence)
-        rebuilt = "".join(sentences)
-        # What the sentence pattern did not take (line breaks between a paragraph's lines) is kept.
-        paragraphs[n] = rebuilt if len(rebuilt) >= len(MARKER.sub("", paragraph)) - 2 else MARKER.sub("", paragraph)
+        # What the sentence pattern did not take (line breaks between a paragraph's lines) is kept as it was.
+        paragraphs[n] = "".join(sentences) + MARKER.sub("", paragraph[at:])
     return "\n\n".join(paragraphs)
 
 
@@ -420,11 +516,22 @@ def _why_not(offer: Offer | None, part: str, anchor: str | None, has_link: bool,
     return None
 
 
+_IN_MARKUP = re.compile(r"(?:<[^<>]*|&#?\w*)$")  # text before a place inside a tag or an entity
+
+
 def _wrap(sentence: str, anchor: str, name: str) -> str:
-    """The first plain occurrence of `anchor` in `sentence` made a link (not inside another link or a mark)."""
+    """The first plain occurrence of `anchor` in `sentence` made a link (not inside another link, a mark, a code
+    span, a tag or an entity); nothing when the anchor is not plain text or `{% post_url %}` cannot carry `name`."""
+    if not plain_anchor(anchor) or not post_url_safe(name):
+        return sentence
     for match in re.finditer(re.escape(anchor), sentence):
         before = sentence[: match.start()]
-        if before.count("[") == before.count("]") and before.count("**") % 2 == 0:
+        if (
+            before.count("[") == before.count("]")
+            and before.count("**") % 2 == 0
+            and before.count("`") % 2 == 0
+            and not _IN_MARKUP.search(before)
+        ):
             return sentence[: match.start()] + _link(anchor, name) + sentence[match.end() :]
     return sentence
 
@@ -454,8 +561,11 @@ def plan_for(
     site: Path | None, title: str, day: date, settings: LinkSettings, cache: Path | None = None
 ) -> LinkPlan | None:
     """The link plan of a post for `site` (None without a site, or with links off); `cache`: where the site's
-    index is kept between runs."""
-    if site is None or not settings.enabled:
+    index is kept between runs. A hostile `_config.yml` is a UsageError before anything is asked of a model."""
+    if site is None:
+        return None
+    site_config(site)
+    if not settings.enabled:
         return None
     index = SiteIndex.of_site(site, cache)
     return LinkPlan(index, title, day, settings.min_score, settings.per_section, settings.max_links)

@@ -23,9 +23,8 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
-
 from pipeline import frontmatter
+from pipeline.site import notice, site_config
 
 # Jekyll's built-in permalink styles.
 STYLES = {
@@ -91,12 +90,7 @@ class Config:
 
 def read_config(site: Path) -> Config:
     """The site's `_config.yml` as it bears on posts' URLs (Jekyll's defaults where it is missing or broken)."""
-    try:
-        data = yaml.safe_load((site / "_config.yml").read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        data = {}
-    if not isinstance(data, dict):
-        data = {}
+    data = site_config(site)  # a hostile one (a "billion laughs") is a UsageError naming it
     style = data.get("permalink") or "date"
     template = STYLES.get(str(style), str(style))
     collections = data.get("collections")
@@ -282,6 +276,9 @@ def _front_cached(path: Path, _: float) -> dict[str, Any] | None:
     """A file's front matter (None when it is not UTF-8 or its YAML is broken: Jekyll skips or stops)."""
     try:
         data, _body = frontmatter.split(path.read_text(encoding="utf-8"))
+    except frontmatter.Refused as exc:
+        notice(path, f"{path}: {exc}; skipped")
+        return None
     except (OSError, UnicodeDecodeError, ValueError):
         return None
     return data

@@ -19,6 +19,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
+from pipeline import yamlfile
 from pipeline.document import (
     CTA,
     FOOTNOTES,
@@ -86,7 +87,9 @@ def _front_matter(text: str) -> tuple[FrontMatter, str]:
     source = "\n".join(lines[: end + 1]) + ("" if last else "\n")
     body = "" if last else "\n".join(lines[end + 1 :])
     try:
-        loaded = yaml.safe_load("\n".join(lines[1:end]))
+        loaded = yamlfile.safe_load("\n".join(lines[1:end]))
+    except yamlfile.Refused as exc:
+        return FrontMatter(error=f"front matter {exc.problem}", source=source), body
     except yaml.YAMLError as exc:
         why = getattr(exc, "problem", None) or exc
         return FrontMatter(error=f"front matter is not valid YAML ({why})", source=source), body
