@@ -29,6 +29,8 @@ from pipeline.outline import RELATED_H2, STEP_LABELS, Outline
 from pipeline.outline import Kind as PartKind
 from pipeline.parttext import texts_of
 from pipeline.quality.parse import item_block, parse_blocks
+from pipeline.site import post_url_safe
+from pipeline.site_format import SiteFormat
 from pipeline.sources import Grounding
 from pipeline.text import char_count, heading_text, neutralise_liquid, slugify
 from pipeline.types import (
@@ -187,6 +189,7 @@ class Assembler:
         return [Block(Kind.CREDIT, credit, HERO)]
 
     def related_block(self, related: list[RelatedPost]) -> list[Block]:
+        related = [r for r in related if post_url_safe(r.name)]  # never a name `{% post_url %}` cannot carry
         if not related:
             return []
         # The reference format writes `{{ site.baseurl }}{% post_url … %}`; Jekyll 4's post_url holds the baseurl
@@ -223,7 +226,7 @@ class Assembler:
                 "publisher": {
                     "@type": "Organization",
                     "name": site.name,
-                    "logo": {"@type": "ImageObject", "url": site.logo},
+                    **({"logo": {"@type": "ImageObject", "url": site.logo}} if site.logo else {}),
                 },
                 **({"citation": works} if works else {}),
             }
@@ -237,7 +240,7 @@ class Assembler:
             "publisher": {
                 "@type": "Organization",
                 "name": site.name,
-                "logo": {"@type": "ImageObject", "url": site.logo},
+                **({"logo": {"@type": "ImageObject", "url": site.logo}} if site.logo else {}),
             },
             "datePublished": str(Timestamp.of(front.get("date"))),
             "description": front.get("description"),
@@ -257,9 +260,12 @@ class Assembler:
         images: list[Image],
         related: list[RelatedPost],
         grounding: Grounding | None = None,
-        seo_tag: bool = False,
+        site_format: SiteFormat | None = None,
     ) -> Post:
-        """The post; with `grounding`, the parts' [S7] markers become footnotes on their sources."""
+        """The post; with `grounding`, the parts' [S7] markers become footnotes on their sources. What the site's
+        layout renders itself (a CTA, related posts, jekyll-seo-tag's BlogPosting) the body leaves out, so the page
+        carries each once."""
+        shown = site_format or SiteFormat()
         by_slot = {image.slot: image for image in images}
         plain = {key: strip_markers(value) for key, value in sections.items()}
         chars = sum(char_count(t) for t in prose_of(plain))
@@ -273,7 +279,9 @@ class Assembler:
         blocks = self.body(outline, sections, by_slot) + self.hero_credit(by_slot["hero"])
         blocks += footnote_blocks(notes, sources, self.settings.site.zone)
         cited = [sources[s] for s in sorted(notes.by_source, key=notes.by_source.get)]
-        blocks += [*self.related_block(related), self.cta_block(), self.json_ld_block(front, cited, seo_tag)]
+        blocks += [] if shown.renders_related else self.related_block(related)
+        blocks += [] if shown.renders_cta else [self.cta_block()]
+        blocks += [self.json_ld_block(front, cited, shown.seo_tag)]
         local_day = brief.date.astimezone(self.settings.site.zone).strftime("%Y-%m-%d")
         return Post(
             filename=f"{local_day}-{slugify(plan.title)}.md",

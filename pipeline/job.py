@@ -37,7 +37,8 @@ from pipeline.polish import apply_edits, ask_polish
 from pipeline.quality import errors
 from pipeline.quality.gate import fixes_by_part, gate
 from pipeline.quality.mend import mend
-from pipeline.site import load_posts, related_posts, uses_seo_tag
+from pipeline.site import load_posts, related_posts
+from pipeline.site_format import read_format
 from pipeline.sources import Grounding, gather
 from pipeline.store import Checkpoint, ensure_dir
 from pipeline.streaming import BriefStream
@@ -428,7 +429,7 @@ class PostJob:
             drafted.images,
             stages.related,
             stages.grounding,
-            seo_tag=uses_seo_tag(self.brief.site),
+            site_format=read_format(self.brief.site, self.settings.site.layout),
         )
 
     def check(self, post: Post) -> list[Finding]:

@@ -115,7 +115,8 @@ def test_the_genpost_yml_comments_are_the_settings_descriptions():
     assert with_comments(shipped) == shipped, (
         "genpost.yml's comments disagree with config.py: run `python -m pipeline.settings_doc --write`"
     )
+    layout = "  layout: blog-post                     # front-matter `layout`"
     timezone = (
-        "  timezone: Asia/Tokyo                  # the zone of the post's day: file date, calendar weekday, years"
+        "  # timezone: Asia/Tokyo                # the zone of the post's day: file date, calendar weekday, years"
     )
-    assert timezone in shipped.splitlines()
+    assert layout in shipped.splitlines() and timezone in shipped.splitlines(), "a commented-out key has its comment"

@@ -109,6 +109,8 @@ def seo_site(site: Path) -> Path:
         "<body><article>{{ content }}</article></body></html>\n",
         encoding="utf-8",
     )
+    (site / "assets" / "images").mkdir(parents=True, exist_ok=True)
+    (site / "assets" / "images" / "logo.png").write_bytes(b"\x89PNG\r\n")  # the logo the JSON-LD names
     return site
 
 
@@ -141,4 +143,5 @@ def test_one_blogposting_on_a_page_whatever_the_site(llm, genpost, site, tmp_pat
     seo = next(n for n in nodes if n["@type"] == "BlogPosting")
     ours = next(n for n in nodes if n["@type"] == "WebPage")
     assert seo["headline"] == parse_post(draft).front["title"] and seo["description"]
-    assert ours["inLanguage"] == "ja" and ours["keywords"] and ours["publisher"]["logo"]["url"]
+    assert ours["inLanguage"] == "ja" and ours["keywords"]
+    assert ours["publisher"]["logo"]["url"] == "https://example.com/assets/images/logo.png", "the site's own logo"

@@ -17,6 +17,7 @@ from pipeline.errors import UsageError
 from pipeline.instincts import load_instincts
 from pipeline.llm.choice import provider_name
 from pipeline.schedule import load_calendar
+from pipeline.site_format import fit_to_site, read_format
 
 
 @click.command()
@@ -59,6 +60,8 @@ def batch(
     if (via == "batch-api" or batch_id) and provider_name(settings.llm, provider) != "openai":
         raise UsageError("the Batch API needs the openai provider (OPENAI_API_KEY)")
     common.check_site(site)
+    if site is not None:  # what genpost.yml leaves unset (author, url, logo, timezone) the site says
+        fit_to_site(settings, read_format(site, settings.site.layout))
     instincts = load_instincts()
 
     async def run() -> int:

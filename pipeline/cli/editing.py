@@ -20,6 +20,7 @@ from pipeline.instincts import Instinct
 from pipeline.publish import publish
 from pipeline.quality import links
 from pipeline.quality.report import report_json, report_text
+from pipeline.site_format import fit_to_site, read_format
 from pipeline.types import Finding
 from pipeline.voice.profile import VoiceProfile
 
@@ -37,6 +38,16 @@ def check(files: tuple[Path, ...], site: Path | None, as_json: bool, lang: str |
     """Check posts (FILE...) against genpost's quality rules; exit 1 if any has an error."""
     check_site(site)
     settings, instincts, voice = judged_by()  # with voice.yml, the site's format for posts genpost did not write
+    if site is not None:
+        found = read_format(site, settings.site.layout)
+        for disagreement in fit_to_site(settings, found):
+            print(f"genpost: note: {disagreement}; genpost.yml wins", file=sys.stderr)
+        if found.timezone is None:
+            print(
+                f"genpost: note: {site}/_config.yml sets no timezone: Jekyll dates a post in the build machine's zone, "
+                f"so a post named for a {settings.site.timezone} day may be built under the day before",
+                file=sys.stderr,
+            )
     lang = lang or ("ja" if settings.site.language.startswith("ja") else "en")
     missing = next((path for path in files if not path.is_file()), None)
     if missing is not None:

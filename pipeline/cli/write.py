@@ -28,6 +28,7 @@ from pipeline.instincts import load_instincts
 from pipeline.job import PostJob, Result
 from pipeline.llm.choice import provider_name
 from pipeline.schedule import warn_past_years
+from pipeline.site_format import fit_to_site, read_format
 from pipeline.sources import check_items
 from pipeline.store import Checkpoint, run_key
 from pipeline.types import Brief
@@ -113,6 +114,8 @@ def write(
     """Write a post as a draft in out/ (the default command: `genpost --instinct … --keywords …`)."""
     settings = load_settings()
     check_site(site)
+    if site is not None:  # what genpost.yml leaves unset (author, url, logo, timezone) the site says
+        fit_to_site(settings, read_format(site, settings.site.layout))
     instincts = load_instincts()
     if auto:
         if instinct or keywords or sources:

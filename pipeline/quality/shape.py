@@ -22,6 +22,7 @@ from pipeline.quality.context import Check
 from pipeline.quality.copying import letters
 from pipeline.quality.topic import content_words
 from pipeline.site import uses_seo_tag
+from pipeline.site_format import read_format
 from pipeline.text import char_ngrams, jaccard
 from pipeline.types import Finding
 
@@ -445,9 +446,38 @@ def _beside_seo_tag(c: Check, line: int | None) -> list[Finding]:
 
 
 def cta(c: Check) -> list[Finding]:
-    if c.doc.of_kind(Kind.CTA):
+    """The CTA block, once on the page: in the body, or in the site's layout (with --site), never both."""
+    found = c.doc.of_kind(Kind.CTA)
+    layout = read_format(c.site, c.settings.site.layout).renders_cta
+    if found and layout:
+        return [
+            c.finding(
+                "cta.duplicate",
+                "error",
+                "the site's layout renders a CTA; this one makes two on the page",
+                "サイトのレイアウトがCTAを表示するため、本文のCTAと合わせて2つになります",
+                block=found[0],
+            )
+        ]
+    if found or layout:
         return []
     return [c.finding("cta.missing", "error", 'no CTA block (`<div class="cta-section">`)', "CTAブロックがありません")]
+
+
+def related_twice(c: Check) -> list[Finding]:
+    """The related-posts block, once on the page: not in the body when the site's layout renders one."""
+    found = c.doc.of_kind(Kind.RELATED)
+    if not found or not read_format(c.site, c.settings.site.layout).renders_related:
+        return []
+    return [
+        c.finding(
+            "links.related-duplicate",
+            "error",
+            "the site's layout renders related posts; this block makes two on the page",
+            "サイトのレイアウトが関連記事を表示するため、本文の関連記事と合わせて2つになります",
+            block=found[0],
+        )
+    ]
 
 
 RULES = (
@@ -458,6 +488,7 @@ RULES = (
     step_placeholder,
     image_placement,
     related_links,
+    related_twice,
     json_ld,
     cta,
 )
