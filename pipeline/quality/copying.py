@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import cache, lru_cache
@@ -234,28 +234,36 @@ def _run_finding(c: Check, en: str, ja: str, found: list[str], excerpt: str, **w
     )
 
 
+def _prose_sentences(c: Check) -> Iterator[tuple[Block, str]]:
+    """Each sentence of the prose (step labels left out: their titles are read as the step headings)."""
+    for block in c.doc.prose:
+        if block.kind != Kind.STEP_LABEL:
+            for sentence in sentences(block):
+                yield block, sentence
+
+
+def _front_texts(c: Check) -> list[tuple[str, str]]:
+    """The title, the description and each tag, by their field's name."""
+    front = c.doc.front.fields
+    tags = front.get("tags") if isinstance(front.get("tags"), list) else []
+    named = [("title", front.get("title")), ("description", front.get("description"))] + [("tags", t) for t in tags]
+    return [(name, value) for name, value in named if isinstance(value, str)]
+
+
 def copied_runs(c: Check) -> list[Finding]:
     """Any field that shares RUN letters in a row with the prompts' fixed text or the instincts' text."""
     runs, material = fixed_runs(c.instincts.values()), _material(c)
     out = []
-    for block in c.doc.prose:
-        if block.kind == Kind.STEP_LABEL:
-            continue
-        en, ja = field_of(block)
-        for sentence in sentences(block):
-            found = copied_runs_in(sentence, runs, material)
-            if found:
-                out.append(_run_finding(c, en, ja, found, sentence, block=block))
+    for block, sentence in _prose_sentences(c):
+        found = copied_runs_in(sentence, runs, material)
+        if found:
+            out.append(_run_finding(c, *field_of(block), found, sentence, block=block))
     for heading in c.doc.h3_under(STEPS_H2):
         found = copied_runs_in(heading.text, runs, material)
         if found:
             out.append(unplaced(_run_finding(c, *field_of(heading), found, heading.text, block=heading)))
-    front = c.doc.front.fields
-    tags = front.get("tags") if isinstance(front.get("tags"), list) else []
-    for name, value in [("title", front.get("title")), ("description", front.get("description"))] + [
-        ("tags", tag) for tag in tags
-    ]:
-        found = copied_runs_in(value, runs, material) if isinstance(value, str) else []
+    for name, value in _front_texts(c):
+        found = copied_runs_in(value, runs, material)
         if found:
             out.append(_run_finding(c, f"`{name}`", FIELDS_JA[name], found, value[:80], line=1))
     return out
@@ -387,24 +395,16 @@ def near_copies(c: Check) -> list[Finding]:
         return (found[1], found[0] in headings) if found else None
 
     out = []
-    for block in c.doc.prose:
-        if block.kind == Kind.STEP_LABEL:
-            continue
-        en, ja = field_of(block)
-        for sentence in sentences(block):
-            if _QUOTED.fullmatch(sentence):
-                continue  # a line that only quotes: garbage.quoted_fragments reads it
-            if found := near(sentence, lines + headings):
-                out.append(_near_finding(c, en, ja, sentence, *found, block=block))
+    for block, sentence in _prose_sentences(c):
+        if _QUOTED.fullmatch(sentence):
+            continue  # a line that only quotes: garbage.quoted_fragments reads it
+        if found := near(sentence, lines + headings):
+            out.append(_near_finding(c, *field_of(block), sentence, *found, block=block))
     for heading in c.doc.h3_under(STEPS_H2):
         if found := near(heading.text, lines):
             out.append(unplaced(_near_finding(c, *field_of(heading), heading.text, *found, block=heading)))
-    front = c.doc.front.fields
-    tags = front.get("tags") if isinstance(front.get("tags"), list) else []
-    for name, value in [("title", front.get("title")), ("description", front.get("description"))] + [
-        ("tags", tag) for tag in tags
-    ]:
-        if isinstance(value, str) and (found := near(value, lines)):
+    for name, value in _front_texts(c):
+        if found := near(value, lines):
             out.append(_near_finding(c, f"`{name}`", FIELDS_JA[name], value, *found, line=1))
     return out
 
