@@ -390,3 +390,30 @@ def test_plain_unescapes_once_and_strips_markup():
     assert plain("&amp;lt;b&amp;gt;") == "&lt;b&gt;", "unescaped once, never twice"
     assert plain("<b>太字</b> **強調** [リンク](https://example.com) `code`") == "太字 強調 リンク code"
     assert plain("全角　スペース") == "全角　スペース"
+
+
+def test_a_refreshed_posts_own_title_reaches_its_prompt_as_plain_text(llm, genpost, tmp_path):
+    site = link_site(tmp_path / "site")
+    name = "2025-11-01-ai導入ロードマップ"
+    retitle(site, name, "2025年版 AI導入<b>ロードマップ</b>\n中小企業の\t5ステップ &amp; 実例", "説明です。")
+    run = genpost("refresh", f"{name}.md", "--site", str(site), "--out", str(tmp_path / "out"))
+    assert run.code == 0, run.stderr
+    prompts = "\n\n".join(prompt_texts(llm))
+    assert "2025年版 AI導入ロードマップ 中小企業の 5ステップ & 実例" in prompts, "its title, flattened"
+    for raw in ("<b>", "ロードマップ</b>", "ロードマップ\n中小", "の\t5", "&amp;"):
+        assert raw not in prompts, raw
+
+
+def test_a_voice_example_is_read_from_the_post_of_that_exact_name(tmp_path):
+    from pipeline.voice.follow import _excerpt
+
+    posts = tmp_path / "_posts"
+    posts.mkdir(parents=True)
+    body = "---\ntitle: t\n---\n\n## 見出し\n\n{}\n"
+    prose = (
+        "この段落は{}の記事の本文である。読者の声を集め、週ごとに振り返る手順をまとめている。"
+        "数字は社内の集計であり、比べる期間はどれも四週間である。"
+    )
+    (posts / "2025-01-01-a[1].md").write_text(body.format(prose.format("角括弧")), encoding="utf-8")
+    (posts / "2025-01-01-a1.md").write_text(body.format(prose.format("別")), encoding="utf-8")
+    assert "角括弧" in (_excerpt(tmp_path, "2025-01-01-a[1]", "である") or "")

@@ -45,6 +45,7 @@ from pipeline.refresh.splice import (
     related_pruned,
     written,
 )
+from pipeline.site import plain
 from pipeline.sources import Grounding
 from pipeline.text import char_count, clean_line, clean_prose, max_tokens_for, plain_line
 from pipeline.types import (
@@ -195,8 +196,8 @@ class Rewriter:
         return {
             "site_name": self.settings.site.name,
             "instinct": self.instinct,
-            "title": str(self.doc.front.get("title") or ""),
-            "description": str(self.doc.front.get("description") or ""),
+            "title": plain(self.doc.front.get("title") or ""),  # one line of plain text, as any site title
+            "description": plain(self.doc.front.get("description") or ""),
             "keyword": self.keyword,
             "today": self.today,
             "year": self.year,

@@ -104,7 +104,9 @@ def examples_for(
 
 def _excerpt(site: Path, name: str, style: str | None) -> str | None:
     """The first paragraph under a heading that is written wholly in the site's style, cut at a sentence end."""
-    path = next((p for p in sorted((site / "_posts").glob(f"{name}.*")) if p.suffix in (".md", ".markdown")), None)
+    # The post named `name` exactly (a name holding glob characters such as [ or * matches only itself).
+    candidates = (site / "_posts" / f"{name}{suffix}" for suffix in (".md", ".markdown"))
+    path = next((p for p in candidates if p.is_file()), None)
     try:
         doc = parse(path.read_text(encoding="utf-8")) if path is not None else None
     except (OSError, UnicodeDecodeError):
