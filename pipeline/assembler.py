@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from datetime import datetime
 from html import escape as html_escape
 
 from pipeline.citations import Footnotes, citable_url, cited_texts, footnote_blocks, strip_markers, to_footnotes
@@ -149,14 +150,16 @@ class Assembler:
         self.settings = settings
         self.instinct = instinct
 
-    def front_matter(self, brief: Brief, plan: Plan, hero: Image, reading_time: int) -> FrontMatter:
+    def front_matter(
+        self, brief: Brief, plan: Plan, hero: Image, reading_time: int, wall_clock: bool = False
+    ) -> FrontMatter:
         """genpost's twelve fields, in the reference post's order (`pipeline.document.FIELDS` says how each
         is written)."""
         site = self.settings.site
         fields = {
             "layout": site.layout,
             "title": plan.title,
-            "date": post_time(brief.date),
+            "date": post_time(brief.date, site.zone if wall_clock else None),
             "categories": [plan.category],
             "tags": list(plan.tags),
             "author": site.author,
@@ -211,6 +214,12 @@ class Assembler:
         ]
         return Block(Kind.CTA, "\n".join(html), CTA)
 
+    def published(self, value: datetime) -> str:
+        """`datePublished`: the front matter's UTC time as it is written; a wall-clock time with the site's offset."""
+        if value.tzinfo is None:
+            return value.replace(tzinfo=self.settings.site.zone).isoformat(timespec="seconds")
+        return str(Timestamp.of(value))
+
     def json_ld_block(self, front: FrontMatter, cited: list[Source] = (), seo_tag: bool = False) -> Block:
         """The post's BlogPosting; on a site whose jekyll-seo-tag writes the BlogPosting from the front
         matter, a WebPage node with only what that one lacks (language, keywords, publisher logo, citations)."""
@@ -242,7 +251,7 @@ class Assembler:
                 "name": site.name,
                 **({"logo": {"@type": "ImageObject", "url": site.logo}} if site.logo else {}),
             },
-            "datePublished": str(Timestamp.of(front.get("date"))),
+            "datePublished": self.published(front.get("date")),
             "description": front.get("description"),
             "inLanguage": site.language,
             "keywords": list(front.get("seo_keywords")),
@@ -270,7 +279,7 @@ class Assembler:
         plain = {key: strip_markers(value) for key, value in sections.items()}
         chars = sum(char_count(t) for t in prose_of(plain))
         minutes = reading_minutes(chars, self.settings.lengths.reading_chars_per_minute)
-        front = self.front_matter(brief, plan, by_slot["hero"], minutes)
+        front = self.front_matter(brief, plan, by_slot["hero"], minutes, shown.wall_clock)
         if grounding is None:
             sections, notes = plain, Footnotes()
         else:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from enum import StrEnum
 from functools import cached_property
 from typing import Any
@@ -307,8 +307,11 @@ def styled(key: str, value: Any) -> Any:
     return value
 
 
-def post_time(moment: datetime) -> datetime:
-    """A post's time as its front matter holds it: UTC, to the millisecond."""
+def post_time(moment: datetime, wall: tzinfo | None = None) -> datetime:
+    """A post's time as its front matter holds it: UTC, to the millisecond; or, for a site that names no
+    timezone, the wall-clock time in `wall`, to the second and without a zone (see `frontmatter.Timestamp`)."""
+    if wall is not None:
+        return moment.astimezone(wall).replace(tzinfo=None, microsecond=0)
     utc = moment.astimezone(UTC)
     return utc.replace(microsecond=utc.microsecond // 1000 * 1000)
 

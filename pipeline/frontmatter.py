@@ -23,7 +23,12 @@ class Timestamp(str):
     """An ISO 8601 UTC time written as a plain YAML timestamp."""
 
     @classmethod
-    def of(cls, moment: datetime) -> Timestamp:
+    def of(cls, moment: datetime) -> str:
+        """A zoned time as UTC (`2026-12-06T17:15:00.000Z`); a wall-clock time (no zone) as the quoted string
+        Jekyll reads in the build machine's zone (`"2026-12-07 02:15:00"`), so its day is the same on any machine
+        (an unquoted one YAML reads as UTC)."""
+        if moment.tzinfo is None:
+            return Quoted(moment.strftime("%Y-%m-%d %H:%M:%S"))
         utc = moment.astimezone(UTC)
         return cls(utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z")
 

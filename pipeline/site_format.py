@@ -44,6 +44,7 @@ class SiteFormat:
     author: str | None = None  # the author most of its newest posts name
     url: str | None = None  # `_config.yml`'s url
     timezone: str | None = None  # `_config.yml`'s timezone, when Python knows the zone
+    wall_clock: bool = False  # a site whose `_config.yml` names no zone: its posts' dates are wall-clock times
     logo: str | None = None  # a logo file of the site, as a URL under `url`
 
 
@@ -88,6 +89,7 @@ def _read(site: Path, layout: str, fingerprint: tuple[int, ...]) -> SiteFormat:
         author=_author(site),
         url=url,
         timezone=zone,
+        wall_clock=zone is None,
         logo=_logo(site, url),
     )
 

@@ -4,6 +4,7 @@ author, url, logo and timezone; a post written for it carries each block once, i
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -83,15 +84,19 @@ def test_check_site_names_a_setting_the_site_disagrees_with_once(genpost, tmp_pa
 
 def test_a_post_for_the_site_carries_each_block_once_in_the_sites_name(llm, genpost, tmp_path):
     site = leadfive_like(tmp_path / "site")
-    run = genpost(*KEYWORDS, "--site", str(site), "--out", str(tmp_path / "out"), "--date", "2025-12-16T01:00:00Z")
+    # 02:15 on the 16th in Tokyo is still the 15th in UTC: the day a build machine in either zone must show.
+    run = genpost(*KEYWORDS, "--site", str(site), "--out", str(tmp_path / "out"), "--date", "2025-12-15T17:15:00Z")
     assert run.code == 0, run.stderr
     draft = Path(run.last_line)
     text = draft.read_text(encoding="utf-8")
+    assert draft.name.startswith("2025-12-16-")
+    assert '\ndate: "2025-12-16 02:15:00"\n' in text, "a site with no timezone gets the wall-clock time Jekyll reads"
     assert "cta-section" not in text and 'class="related-posts"' not in text, "the layout renders both"
     post = parse_post(draft)
     assert post.front["author"] == "LeadFive"
     assert post.json_ld["author"]["name"] == "LeadFive"
     assert post.json_ld["publisher"]["logo"]["url"] == "https://www.example.jp/assets/images/logo.png"
+    assert post.json_ld["datePublished"] == "2025-12-16T02:15:00+09:00"
     checked = genpost("check", "--json", "--site", str(site), str(draft))
     rules = {f["rule"] for report in json.loads(checked.stdout) for f in report["findings"]}
     assert not rules & {"cta.missing", "cta.duplicate", "links.related-duplicate"}, rules
@@ -102,13 +107,26 @@ def test_a_post_for_the_site_carries_each_block_once_in_the_sites_name(llm, genp
     checked = genpost("check", "--json", "--site", str(site), str(doubled))
     rules = {f["rule"] for report in json.loads(checked.stdout) for f in report["findings"]}
     assert "cta.duplicate" in rules and checked.code == 1
+    assert "frontmatter.date-day" not in rules
+    zoned = tmp_path / "zoned" / draft.name  # the same instant in UTC: a UTC build machine shows the 15th
+    zoned.parent.mkdir()
+    zoned.write_text(text.replace('date: "2025-12-16 02:15:00"', "date: 2025-12-15T17:15:00.000Z"), encoding="utf-8")
+    checked = genpost("check", "--json", "--site", str(site), str(zoned))
+    found = [f for report in json.loads(checked.stdout) for f in report["findings"]]
+    assert [f["message_ja"][:46] for f in found if f["rule"] == "frontmatter.date-day"] == [
+        "ビルドするマシンのタイムゾーンによって公開日が 2025-12-15、2025-12-16 "
+    ]
 
     jekyll = jekyll_path()
     if jekyll is None:
         pytest.skip("jekyll is not installed")
     assert genpost("publish", str(draft), "--site", str(site), "--force").code == 0
-    built = subprocess.run([jekyll, "build", "-q"], cwd=site, capture_output=True, text=True, timeout=300)
-    assert built.returncode == 0, built.stderr
-    page = next(p for p in (site / "_site").rglob("*.html") if "最新トレンド" in p.read_text(encoding="utf-8"))
+    for zone in ("Asia/Tokyo", "UTC", "America/New_York"):  # the build machine's zone does not move the day
+        env = {**os.environ, "TZ": zone}
+        built = subprocess.run([jekyll, "build", "-q"], cwd=site, capture_output=True, text=True, timeout=300, env=env)
+        assert built.returncode == 0, built.stderr
+        pages = [p.relative_to(site / "_site").as_posix() for p in (site / "_site").rglob(f"{draft.stem[11:]}.html")]
+        assert len(pages) == 1 and "/2025/12/16/" in pages[0], (zone, pages)
+        page = site / "_site" / pages[0]
     html = page.read_text(encoding="utf-8")
     assert html.count("cta-box") == 1 and len(re.findall(r"related-posts", html)) == 1, "each block once"

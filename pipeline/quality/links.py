@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -441,4 +441,34 @@ def cannibalised(c: Check) -> list[Finding]:
     return out
 
 
-RULES = (unresolved, count, per_paragraph, placement, duplicate_target, anchor_text, cannibalised)
+def date_day(c: Check) -> list[Finding]:
+    """The day the site builds the post on is its file name's day, whatever zone the build machine is in: a site
+    with no `timezone` reads a zoned date in the machine's zone (a wall-clock date as it is written)."""
+    site, named = _seen(c).site, permalinks.DATED.match(Path(c.name).name) if c.name else None
+    if site is None or named is None:
+        return []
+    year, month, day = (int(x) for x in named.groups()[:3])
+    zones = [site.config.zone] if site.config.zone is not None else [UTC, c.settings.site.zone]
+    built = {d.date() for z in zones if (d := permalinks.front_date(c.doc.front.get("date"), z)) is not None}
+    try:
+        wanted = date(year, month, day)
+    except ValueError:
+        return []
+    if not built or built == {wanted}:
+        return []
+    days = "、".join(sorted(d.isoformat() for d in built))
+    how = "ビルドするマシンのタイムゾーンによって" if site.config.zone is None else ""
+    return [
+        c.finding(
+            "frontmatter.date-day",
+            "error",
+            f"the site builds this post on {', '.join(sorted(d.isoformat() for d in built))}, "
+            f"not on its file name's day {wanted.isoformat()}",
+            f"{how}公開日が {days} になり、ファイル名の日付（{wanted.isoformat()}）と違います"
+            + ("。_config.yml に timezone を書くか、date をタイムゾーンのない時刻で書いてください" if how else ""),
+            1,
+        )
+    ]
+
+
+RULES = (date_day, unresolved, count, per_paragraph, placement, duplicate_target, anchor_text, cannibalised)

@@ -275,6 +275,11 @@ def keyword_stuffing(c: Check) -> list[Finding]:
 def post_year(c: Check) -> int | None:
     """The year of the post's `date` in the site's timezone."""
     value = c.doc.front.fields.get("date")
+    if isinstance(value, str):  # a wall-clock date: the site's own day
+        try:
+            return datetime.fromisoformat(value.strip()).year
+        except ValueError:
+            return None
     if isinstance(value, datetime):
         moment = value if value.tzinfo else value.replace(tzinfo=UTC)
         return moment.astimezone(c.settings.site.zone).year

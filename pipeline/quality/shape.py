@@ -50,6 +50,8 @@ def front_matter(c: Check) -> list[Finding]:
             )
             continue
         value = doc.front[key]
+        if kind is datetime and isinstance(value, str):  # a wall-clock date, as a site with no timezone has it
+            value = _iso(value)
         wrong = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
         if kind is list and not wrong:
             wrong = not value or not all(isinstance(v, str) and v.strip() for v in value)
