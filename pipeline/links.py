@@ -520,20 +520,26 @@ _IN_MARKUP = re.compile(r"(?:<[^<>]*|&#?\w*)$")  # text before a place inside a 
 
 
 def _wrap(sentence: str, anchor: str, name: str) -> str:
-    """The first plain occurrence of `anchor` in `sentence` made a link (not inside another link, a mark, a code
-    span, a tag or an entity); nothing when the anchor is not plain text or `{% post_url %}` cannot carry `name`."""
+    """The first plain occurrence of `anchor` in `sentence` made a link to the post `name`; nothing when the
+    anchor is not plain text or `{% post_url %}` cannot carry `name`."""
     if not plain_anchor(anchor) or not post_url_safe(name):
         return sentence
-    for match in re.finditer(re.escape(anchor), sentence):
-        before = sentence[: match.start()]
+    return wrap(sentence, anchor, _link(anchor, name))
+
+
+def wrap(text: str, anchor: str, link: str) -> str:
+    """`text` with the first plain occurrence of `anchor` (not inside another link, a mark, a code span, bold's
+    markers, a tag or an entity) replaced by `link`, the Markdown link written for it."""
+    for match in re.finditer(re.escape(anchor), text):
+        before = text[: match.start()]
         if (
             before.count("[") == before.count("]")
             and before.count("**") % 2 == 0
             and before.count("`") % 2 == 0
             and not _IN_MARKUP.search(before)
         ):
-            return sentence[: match.start()] + _link(anchor, name) + sentence[match.end() :]
-    return sentence
+            return before + link + text[match.end() :]
+    return text
 
 
 def _mention(text: PartText | None, offer: Offer, part: str) -> tuple[str, str] | None:

@@ -31,6 +31,7 @@ from pipeline.llm.fields import JapaneseText
 from pipeline.outline import Kind as PartKind
 from pipeline.parttext import map_texts, texts_of
 from pipeline.quality.parse import SECTION_PARTS, parse_blocks
+from pipeline.refresh.kept_links import Kept, KeptLinks
 from pipeline.refresh.reasons import PROSE, Reason, past_years, prose_parts
 from pipeline.refresh.splice import (
     FootnoteLabels,
@@ -81,11 +82,12 @@ class FrontAnswer(BaseModel):
     description: str = Field(description="メタディスクリプション（日本語、120字以内）")
 
 
-def _shown(blocks: list[Block]) -> str:
-    """A part's prose as the model is shown it: plain text, a bullet a line, no footnote marks."""
+def _shown(part: str, blocks: list[Block], kept: KeptLinks) -> str:
+    """A part's prose as the model is shown it: plain text, a bullet a line, no footnote marks, each link as a
+    numbered link to keep (`[語句](K1)`)."""
     lines, previous = [], None
     for block in blocks:
-        text = FOOTNOTE_MARK.sub("", block.text).strip()
+        text = kept.show(part, block)
         if block.kind == Kind.LIST_ITEM:
             line = "    " * max(0, block.level - 1) + f"- {text}"
         elif block.kind == Kind.STEP_LABEL:
@@ -126,6 +128,7 @@ class Rewritten:
     cited: dict[str, list[str]] = field(default_factory=dict)  # a new footnote's label → its source's passages
     given: dict[str, list[str]] = field(default_factory=dict)  # part → the passages its prompt quoted
     passages: list[Passage] = field(default_factory=list)
+    lost_links: list[Kept] = field(default_factory=list)  # links the rewrite left out and no anchor could carry
 
 
 class Rewriter:
@@ -140,9 +143,11 @@ class Rewriter:
         gateway: Gateway,
         grounding: Grounding | None,
         now: datetime,
+        voice: dict[str, Any] | None = None,
     ) -> None:
         self.doc, self.reasons, self.settings, self.instinct = doc, reasons, settings, instinct
-        self.gateway, self.grounding, self.now = gateway, grounding, now
+        self.gateway, self.grounding, self.now, self.voice = gateway, grounding, now, voice
+        self.kept = KeptLinks()  # the post's links, shown as links to keep and put back after
         self.year = now.astimezone(settings.site.zone).year
         self.today = now.astimezone(settings.site.zone).strftime("%Y年%-m月%-d日")
         keywords = doc.front.get("seo_keywords") or doc.front.get("tags") or []
@@ -204,13 +209,14 @@ class Rewriter:
             "headings": headings,
             "sentence_max": self.settings.quality.sentence_max,
             "max_ten": self.settings.quality.max_ten,
+            "voice": self.voice,  # the site's voice (prompts/_voice.j2), as drafting has it
         }
 
     async def write_part(self, part: str) -> PartText:
         blocks = [b for b in self.doc.of_part(part) if b.kind in PROSE]
         heading = next((b for b in self.doc.of_part(part) if b.kind == Kind.HEADING), None)
         current = self.heading(heading) if heading else "（導入文）"
-        text = _shown(blocks)
+        text = _shown(part, blocks, self.kept)
         chars = min(max(char_count(text), 80), 1200)
         passages = self._passages(f"{current} {text[:200]} {self.keyword}")
         self.given[part] = passages
@@ -224,6 +230,7 @@ class Rewriter:
             kind=kind.value,
             target_chars=chars,
             fixes=self.fixes(part),
+            links=[k.number for k in self.kept.of_part(part)],
             passages=[{"id": p.id, "text": p.text, "title": titles.get(p.source, "")} for p in passages],
         )
         if kind is PartKind.PROSE:
@@ -242,7 +249,8 @@ class Rewriter:
                 max_tokens=max_tokens_for(chars),
                 fields=fields,
             )
-        value, dropped = keep_given(_cleaned(answer), {p.id for p in passages}, part)
+        value = self.kept.restore(part, _cleaned(self.kept.hold(answer)))
+        value, dropped = keep_given(value, {p.id for p in passages}, part)
         self.dropped += dropped
         return value
 
@@ -343,6 +351,7 @@ class Rewriter:
             cited=labels.cited(self.grounding),
             given={part: [p.id for p in found] for part, found in self.given.items()},
             passages=list({p.id: p for p in passages}.values()),
+            lost_links=list(self.kept.lost),
         )
 
     def _minutes(self, doc: PostDoc) -> int:

@@ -22,6 +22,7 @@ from pipeline.llm.gateway import totals_of
 from pipeline.permalinks import DATED
 from pipeline.quality import check_doc
 from pipeline.refresh import draft
+from pipeline.refresh.kept_links import Kept
 from pipeline.refresh.reasons import Finder, Reason, calendar_topics, find_stale, keeps, read_post, source_reasons
 from pipeline.refresh.rewrite import Rewriter, Rewritten
 from pipeline.refresh.sources import SourceFindings
@@ -29,7 +30,8 @@ from pipeline.refresh.splice import bump_years
 from pipeline.sources import Grounding, gather
 from pipeline.store import read_exact
 from pipeline.text import char_count
-from pipeline.types import Brief, ImageQueries, Plan, Refresh, RunRecord, Source
+from pipeline.types import Brief, Finding, ImageQueries, Plan, Refresh, RunRecord, Source
+from pipeline.voice.follow import prompt_voice
 
 log = logging.getLogger("genpost")
 
@@ -125,6 +127,17 @@ def _cited_now(finder: Finder, rewritten: Rewritten, grounding: Grounding | None
     return {url: hashes[url] for url in sorted(urls) if url in hashes}
 
 
+def _lost(kept: Kept) -> Finding:
+    """A link of the post that its refresh left out, where no anchor could carry it back."""
+    return Finding(
+        rule="refresh.link-lost",
+        severity="error",
+        message=f"the refresh dropped the link [{kept.anchor}]({kept.target})",
+        message_ja=f"書き直しでリンク「{kept.anchor}」（{kept.target}）が消えました。本文に戻してください",
+        part=kept.part,
+    )
+
+
 async def refresh_post(
     desk: Desk,
     site: Path,
@@ -171,7 +184,9 @@ async def refresh_post(
         raise GenpostError("a refresh needs the model gateway")
     gateway = desk.gateway.session()
     mark = time.perf_counter()
-    rewritten = await Rewriter(doc, reasons, settings, instinct, gateway, grounding, now).run()
+    # The site's voice as drafting gives it (a model that copies what it is shown gets no examples).
+    voice = prompt_voice(desk.voice, short=not gateway.provider.capabilities.whole_draft)
+    rewritten = await Rewriter(doc, reasons, settings, instinct, gateway, grounding, now, voice).run()
     seconds["refresh"] = round(time.perf_counter() - mark, 4)
     text = rewritten.doc.to_markdown()
     findings = await asyncio.to_thread(
@@ -183,6 +198,7 @@ async def refresh_post(
         path.name,
         rewritten.cited or None,
     )
+    findings += [_lost(kept) for kept in rewritten.lost_links]
     seconds["total"] = round(time.perf_counter() - started, 4)
     body_chars = char_count(rewritten.doc.prose_text())
     front_minutes = rewritten.doc.front.get("reading_time")
