@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from pipeline import provider_names
 from pipeline.errors import UsageError
 from pipeline.paths import resource
 from pipeline.yamlfile import load_validated
@@ -201,11 +202,9 @@ class LLMSettings(_Strict):
 
 
 def known_provider(name: str) -> str:
-    """`auto` or a registered provider's name (a plugin's loads the plugins); else a ValueError listing them."""
-    from pipeline.llm import registry  # not at import: the registry's package imports this module
-
-    if name != registry.AUTO and not registry.is_known(name):
-        raise ValueError(registry.unknown(name, auto=True))
+    """`auto` or a provider's name (a plugin's loads the plugins); else a ValueError listing them."""
+    if name != provider_names.AUTO and not provider_names.is_known(name):
+        raise ValueError(provider_names.unknown(name, auto=True))
     return name
 
 

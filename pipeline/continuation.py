@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING
 
+from pipeline.config import Settings
 from pipeline.llm.answers import continue_text
+from pipeline.llm.gateway import Gateway
 from pipeline.llm.grammar import list_grammar, points_grammar
-from pipeline.outline import STEP_LABELS, Kind, Part, brief_of
+from pipeline.outline import STEP_LABELS, Kind, Outline, Part, brief_of
 from pipeline.paths import resource
 from pipeline.prompts import RenderedPrompt
 from pipeline.quality.copying import template_instructions
 from pipeline.quality.mend import cut_part
+from pipeline.store import Checkpoint
 from pipeline.text import clean_line, clean_prose, max_tokens_for
-from pipeline.types import PartText, Sections, StepText, SummaryPoint, SummaryText
-
-if TYPE_CHECKING:
-    from pipeline.drafter import Drafter
+from pipeline.types import Brief, PartText, Plan, Sections, StepText, SummaryPoint, SummaryText
 
 log = logging.getLogger("genpost")
 TEMPLATE = "document.j2"
@@ -60,17 +59,30 @@ def markdown_of(value: PartText) -> str:
 class ContinuationWriter:
     """Writes a post's parts in reading order by continuing the document above each."""
 
-    def __init__(self, drafter: Drafter, variant: int = 0) -> None:
-        """`variant` > 0 asks for a different sample than the first draft's (a redraft)."""
-        self.drafter, self.variant = drafter, variant
-        self.allow = drafter.settings.quality.extra_characters
+    def __init__(
+        self,
+        brief: Brief,
+        plan: Plan,
+        outline: Outline,
+        settings: Settings,
+        gateway: Gateway,
+        checkpoint: Checkpoint | None,
+        cuts: list[dict],
+        variant: int = 0,
+    ) -> None:
+        """The post as the drafter has it. `cuts` collects the lines cut for copying a prompt (the run record's);
+        `variant` > 0 asks for a different sample than the first draft's (a redraft)."""
+        self.brief, self.plan, self.outline = brief, plan, outline
+        self.settings, self.gateway, self.checkpoint = settings, gateway, checkpoint
+        self.cuts, self.variant = cuts, variant
+        self.allow = settings.quality.extra_characters
         self.instructions = template_instructions(resource("prompts"))
 
     async def draft(self, base: Sections | None = None, only: set[str] | None = None) -> Sections:
         """Every part (or those in `only`, over `base`), each seeing the parts above it as written."""
         sections: Sections = dict(base or {})
-        checkpoint = self.drafter.checkpoint if only is None else None
-        for part in self.drafter.outline:
+        checkpoint = self.checkpoint if only is None else None
+        for part in self.outline:
             if only is not None and part.key not in only:
                 continue
             kind = {Kind.STEP: StepText, Kind.SUMMARY: SummaryText}.get(part.kind, str)
@@ -80,11 +92,11 @@ class ContinuationWriter:
 
             if checkpoint is None:
                 sections[part.key] = await write()
-                if self.drafter.checkpoint is not None and only is not None:
-                    self.drafter.checkpoint.save(part.key, kind, sections[part.key])
+                if self.checkpoint is not None and only is not None:
+                    self.checkpoint.save(part.key, kind, sections[part.key])
             else:
                 sections[part.key] = await checkpoint.reuse(part.key, kind, write)
-        return {key: sections[key] for key in self.drafter.outline.part_keys() if key in sections}
+        return {key: sections[key] for key in self.outline.part_keys() if key in sections}
 
     async def part(self, part: Part, sections: Sections) -> PartText:
         """One part, continued from the parts above it."""
@@ -92,7 +104,7 @@ class ContinuationWriter:
             return await self._step(part, sections)
         if part.kind is Kind.SUMMARY:
             return await self._summary(part, sections)
-        chars = getattr(self.drafter.settings.lengths.sections, part.length) * PROSE_SHARE // 100
+        chars = getattr(self.settings.lengths.sections, part.length) * PROSE_SHARE // 100
         text = await self._continue(part, sections, "", chars, PROSE_STOP)
         return self._kept(part, clean_prose(text))
 
@@ -125,19 +137,18 @@ class ContinuationWriter:
 
     def document(self, part: Part, sections: Sections, tail: str) -> RenderedPrompt:
         """The post so far, ending where `part` (and `tail`, what it holds already) continues."""
-        drafter = self.drafter
         written = []
-        for above in drafter.outline:
+        for above in self.outline:
             if above.key == part.key:
                 break
             if above.key in sections:
                 heading = above.markdown_heading if above.heading else None
                 written.append({"heading": heading, "text": markdown_of(sections[above.key])})
-        title = drafter.plan.title or drafter.brief.primary_keyword
+        title = self.plan.title or self.brief.primary_keyword
         current = part.markdown_heading if part.heading else None
-        point = brief_of(part, drafter.plan) if part.heading else ""
+        point = brief_of(part, self.plan) if part.heading else ""
         opening = "\n\n" + tail
-        return drafter.gateway.prompts.document(
+        return self.gateway.prompts.document(
             TEMPLATE, opening, title=title, written=written, current=current, point=point
         )
 
@@ -152,8 +163,8 @@ class ContinuationWriter:
         key: str | None = None,
     ) -> str:
         prompt = self.document(part, sections, tail)
-        cap = self.drafter.settings.lengths.sections.step if grammar else chars
-        gateway = self.drafter.gateway
+        cap = self.settings.lengths.sections.step if grammar else chars
+        gateway = self.gateway
         request = gateway.document_request(
             "draft", prompt, max_tokens_for(cap), stop=stop, stop_after=chars, grammar=grammar, allow=self.allow,
             variant=self.variant,
@@ -164,6 +175,6 @@ class ContinuationWriter:
         """The part without the sentences that copy a prompt template's fixed text (noted for the record)."""
         kept, cut = cut_part(value, self.instructions.copies)
         if cut:
-            self.drafter.notes.cuts.append({"part": part.key, "lines": cut})
+            self.cuts.append({"part": part.key, "lines": cut})
             log.info("draft/%s: cut %d line(s) copied from a prompt", part.key, len(cut))
         return kept

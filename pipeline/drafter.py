@@ -281,10 +281,16 @@ class Drafter:
             return value
         return await self.checkpoint.reuse(piece.key, kind, lambda: self.write(piece))
 
+    def _continuation(self, variant: int = 0) -> ContinuationWriter:
+        """A writer that continues the post as it stands now (`variant` > 0: a redraft's other sample)."""
+        return ContinuationWriter(
+            self.brief, self.plan, self.outline, self.settings, self.gateway, self.checkpoint, self.notes.cuts, variant
+        )
+
     async def draft(self) -> Sections:
         """Every part at once; the gateway caps how many calls are in flight (by continuation: in reading order)."""
         if self.continues:
-            return await ContinuationWriter(self).draft()
+            return await self._continuation().draft()
         pieces = self.pieces()
         values = await asyncio.gather(*(self._kept(p, fresh=False) for p in pieces))
         return combine(self.outline, pieces, values)
@@ -308,7 +314,7 @@ class Drafter:
         """The same sections with the parts named in `fixes` written again, told what to fix (by continuation:
         sampled again, as `variant`)."""
         if self.continues:
-            return await ContinuationWriter(self, variant).draft(sections, set(fixes))
+            return await self._continuation(variant).draft(sections, set(fixes))
         pieces = self.pieces(fixes)
         values = await asyncio.gather(*(self._kept(p, fresh=True) for p in pieces))
         return combine(self.outline, pieces, values, base=sections)

@@ -4,18 +4,127 @@ versions of its history; and the topic memory's note of it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from pipeline import __version__
+from pipeline.config import Settings
+from pipeline.drafter import DraftNotes
 from pipeline.drafts import load_state, save_state
 from pipeline.history import keep, who_runs
-from pipeline.llm.gateway import totals_of
-from pipeline.store import write_draft
-from pipeline.types import DroppedLink, Links, Passage, Post, RunRecord
+from pipeline.links import LinkPlan
+from pipeline.llm.gateway import Gateway, totals_of
+from pipeline.memory import TopicMemory
+from pipeline.sources import Grounding
+from pipeline.store import Checkpoint, write_draft
+from pipeline.types import (
+    Brief,
+    CallRecord,
+    DroppedLink,
+    Finding,
+    Image,
+    Links,
+    Passage,
+    Plan,
+    PolishEdit,
+    Post,
+    RelatedPost,
+    RunRecord,
+    Sections,
+)
 
-if TYPE_CHECKING:
-    from pipeline.job import PostJob
+# --- what this module reads of a finished job -------------------------------------------------------------
+# `job.PostJob` and its stages (`job.Stages`, `Drafted`, `Gated`, `Polished`, `Desk`) fit these shapes; this
+# module reads them through the shapes, so that it need not import the job that calls it.
+
+
+class DraftedShape(Protocol):
+    """The drafting stage's result (`job.Drafted`): what the record and the topic memory keep of it."""
+
+    @property
+    def plan(self) -> Plan: ...
+    @property
+    def images(self) -> list[Image]: ...
+
+
+class WrittenShape(Protocol):
+    """The post as a stage left it (`job.Gated`, `job.Polished`)."""
+
+    @property
+    def post(self) -> Post: ...
+    @property
+    def findings(self) -> list[Finding]: ...
+
+
+class GatedShape(WrittenShape, Protocol):
+    """The gate's result (`job.Gated`): each round's redrafted parts and why."""
+
+    @property
+    def rewrites(self) -> list[dict]: ...
+
+
+class PolishedShape(WrittenShape, Protocol):
+    """The polish pass's result (`job.Polished`): its edits, and the text before when it changed."""
+
+    @property
+    def edits(self) -> list[PolishEdit]: ...
+    @property
+    def before(self) -> str | None: ...
+
+
+class StagesShape(Protocol):
+    """What each stage gave (`job.Stages`)."""
+
+    @property
+    def brief(self) -> Brief: ...
+    @property
+    def grounding(self) -> Grounding | None: ...
+    @property
+    def links(self) -> LinkPlan | None: ...
+    @property
+    def drafted(self) -> DraftedShape | None: ...
+    @property
+    def related(self) -> list[RelatedPost]: ...
+    @property
+    def gated(self) -> GatedShape | None: ...
+    @property
+    def polished(self) -> PolishedShape | None: ...
+    @property
+    def final(self) -> WrittenShape: ...
+
+
+class DeskShape(Protocol):
+    """Where a job writes (`job.Desk`): out/ and the topic memory."""
+
+    @property
+    def out_dir(self) -> Path: ...
+    @property
+    def memory(self) -> TopicMemory | None: ...
+
+
+class FinishedJob(Protocol):
+    """A job whose stages have all run (`job.PostJob`), as the record and the draft read it."""
+
+    @property
+    def stages(self) -> StagesShape: ...
+    @property
+    def desk(self) -> DeskShape: ...
+    @property
+    def brief(self) -> Brief: ...
+
+    settings: Settings
+    gateway: Gateway | None
+    checkpoint: Checkpoint
+    notes: DraftNotes
+    source: str
+    earlier_calls: list[CallRecord]
+    seconds: dict[str, float]
+    created_at: datetime
+
+    def sections(self, post: Post) -> Sections:
+        """What each part of `post` says, as the drafter gives it."""
+        ...
 
 
 @dataclass
@@ -27,7 +136,7 @@ class Result:
     record: RunRecord
 
 
-def record_of(job: PostJob) -> RunRecord:
+def record_of(job: FinishedJob) -> RunRecord:
     """Everything about the job an editor or an accountant may ask, never a key."""
     stages, final = job.stages, job.stages.final
     post = final.post
@@ -60,7 +169,7 @@ def record_of(job: PostJob) -> RunRecord:
     )
 
 
-def links_report(job: PostJob, post: Post) -> Links:
+def links_report(job: FinishedJob, post: Post) -> Links:
     """The links as the post has them: those a redraft took out are dropped, with why."""
     plan = job.stages.links
     if plan is None:
@@ -75,7 +184,7 @@ def links_report(job: PostJob, post: Post) -> Links:
     return report
 
 
-def given_passages(job: PostJob, post: Post) -> list[Passage]:
+def given_passages(job: FinishedJob, post: Post) -> list[Passage]:
     """The passages some drafting prompt quoted (what the record keeps of the sources' text)."""
     grounding = job.stages.grounding
     if grounding is None:
@@ -85,7 +194,7 @@ def given_passages(job: PostJob, post: Post) -> list[Passage]:
     return [p for p in grounding.index.passages if p.id in given]
 
 
-def store(job: PostJob) -> Result:
+def store(job: FinishedJob) -> Result:
     """The draft and its run record in out/; the checkpoint goes, the topic memory remembers."""
     final, drafted = job.stages.final, job.stages.drafted
     assert drafted is not None

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline import provider_names
 from pipeline.config import LLMSettings, load_settings
 from pipeline.errors import UsageError
 from pipeline.llm import registry
@@ -76,7 +77,7 @@ def install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callabl
         info.mkdir(parents=True)
         (info / "METADATA").write_text("Metadata-Version: 2.1\nName: genpost-test-plugins\nVersion: 1.0\n")
         lines = [f"{name} = {target}" for name, target in entry_points.items()]
-        (info / "entry_points.txt").write_text(f"[{registry.GROUP}]\n" + "\n".join(lines) + "\n")
+        (info / "entry_points.txt").write_text(f"[{provider_names.GROUP}]\n" + "\n".join(lines) + "\n")
         for module, source in files.items():
             (where / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")
             modules.append(module)
@@ -92,8 +93,9 @@ def warnings_in(stderr: str) -> list[str]:
 
 
 def test_the_builtin_providers_resolve(monkeypatch):
-    assert registry.builtin_names() == ["openai", "local"] == registry.names(plugins=False)
-    assert all(registry.is_known(name) for name in ("openai", "local"))
+    assert provider_names.builtin_names() == ["openai", "local"] == provider_names.names(plugins=False)
+    assert all(provider_names.is_known(name) for name in ("openai", "local"))
+    assert list(registry.BUILTIN_FACTORIES) == provider_names.builtin_names(), "each built-in name has a factory"
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
     provider = make_provider(LLMSettings(), "openai")
     try:
@@ -106,8 +108,8 @@ def test_the_builtin_providers_resolve(monkeypatch):
 def test_resolving_the_embedded_provider_imports_no_llama_cpp():
     """Listing names and resolving a factory import no provider: only building one does."""
     code = (
-        "import sys; import pipeline.cli; from pipeline.llm import registry; "
-        "registry.names(); registry.factory('local'); registry.factory('openai'); "
+        "import sys; import pipeline.cli; from pipeline import provider_names; from pipeline.llm import registry; "
+        "provider_names.names(); registry.factory('local'); registry.factory('openai'); "
         "print(sorted(m for m in ('llama_cpp', 'pipeline.llm.local_provider') if m in sys.modules))"
     )
     run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)

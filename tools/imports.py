@@ -3,7 +3,8 @@
     python tools/imports.py [--cycles]
 
 Reads `pipeline/` with `ast` (nothing is imported). Every import counts as an edge: one inside a function or
-a `TYPE_CHECKING` block is still a dependency a reader has to follow.
+a `TYPE_CHECKING` block is still a dependency a reader has to follow. Importing `pipeline.llm.registry` from
+outside `pipeline.llm` also runs `pipeline/llm/__init__.py` first, so it counts as an edge to that package too.
 """
 
 from __future__ import annotations
@@ -51,7 +52,16 @@ def imports_of(name: str, path: Path, known: set[str]) -> set[str]:
                 target = target.rpartition(".")[0]
             if target and target != name:
                 found.add(target)
+                found |= packages_run_first(name, target, known)
     return found
+
+
+def packages_run_first(name: str, target: str, known: set[str]) -> set[str]:
+    """The packages whose `__init__` importing `target` runs first: those around it, but not around `name` (a
+    package that holds `name`, or is `name`, is already being imported)."""
+    parts = target.split(".")
+    around = (".".join(parts[:end]) for end in range(1, len(parts)))
+    return {package for package in around if package in known and not f"{name}.".startswith(f"{package}.")}
 
 
 def graph(root: Path = ROOT) -> dict[str, set[str]]:

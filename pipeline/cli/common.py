@@ -13,12 +13,12 @@ from typing import Any
 import click
 from click.shell_completion import CompletionItem
 
-from pipeline import inputs
+from pipeline import inputs, provider_names
 from pipeline.config import Settings, load_settings
 from pipeline.errors import UsageError
 from pipeline.instincts import Instinct, load_instincts
 from pipeline.job import Desk
-from pipeline.llm import Gateway, registry
+from pipeline.llm import Gateway
 from pipeline.llm.choice import fit_to_model, make_provider
 from pipeline.memory import TopicMemory
 from pipeline.prompts import PromptBook
@@ -100,22 +100,22 @@ BUILTIN_PROVIDERS_ONLY = "genpost.builtin_providers_only"
 
 
 class ProviderName(click.ParamType):
-    """A registered provider's name. The registry is asked when a name is checked or the help is shown,
+    """A registered provider's name. The names are asked for when a name is checked or the help is shown,
     never when the command line is built; listing the names imports no provider or plugin."""
 
     name = "provider"
 
     def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
         plugins = not (ctx and ctx.meta.get(BUILTIN_PROVIDERS_ONLY))
-        return "[" + "|".join(registry.names(plugins=plugins)) + "]"
+        return "[" + "|".join(provider_names.names(plugins=plugins)) + "]"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
-        if not registry.is_known(value):
-            self.fail(registry.unknown(value), param, ctx)
+        if not provider_names.is_known(value):
+            self.fail(provider_names.unknown(value), param, ctx)
         return value
 
     def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list[CompletionItem]:
-        return [CompletionItem(name) for name in registry.names() if name.startswith(incomplete)]
+        return [CompletionItem(name) for name in provider_names.names() if name.startswith(incomplete)]
 
 
 def model_options(command: Callable) -> Callable:

@@ -12,11 +12,11 @@ import click
 from pipeline.cli.common import verbose_option
 from pipeline.config import LocalSettings, Settings, load_settings
 from pipeline.errors import UsageError
-from pipeline.llm import registry
 from pipeline.llm.choice import provider_name
 from pipeline.llm.embedded import MODELS
 from pipeline.llm.openai_provider import OpenAIProvider
 from pipeline.llm.server_check import ServerReport, check_server
+from pipeline.provider_names import AUTO
 
 # Seconds each server check may take; seconds the embedded model's whole check may take (load and two answers).
 SERVER_TIMEOUT, LOCAL_TIMEOUT = 30.0, 120.0
@@ -25,8 +25,8 @@ SERVER_TIMEOUT, LOCAL_TIMEOUT = 30.0, 120.0
 @click.command()
 @click.option(
     "--provider",
-    type=click.Choice([registry.AUTO, "openai", "local"]),
-    default=registry.AUTO,
+    type=click.Choice([AUTO, "openai", "local"]),
+    default=AUTO,
     show_default=True,
     help="openai: the server at OPENAI_BASE_URL; local: the embedded model, loaded in a child process; "
     "auto: the provider a run would use (openai when OPENAI_API_KEY or OPENAI_BASE_URL is set, else local).",
@@ -50,7 +50,7 @@ def doctor(provider: str, model: str | None, timeout: float | None) -> int:
     tiny requests, or whether the embedded model loads and answers (plain and JSON, with tokens per second);
     exit 1 if genpost cannot work with it, 2 if a server is asked for and none is configured."""
     settings = load_settings()
-    if provider == registry.AUTO:
+    if provider == AUTO:
         provider = provider_name(settings.llm)
         if provider not in ("openai", "local"):
             raise UsageError(f"genpost doctor checks the openai and local providers, not {provider!r}: pass --provider")

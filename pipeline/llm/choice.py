@@ -8,12 +8,13 @@ import os
 from pipeline.config import LLMSettings, Settings
 from pipeline.llm import registry
 from pipeline.llm.provider import Provider
+from pipeline.provider_names import AUTO
 
 
 def provider_name(settings: LLMSettings, requested: str | None = None) -> str:
     """A registered provider's name: --provider, then GENPOST_PROVIDER / config, then auto."""
     name = requested or settings.provider
-    if name == registry.AUTO:
+    if name == AUTO:
         has_server = os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL")
         name = "openai" if has_server else "local"
     return name
