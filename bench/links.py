@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import tempfile
 import time
 import tracemalloc
 from datetime import date, timedelta
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # standins/ is not installed
 
 from pipeline.config import LinkSettings
 from pipeline.links import LinkPlan, SiteIndex, place, section_query

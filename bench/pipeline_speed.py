@@ -19,11 +19,14 @@ import io
 import json
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 from openai import AsyncOpenAI
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # standins/ is not installed
 
 from pipeline.cli import main as genpost
 from standins.openai_api import Latency, OpenAIStandIn

@@ -19,11 +19,14 @@ import contextlib
 import io
 import json
 import os
+import sys
 import tempfile
 import time
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # standins/ is not installed
 
 from pipeline.cli import main as genpost
 from standins.fake_writer import sentence

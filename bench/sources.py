@@ -17,10 +17,13 @@ import io
 import json
 import os
 import statistics
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # standins/ is not installed
 
 from pipeline.cli import main as genpost
 from pipeline.sources.index import PassageIndex
