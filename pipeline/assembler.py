@@ -28,7 +28,6 @@ from pipeline.frontmatter import Timestamp
 from pipeline.instincts import Instinct
 from pipeline.outline import RELATED_H2, STEP_LABELS, Outline
 from pipeline.outline import Kind as PartKind
-from pipeline.parttext import texts_of
 from pipeline.quality.parse import item_block, parse_blocks
 from pipeline.site import post_url_safe
 from pipeline.site_format import SiteFormat
@@ -54,9 +53,9 @@ def reading_minutes(chars: int, per_minute: int) -> int:
     return max(1, math.ceil(chars / per_minute))
 
 
-def prose_of(sections: Sections) -> list[str]:
-    """Every piece of text a reader reads, in order."""
-    return [text for value in sections.values() for text in texts_of(value)]
+def body_chars(doc: PostDoc) -> int:
+    """The characters a reader reads in the body (footnote marks not counted)."""
+    return char_count(FOOTNOTE_MARK.sub("", doc.prose_text()))
 
 
 def _gapped(blocks: list[Block], gap: str) -> list[Block]:
@@ -276,12 +275,8 @@ class Assembler:
         carries each once."""
         shown = site_format or SiteFormat()
         by_slot = {image.slot: image for image in images}
-        plain = {key: strip_markers(value) for key, value in sections.items()}
-        chars = sum(char_count(t) for t in prose_of(plain))
-        minutes = reading_minutes(chars, self.settings.lengths.reading_chars_per_minute)
-        front = self.front_matter(brief, plan, by_slot["hero"], minutes, shown.wall_clock)
         if grounding is None:
-            sections, notes = plain, Footnotes()
+            sections, notes = {key: strip_markers(value) for key, value in sections.items()}, Footnotes()
         else:
             sections, notes = to_footnotes(sections, outline.part_keys(), grounding.passages_by_id())
         sources = {s.id: s for s in grounding.sources} if grounding else {}
@@ -290,6 +285,9 @@ class Assembler:
         cited = [sources[s] for s in sorted(notes.by_source, key=notes.by_source.get)]
         blocks += [] if shown.renders_related else self.related_block(related)
         blocks += [] if shown.renders_cta else [self.cta_block()]
+        chars = body_chars(PostDoc(FrontMatter(), tuple(blocks)))
+        minutes = reading_minutes(chars, self.settings.lengths.reading_chars_per_minute)
+        front = self.front_matter(brief, plan, by_slot["hero"], minutes, shown.wall_clock)
         blocks += [self.json_ld_block(front, cited, shown.seo_tag)]
         local_day = brief.date.astimezone(self.settings.site.zone).strftime("%Y-%m-%d")
         return Post(

@@ -34,6 +34,7 @@ from pipeline.outcome import Result, store
 from pipeline.outline import Outline, outline_for
 from pipeline.planner import fallback_metadata, make_briefs, make_metadata, repair_briefs
 from pipeline.polish import apply_edits, ask_polish
+from pipeline.post_edits import refit, with_parts
 from pipeline.quality import errors
 from pipeline.quality.gate import fixes_by_part, gate
 from pipeline.quality.mend import mend
@@ -441,6 +442,21 @@ class PostJob:
         markers = {str(c.footnote): c.marker for c in reversed(post.citations) if c.kept}
         return sections_of(doc or post.doc, self.outline(self.stages.plan), markers)
 
+    def refit(self, post: Post, doc: PostDoc) -> Post:
+        """`post` with its document edited (a cut, a polish edit): nothing is assembled again."""
+        return refit(post, doc, self.settings.lengths.reading_chars_per_minute)
+
+    def rewritten(self, post: Post, values: Sections) -> Post:
+        """`post` with the parts in `values` written again: their link marks made links (never to a post the
+        rest of the post links already), their markers footnotes; every other block as it was."""
+        if self.stages.links is None:
+            values = strip_marks(values)
+        else:
+            kept = {name for b in post.doc.blocks if b.part not in values for name in b.post_urls}
+            values = place(values, self.stages.links, already=kept)
+        grounding, lengths = self.stages.grounding, self.settings.lengths
+        return with_parts(post, values, grounding, self.settings.site.zone, lengths.reading_chars_per_minute)
+
     def revise(self, post: Post) -> list[Finding]:
         """`post` as the job's final post (an accepted regenerated part), checked again."""
         findings = self.check(post)
@@ -463,7 +479,7 @@ class PostJob:
             if not cuts:
                 return post, findings
             self.notes.cuts += cuts
-            post = self.assemble(self.sections(post, doc))
+            post = self.refit(post, doc)
             return post, self.check(post)
 
         async def rounds() -> tuple[Post, list[Finding]]:
@@ -477,7 +493,7 @@ class PostJob:
                 errors_fixed = sum(map(len, fixes.values()))
                 rewrites.append({"round": round_number, "parts": sorted(fixes), "errors": errors_fixed})
                 sections = await self.drafter(drafted.plan).redraft(self.sections(current), fixes, round_number)
-                current = self.assemble(self.linked(sections))
+                current = self.rewritten(current, {key: sections[key] for key in fixes})
                 found = self.check(current)
             return mended(current, found, final=True)
 
@@ -509,7 +525,7 @@ class PostJob:
         doc, polished.edits = apply_edits(gated.post.doc, edits)
         if any(edit.applied for edit in polished.edits):
             polished.before = gated.post.markdown
-            polished.post = self.assemble(self.sections(gated.post, doc))
+            polished.post = self.refit(gated.post, doc)
             polished.findings = self.check(polished.post)
         self.stages.polished = polished
         return polished

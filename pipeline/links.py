@@ -444,12 +444,13 @@ def strip_marks(sections: Sections) -> Sections:
 _SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*(?:\[\^[^\]\s]+\]|[\[［【]\s*[SsLl]\s*\d+\s*[\]］】])*")
 
 
-def place(sections: Sections, plan: LinkPlan) -> Sections:
+def place(sections: Sections, plan: LinkPlan, already: set[str] = frozenset()) -> Sections:
     """The sections with each marked sentence's mark turned into a link, and the candidates left unmarked
     linked at the first natural mention of their key phrase; at most one link a paragraph, each post once.
-    What is placed or dropped, and why, goes into the plan's report."""
+    What is placed or dropped, and why, goes into the plan's report. `already`: posts the rest of the post
+    links (a part written again links none of them)."""
     offers = plan.by_id()
-    linked = linked_names(sections)
+    linked = linked_names(sections) | set(already)
     out = dict(sections)
     for part, value in sections.items():
         if isinstance(value, str):

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from pipeline.assembler import Assembler, sections_of
 from pipeline.links import LinkPlan, Offer, SiteIndex, SitePage, place
+from pipeline.post_edits import with_parts
 from pipeline.quality.mend import mend
 from pipeline.sources import Grounding
 from pipeline.types import Passage, Source
@@ -191,7 +192,8 @@ def through_the_stages(text: str) -> str:
     sections = {**factories.sections(), PART: text}
     links = LinkPlan(SiteIndex([PAGE]), plan.title, date(2025, 12, 15), 0.0, 1, 3)
     links.offers = {PART: [Offer("L1", PART, PAGE, 1.0)]}
-    post = assembler.assemble(brief, plan, outline, place(sections, links), factories.images(), [], grounding)
+    linked = place(sections, links)
+    post = assembler.assemble(brief, plan, outline, linked, factories.images(), [], grounding)
     # What mend, polish and a redraft do: read each part back from the document, and assemble it again.
     markers = {str(c.footnote): c.marker for c in reversed(post.citations) if c.kept}
     again = assembler.assemble(
@@ -200,6 +202,9 @@ def through_the_stages(text: str) -> str:
     assert again.markdown == post.markdown, "reading a part back and assembling it again changes nothing"
     doc, cuts = mend(again, outline, [], settings_.lengths, final=True)
     assert not cuts and doc.to_markdown() == post.markdown
+    # What a redraft does: the part's text written into the assembled post again, nothing else touched.
+    rewritten = with_parts(post, {PART: linked[PART]}, grounding, settings_.site.zone, 500)
+    assert rewritten.markdown == post.markdown, "a part written again into the post reads as it was assembled"
     return post.markdown
 
 

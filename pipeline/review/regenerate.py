@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from pydantic import TypeAdapter
@@ -14,6 +15,7 @@ from pipeline.llm import Gateway
 from pipeline.llm.gateway import totals_of
 from pipeline.outcome import record_of
 from pipeline.outline import Kind
+from pipeline.quality.parse import parse
 from pipeline.store import replace_write
 from pipeline.types import Finding, PartText, RunRecord, StepText, SummaryText
 
@@ -61,7 +63,8 @@ def candidate_text(pending: Pending, kind: Kind) -> str:
 
 
 def accept(draft: Path, desk: Desk, who: str = "editor") -> list[Finding]:
-    """Put the candidate into the draft: reassemble, re-check, rewrite the draft and its record (under its lock)."""
+    """Put the candidate into the draft as it stands (its part's text replaced, nothing assembled again), check it
+    again, rewrite the draft and its record (under its lock)."""
     with locked(draft):
         return _accept(draft, desk, who)
 
@@ -77,9 +80,12 @@ def _accept(draft: Path, desk: Desk, who: str) -> list[Finding]:
         )
     job = PostJob.from_record(_record(draft), desk)
     key = state.pending.part
-    sections = job.sections(job.stages.final.post)
-    sections[key] = TypeAdapter(PartText).validate_python(state.pending.value)
-    post = job.assemble(job.linked(sections))
+    value = TypeAdapter(PartText).validate_python(state.pending.value)
+    # The draft as it stands in out/, with the candidate in its part: every other block keeps its lines.
+    post = replace(job.stages.final.post, doc=parse(draft.read_text(encoding="utf-8")))
+    if key not in post.doc.part_keys:
+        raise UsageError(f"{draft.name} has no part {key!r} any more")
+    post = job.rewritten(post, {key: value})
     findings = job.revise(post)
     keep_change(draft, state.versions, post.markdown, "regenerated", who, f"{key} を書き直し")
     replace_write(draft, post.markdown)
