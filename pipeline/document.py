@@ -56,8 +56,10 @@ _LIQUID_IN_JSON = re.compile(r"\{(?=[{%])")
 LINE_BREAK = re.compile(r"\r\n|\r|\n")  # as Markdown reads a text's lines
 _LAST_BREAK = re.compile(r"(?:\r\n|\r|\n)$")
 _POST_URL = re.compile(r"\{%\s*post_url\s+(\S+)\s*%\}")
-# A Markdown link to a post through Liquid: `[anchor]({% post_url 2025-12-14-slug %})`.
-POST_URL_LINK = re.compile(r"\]\(\s*\{%\s*post_url\s+([^\s%]+)\s*%\}\s*\)")
+# A Markdown link to a post through Liquid: `[anchor]({% post_url 2025-12-14-slug %})`, or, as many sites write
+# it, after the site's address: `({{ site.baseurl }}{% post_url … %})`, `({{ site.url }}{{ site.baseurl }}{% … %})`.
+_SITE_PREFIX = r"(?:\{\{\s*site\.url\s*\}\})?(?:\{\{\s*site\.baseurl\s*\}\})?"
+POST_URL_LINK = re.compile(rf"\]\(\s*{_SITE_PREFIX}\{{%\s*post_url\s+([^\s%]+)\s*%\}}\s*\)")
 POST_URL = "post_url:"  # how an internal link through `post_url` shows among a block's links
 _INLINE = MarkdownIt("commonmark").use(footnote_plugin)
 FOOTNOTE_MARK = re.compile(r"\[\^([^\]\s]+)\]")
@@ -84,7 +86,8 @@ class Inline:
     @classmethod
     def of(cls, markdown: str) -> Inline:
         """Read `markdown` as inline content (`[^1]` counts as a citation, defined or not; a link to
-        `{% post_url NAME %}`, which Liquid writes before Markdown is read, is a link to `post_url:NAME`)."""
+        `{% post_url NAME %}`, which Liquid writes before Markdown is read, is a link to `post_url:NAME`, with
+        the site's address before it or not: `{{ site.baseurl }}{% post_url NAME %}`)."""
         text, images, links, cites, anchors = [], [], [], [], []
         marked = POST_URL_LINK.sub(lambda m: f"]({POST_URL}{m.group(1)})", markdown)
         tokens = _INLINE.parseInline(FOOTNOTE_MARK.sub(rf"{_MARK}\1{_MARK}", marked), {})

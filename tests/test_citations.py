@@ -212,3 +212,23 @@ def test_the_review_app_shows_the_sources_and_links_footnotes_to_passages(llm, w
     assert '<li id="fn1" class="footnote-item"><p>' in page and 'href="#source-note-1"' in page
     note = page[page.index('id="source-note-1"') :]
     assert "<blockquote>[S" in note and "43.7%" in note
+
+
+def test_a_footnote_definition_nothing_cites_is_kept_and_reported():
+    from pipeline.document import FOOTNOTES, Kind
+    from pipeline.quality import check_text
+    from pipeline.quality.parse import parse
+    from tests.test_quality import INSTINCTS, SETTINGS, clean_post
+
+    cited = clean_post().replace("AI マーケティング 最新トレンドを学びましょう。", "利用率は約15%です[^1]。", 1)
+    notes = "[^1]: 総務省 通信利用動向調査\n\n[^2]: 本文のどこからも引かれない資料\n\n"
+    text = cited.replace('<div class="cta-section">', notes + '<div class="cta-section">')
+    doc = parse(text)
+    assert doc.to_markdown() == text, "read and written back byte for byte"
+    (second,) = [b for b in doc.of_kind(Kind.CITATION) if b.label == "2"]
+    assert second.part == FOOTNOTES and second.text == "本文のどこからも引かれない資料"
+    footnote = [f for f in check_text(text, SETTINGS, INSTINCTS) if f.rule == "claims.footnote"]
+    assert [(f.severity, f.message_ja) for f in footnote] == [("warning", "脚注 [^2] は本文で使われていません")]
+    alone = text.replace("利用率は約15%です[^1]。", "利用率の話です。", 1)
+    labels = sorted(f.message_ja for f in check_text(alone, SETTINGS, INSTINCTS) if f.rule == "claims.footnote")
+    assert labels == ["脚注 [^1] は本文で使われていません", "脚注 [^2] は本文で使われていません"], "no mark at all"

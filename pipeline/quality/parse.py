@@ -40,7 +40,9 @@ from pipeline.outline import CASES_H2, RELATED_H2, STEP_LABELS, STEPS_H2, SUMMAR
 
 __all__ = ["FRONT_MATTER", "item_block", "parse", "parse_blocks"]
 
-_MARKDOWN = MarkdownIt("commonmark").use(footnote_plugin)
+# Footnote definitions stay where they stand, each one read, cited or not (moved to the end, the plugin drops
+# a definition nothing cites; the rule that reports it must see it).
+_MARKDOWN = MarkdownIt("commonmark").use(footnote_plugin, move_to_end=False)
 _LABELLED = re.compile(r"^\*\*(.+?)[:：]\*\*(?:[ \t]+(.*))?$", re.DOTALL)
 _LINK_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:")
 # The parts of genpost's outline, by the H2 they stand under (the lead stands before the first).
@@ -164,20 +166,24 @@ def _blocks(tokens: list[Token], lines: list[str]) -> list[_Read]:
     out: list[_Read] = []
     depth = 0  # lists open
     skip_until = -1  # a quote is read whole
-    footnote = None
+    footnote: Token | None = None  # the footnote definition being read
+    read = False  # its first paragraph is read (further paragraphs of the same footnote are its own)
     for i, token in enumerate(tokens):
         if i <= skip_until:
             continue
         kind = token.type
-        if kind in ("footnote_reference_open", "footnote_open"):
-            footnote = str(token.meta.get("label"))
-        elif kind in ("footnote_reference_close", "footnote_close"):
+        if kind == "footnote_reference_open":
+            footnote, read = token, False
+        elif kind == "footnote_reference_close":
+            if footnote is not None and not read and footnote.map:  # `[^1]:` alone, or a list: read whole
+                out.append(_bare_footnote(footnote, lines))
             footnote = None
         elif footnote is not None:
-            if kind == "paragraph_open" and token.map and tokens[i + 1].type == "inline":
-                text = tokens[i + 1].content
-                out.append(_Read(token.map[0], token.map[1], Block(Kind.CITATION, text, label=footnote)))
-                footnote = f"{footnote} (read)"  # further paragraphs of the same footnote are its own
+            first = tokens[i - 1] is footnote  # the definition's own text, not a list's in it
+            if first and kind == "paragraph_open" and token.map and tokens[i + 1].type == "inline":
+                label = str(footnote.meta.get("label"))
+                out.append(_Read(token.map[0], token.map[1], Block(Kind.CITATION, tokens[i + 1].content, label=label)))
+                read = True
         elif kind in ("bullet_list_open", "ordered_list_open"):
             depth += 1
         elif kind in ("bullet_list_close", "ordered_list_close"):
@@ -201,6 +207,17 @@ def _blocks(tokens: list[Token], lines: list[str]) -> list[_Read]:
             out.append(_Read(token.map[0], token.map[1], Block(Kind.OTHER, "\n".join(lines[slice(*token.map)]))))
             skip_until = close
     return out
+
+
+def _bare_footnote(footnote: Token, lines: list[str]) -> _Read:
+    """A footnote definition with no paragraph to read: its lines whole, after `[^label]:`."""
+    start, end = footnote.map or (0, 0)
+    while end > start + 1 and not lines[end - 1].strip():  # not the blank lines after it
+        end -= 1
+    label = str(footnote.meta.get("label"))
+    text, mark = "\n".join(lines[start:end]).strip(), f"[^{label}]:"
+    text = text[len(mark) :].strip() if text.startswith(mark) else text
+    return _Read(start, end, Block(Kind.CITATION, text, label=label))
 
 
 def _closing(tokens: list[Token], i: int) -> int:
