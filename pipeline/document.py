@@ -58,8 +58,8 @@ _LAST_BREAK = re.compile(r"(?:\r\n|\r|\n)$")
 _POST_URL = re.compile(r"\{%\s*post_url\s+(\S+)\s*%\}")
 # A Markdown link to a post through Liquid: `[anchor]({% post_url 2025-12-14-slug %})`, or, as many sites write
 # it, after the site's address: `({{ site.baseurl }}{% post_url … %})`, `({{ site.url }}{{ site.baseurl }}{% … %})`.
-_SITE_PREFIX = r"(?:\{\{\s*site\.url\s*\}\})?(?:\{\{\s*site\.baseurl\s*\}\})?"
-POST_URL_LINK = re.compile(rf"\]\(\s*{_SITE_PREFIX}\{{%\s*post_url\s+([^\s%]+)\s*%\}}\s*\)")
+SITE_PREFIX = r"(?:\{\{\s*site\.url\s*\}\})?(?:\{\{\s*site\.baseurl\s*\}\})?"
+POST_URL_LINK = re.compile(rf"\]\(\s*{SITE_PREFIX}\{{%\s*post_url\s+([^\s%]+)\s*%\}}\s*\)")
 POST_URL = "post_url:"  # how an internal link through `post_url` shows among a block's links
 _INLINE = MarkdownIt("commonmark").use(footnote_plugin)
 FOOTNOTE_MARK = re.compile(r"\[\^([^\]\s]+)\]")

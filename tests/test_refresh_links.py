@@ -43,7 +43,7 @@ AIの使い方は年ごとに変わる。ここでは現場で使える形に整
 今年の要点は下書きの型にある。[下書きの型を整える手順]({{% post_url {LINKED[0]} %}})を先に読むと理解が早い。
 
 - **ポイント1:** 指示文を短くする。
-- **ポイント2:** [分析の結果]({{% post_url {LINKED[1]} %}})を週に一度見直す。
+- **ポイント2:** [分析の結果]({{{{ site.baseurl }}}}{{% post_url {LINKED[1]} %}})を週に一度見直す。
 
 ## 方法2　続ける仕組みを作る
 
@@ -118,6 +118,7 @@ def test_the_rewrite_is_asked_in_the_sites_voice_with_its_links_to_keep(voiced, 
     for name in LINKED:
         assert text.count(f"{{% post_url {name} %}}") == 1, name
     assert "2026年の最新トレンドを押さえる" in text
+    assert f"[分析の結果]({{{{ site.baseurl }}}}{{% post_url {LINKED[1]} %}})" in text, "a link keeps its own form"
     assert not [f for f in record["findings"] if f["rule"] == "refresh.link-lost"]
 
 
@@ -125,7 +126,7 @@ def test_a_link_the_answer_wrote_as_plain_text_is_put_back_on_its_anchor(voiced,
     with _serve(Echo("plain"), monkeypatch):
         text, record = _refresh(genpost, voiced, tmp_path / "out")
     assert f"[下書きの型を整える手順]({{% post_url {LINKED[0]} %}})" in text
-    assert f"[分析の結果]({{% post_url {LINKED[1]} %}})" in text
+    assert f"[分析の結果]({{{{ site.baseurl }}}}{{% post_url {LINKED[1]} %}})" in text
     assert not [f for f in record["findings"] if f["rule"] == "refresh.link-lost"]
 
 

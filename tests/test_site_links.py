@@ -9,9 +9,10 @@ from urllib.parse import unquote
 
 import pytest
 
+from pipeline.quality import check_text
 from pipeline.quality.parse import parse
 from tests.conftest import jekyll_path
-from tests.test_links_check import GEN_AI, STRATEGY, TOOLS, add, build, found, plain_post, rules
+from tests.test_links_check import GEN_AI, INSTINCTS, NORMAL, STRATEGY, TOOLS, add, build, found, plain_post, rules
 from tests.test_quality import clean_post
 
 URL = "https://www.example.jp"
@@ -33,6 +34,10 @@ def linked_after_the_address() -> str:
     return add(text, 5, f"考え方は{site_link('AI時代の戦略立案', STRATEGY, 2)}が役立ちます。")
 
 
+def _all(text: str, site) -> set[str]:
+    return {f.rule for f in check_text(text, NORMAL, INSTINCTS, site, None)}
+
+
 def test_a_link_after_the_site_address_is_a_link_to_the_post():
     for form in range(len(FORMS)):
         (block,) = parse(f"---\ntitle: t\n---\n\n{site_link('AIツール比較', TOOLS, form)}を読みます。\n").prose
@@ -46,6 +51,9 @@ def test_links_after_the_site_address_pass_every_link_rule(site):
     assert "links.count" in rules(clean_post(), site), "a post without links is too few"
     text = linked_after_the_address()
     assert found(text, site) == []
+    assert "markup.liquid" not in _all(text, site), "the site's address before a post_url is the site's own Liquid"
+    other = text.replace("{{ site.url }}", "{{ site.title }}")
+    assert "markup.liquid" in _all(other, site), "any other Liquid still is not"
     bare = text
     for prefix in ("{{ site.url }}", "{{ site.baseurl }}", "{{site.baseurl}}"):
         bare = bare.replace(prefix, "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 
+from pipeline.document import SITE_PREFIX
 from pipeline.quality.context import Check
 from pipeline.types import Finding
 
@@ -13,7 +14,7 @@ from pipeline.types import Finding
 _OWN_LIQUID = re.compile(
     r"\{\{ site\.baseurl \}\}\{% post_url [^\s{}%]+ %\}"
     r"|(?<=href=\")\{% post_url [^\s{}%]+ %\}(?=\")"  # the related block on a site with a baseurl
-    r"|(?<=\]\()\s*\{%\s*post_url\s+[^\s{}%]+\s*%\}(?=\s*\))"
+    rf"|(?<=\]\()\s*{SITE_PREFIX}\{{%\s*post_url\s+[^\s{{}}%]+\s*%\}}(?=\s*\))"  # as the site's posts may write it
 )
 _LIQUID = re.compile(r"\{[{%]")
 # Schemes a browser runs or renders in place of a page.

@@ -21,6 +21,7 @@ SHOWN = re.compile(r"[\[［]([^\[\]［］\n]{1,120})[\]］]\s*[\(（]\s*[Kk]\s*(
 # characters around it, which no cleaning step touches.
 _OPEN, _MID, _CLOSE = "\ue010", "\ue011", "\ue012"
 _HELD = re.compile(f"{_OPEN}(\\d+){_MID}([^{_CLOSE}]*){_CLOSE}")
+_TARGET = re.compile(r"\]\(\s*((?:[^()\s]|\{[^()]*?\})+)\s*\)")  # a Markdown link's target (Liquid and all)
 _STRAY = re.compile(f"[{_OPEN}{_MID}{_CLOSE}]")
 
 
@@ -55,12 +56,15 @@ class KeptLinks:
     def show(self, part: str, block: Block) -> str:
         """The block's text as the model is shown it: no footnote marks, each link `[語句](Kn)`."""
         text = FOOTNOTE_MARK.sub("", block.text).strip()
+        anchors = block.inline.anchors
+        written = _TARGET.findall(block.markdown)  # each link's target as the post wrote it (its Liquid too)
+        targets = written if len(written) == len(anchors) else [_target(href) for _, href in anchors]
         at = 0
-        for anchor, href in block.inline.anchors:
+        for (anchor, _), target in zip(anchors, targets, strict=True):
             found = text.find(anchor, at) if anchor else -1
             if found < 0:
                 continue
-            kept = Kept(len(self.links) + 1, part, anchor, _target(href))
+            kept = Kept(len(self.links) + 1, part, anchor, target)
             self.links[kept.number] = kept
             shown = f"[{anchor}](K{kept.number})"
             text = text[:found] + shown + text[found + len(anchor) :]
