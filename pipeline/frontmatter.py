@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,23 +62,50 @@ def dump(fields: dict[str, Any]) -> str:
     return f"---\n{body}---\n"
 
 
-def split(text: str) -> tuple[dict[str, Any], str]:
-    """Front matter and body of a Markdown file; no front matter gives ({}, text); broken YAML is a ValueError
-    (`Refused` for YAML too big to build)."""
-    if not text.startswith("---"):
-        return {}, text
+@dataclass(frozen=True)
+class Read:
+    """A file's front matter as read: its fields (or why they could not be read), its `---` block as written
+    ("" when there is none) and the body after it."""
+
+    fields: dict[str, Any]
+    error: str | None
+    source: str
+    body: str
+    refused: bool = False  # the YAML would have built beyond a bound (an alias bomb)
+
+
+def read(text: str) -> Read:
+    """The front matter and body of a Markdown file (the one reader of front matter: posts, drafts, the gate)."""
     lines = text.split("\n")
-    for i in range(1, len(lines)):
-        if lines[i].rstrip() == "---":
-            try:
-                data = yamlfile.safe_load("\n".join(lines[1:i])) or {}
-            except yamlfile.Refused as exc:
-                raise Refused(f"front matter {exc.problem}") from None
-            except yaml.YAMLError as exc:
-                why = getattr(exc, "problem", None) or exc
-                raise ValueError(f"the front matter is not valid YAML ({why})") from None
-            return (data if isinstance(data, dict) else {}), "\n".join(lines[i + 1 :])
-    return {}, text
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
+    if lines[0].rstrip() != "---" or end is None:
+        return Read({}, "no front matter", "", text)
+    last = end == len(lines) - 1  # the file ends with the closing line (no break after it)
+    source = "\n".join(lines[: end + 1]) + ("" if last else "\n")
+    body = "" if last else "\n".join(lines[end + 1 :])
+    try:
+        loaded = yamlfile.safe_load("\n".join(lines[1:end]))
+    except yamlfile.Refused as exc:
+        return Read({}, f"front matter {exc.problem}", source, body, refused=True)
+    except yaml.YAMLError as exc:
+        why = getattr(exc, "problem", None) or exc
+        return Read({}, f"the front matter is not valid YAML ({why})", source, body)
+    if loaded is None:
+        loaded = {}
+    if not isinstance(loaded, dict):
+        return Read({}, "front matter is not a mapping", source, body)
+    return Read({str(k): v for k, v in loaded.items()}, None, source, body)
+
+
+def split(text: str) -> tuple[dict[str, Any], str]:
+    """Front matter and body of a Markdown file; no front matter (or one that is no mapping) gives ({}, text);
+    broken YAML is a ValueError (`Refused` for YAML too big to build)."""
+    found = read(text)
+    if found.refused:
+        raise Refused(found.error or "")
+    if found.error is not None and found.error.startswith("the front matter is not valid YAML"):
+        raise ValueError(found.error)
+    return found.fields, (found.body if found.source else text)
 
 
 def with_fields(text: str, changes: dict[str, Any]) -> str:

@@ -14,12 +14,11 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-import yaml
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
-from pipeline import yamlfile
+from pipeline import frontmatter
 from pipeline.document import (
     CTA,
     FOOTNOTES,
@@ -79,27 +78,10 @@ def _ended(source: str) -> str:
 
 
 def _front_matter(text: str) -> tuple[FrontMatter, str]:
-    lines = text.split("\n")
-    if lines[0].rstrip() != "---":
-        return FrontMatter(error="no front matter", source=""), text
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() == "---"), None)
-    if end is None:
-        return FrontMatter(error="no front matter", source=""), text
-    last = end == len(lines) - 1  # the file ends with the closing line (no break after it)
-    source = "\n".join(lines[: end + 1]) + ("" if last else "\n")
-    body = "" if last else "\n".join(lines[end + 1 :])
-    try:
-        loaded = yamlfile.safe_load("\n".join(lines[1:end]))
-    except yamlfile.Refused as exc:
-        return FrontMatter(error=f"front matter {exc.problem}", source=source), body
-    except yaml.YAMLError as exc:
-        why = getattr(exc, "problem", None) or exc
-        return FrontMatter(error=f"front matter is not valid YAML ({why})", source=source), body
-    if loaded is None:
-        loaded = {}
-    if not isinstance(loaded, dict):
-        return FrontMatter(error="front matter is not a mapping", source=source), body
-    return FrontMatter({str(k): v for k, v in loaded.items()}, source=source), body
+    found = frontmatter.read(text)
+    if found.error is not None:
+        return FrontMatter(error=found.error, source=found.source), found.body
+    return FrontMatter(found.fields, source=found.source), found.body
 
 
 def _read(body: str, offset: int) -> tuple[list[Block], str]:
