@@ -30,8 +30,11 @@ OTHER_SCRIPT = re.compile(
     r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af\u0400-\u04ff\u0600-\u06ff\u0900-\u097f\u0e00-\u0e7f]"
 )
 JAPANESE = re.compile(r"[ぁ-ゖァ-ヺー\u3400-\u4dbf\u4e00-\u9fff]")
-# A sentence: up to its end mark or line break; a footnote mark after 。 belongs to its sentence.
-_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?(?:\[\^[^\]\s]+\])*")
+# The one sentence of Japanese prose: up to its end marks or a line break; the marks after 。 belong to it (a
+# footnote `[^1]`, a source marker `[S3]` or a link mark `[L2]` as models write them, brackets full-width too).
+SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*(?:\[\^[^\]\s]+\]|[\[［【]\s*[SsLl]\s*\d+\s*[\]］】])*")
+# A sentence of a source's text, which may be English: a period before a space or the line's end ends one too.
+SOURCE_SENTENCE = re.compile(r"[^\n]+?(?:[。！？!?]+|\.(?=\s|$)|$)", re.MULTILINE)
 _LATIN_WORDS = re.compile(r"[A-Za-z][A-Za-z'’\-]*(?:\s+[A-Za-z][A-Za-z'’\-]*)+")
 
 
@@ -80,7 +83,7 @@ def tagger() -> fugashi.Tagger:
 
 def sentences(block: Block) -> Iterator[str]:
     """The sentences of a block of prose, in order (the one sentence splitter of the gate and the voice)."""
-    for match in _SENTENCE.finditer(block.text):
+    for match in SENTENCE.finditer(block.text):
         sentence = match.group(0).strip()
         if sentence:
             yield sentence

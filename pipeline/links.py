@@ -31,7 +31,7 @@ import numpy as np
 
 from pipeline.config import LinkSettings
 from pipeline.document import FOOTNOTE_MARK, POST_URL_LINK
-from pipeline.japanese import tagger
+from pipeline.japanese import SENTENCE, tagger
 from pipeline.quality.parse import parse
 from pipeline.site import name_day, notice, plain, post_url_safe, site_config, unlinked
 from pipeline.sources.index import tokens
@@ -441,9 +441,6 @@ def strip_marks(sections: Sections) -> Sections:
     return {key: MARKER.sub("", value) if isinstance(value, str) else value for key, value in sections.items()}
 
 
-_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*(?:\[\^[^\]\s]+\]|[\[［【]\s*[SsLl]\s*\d+\s*[\]］】])*")
-
-
 def place(sections: Sections, plan: LinkPlan, already: set[str] = frozenset()) -> Sections:
     """The sections with each marked sentence's mark turned into a link, and the candidates left unmarked
     linked at the first natural mention of their key phrase; at most one link a paragraph, each post once.
@@ -476,7 +473,7 @@ def _marked(part: str, text: str, offers: dict[str, Offer], linked: set[str], re
     for n, paragraph in enumerate(paragraphs):
         has_link = bool(POST_URL_LINK.search(paragraph))
         sentences, at = [], 0  # `at`: where the text the sentence pattern has not yet taken begins
-        for match in _SENTENCE.finditer(paragraph):
+        for match in SENTENCE.finditer(paragraph):
             sentences.append(MARKER.sub("", paragraph[at : match.start()]))  # line breaks between its lines
             at = match.end()
             sentence = match.group(0)
@@ -555,7 +552,7 @@ def _mention(text: PartText | None, offer: Offer, part: str) -> tuple[str, str] 
                 continue
             start = 0
             if part == "lead":
-                first = _SENTENCE.match(paragraph) if n == 0 else None
+                first = SENTENCE.match(paragraph) if n == 0 else None
                 start = first.end() if first else 0
             wrapped = paragraph[:start] + _wrap(paragraph[start:], phrase, offer.page.name)
             if wrapped != paragraph:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pipeline.assembler import part_value
 from pipeline.config import LengthSettings
 from pipeline.document import WRITTEN, Block, Inline, PostDoc
+from pipeline.japanese import SENTENCE
 from pipeline.outline import Outline
 from pipeline.parttext import map_texts, texts_of
 from pipeline.text import char_count
@@ -32,7 +33,6 @@ FINAL_CUTTABLE = (
 )
 # Of those, the ones cut only where their block keeps some text (a step's summary is not left out for it).
 KEEP_BLOCK = ("shape.step-repeats-title",)
-_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*(?:[\[［【]\s*[Ss]\s*\d+\s*[\]］】])*")
 
 
 def cut_sentences(text: str, drop: Callable[[str], bool]) -> tuple[str, list[str]]:
@@ -41,7 +41,7 @@ def cut_sentences(text: str, drop: Callable[[str], bool]) -> tuple[str, list[str
     lines = []
     for line in text.split("\n"):
         kept = []
-        for match in _SENTENCE.finditer(line):
+        for match in SENTENCE.finditer(line):
             sentence = match.group(0)
             if sentence.strip() and drop(sentence.strip()):
                 cut.append(sentence.strip())
@@ -77,15 +77,12 @@ def stands(value: PartText, chars: int) -> bool:
     return char_count(value) >= max(chars / 2, 1)
 
 
-_DOC_SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]*(?:\[\^[^\]\s]+\])*")  # as the gate reads one, mark and all
-
-
 def _cut_block(block: Block, sentence: str, last_only: bool) -> tuple[str, list[str]]:
     """The block's Markdown without `sentence` (as the gate quoted it: its reader's text, a bullet's label before
     its first sentence), and what was cut: every copy, or (`last_only`) the last."""
     if block.label and sentence.startswith(f"{block.label}:"):
         sentence = sentence[len(block.label) + 1 :].strip()
-    spans = [m for m in _DOC_SENTENCE.finditer(block.markdown) if Inline.of(m.group(0)).text.strip() == sentence]
+    spans = [m for m in SENTENCE.finditer(block.markdown) if Inline.of(m.group(0)).text.strip() == sentence]
     if last_only:
         spans = spans[-1:]
     if not spans:

@@ -13,10 +13,9 @@ from collections.abc import Iterable
 import bm25s
 import numpy as np
 
-from pipeline.japanese import tagger
+from pipeline.japanese import SOURCE_SENTENCE, tagger
 from pipeline.types import Passage, Source
 
-_SENTENCE = re.compile(r"[^\n]+?(?:[。！？!?]+|\.(?=\s|$)|$)", re.MULTILINE)
 # Words that carry no meaning of their own: particles, auxiliaries, punctuation, spaces.
 _FUNCTION = ("助詞", "助動詞", "補助記号", "記号", "空白")
 
@@ -30,7 +29,7 @@ def split_passages(text: str, target: int) -> list[str]:
         return a + b if not a or a.endswith(("。", "！", "？")) else f"{a} {b}"
 
     for paragraph in re.split(r"\n\s*\n", text):
-        for match in _SENTENCE.finditer(paragraph):
+        for match in SOURCE_SENTENCE.finditer(paragraph):
             sentence = " ".join(match.group(0).split())
             if sentence:
                 current = joined(current, sentence)
