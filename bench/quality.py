@@ -43,9 +43,9 @@ from pipeline.config import load_settings
 from pipeline.instincts import load_instincts
 from pipeline.japanese import foreign_characters
 from pipeline.llm.choice import fit_to_model
+from pipeline.parse import parse
 from pipeline.paths import resource
 from pipeline.quality import check_text
-from pipeline.quality.parse import parse
 
 TEXTLINT = Path.home() / ".cache" / "genpost-textlint"
 COPIED = ("integrity.copied-instruction", "integrity.copied-run")

@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))  # the fixture sites' builder lives with the tests
 
 from pipeline.cli import main as genpost  # noqa: E402
 from pipeline.instincts import load_instincts  # noqa: E402
-from pipeline.quality.parse import parse  # noqa: E402
+from pipeline.parse import parse  # noqa: E402
 from pipeline.voice.measure import read_doc  # noqa: E402
 from pipeline.voice.prose import PLAIN, POLITE  # noqa: E402
 from standins.openai_api import OpenAIStandIn  # noqa: E402

@@ -28,7 +28,7 @@ from pipeline.frontmatter import Timestamp
 from pipeline.instincts import Instinct
 from pipeline.outline import RELATED_H2, STEP_LABELS, Outline
 from pipeline.outline import Kind as PartKind
-from pipeline.quality.parse import item_block, parse_blocks
+from pipeline.parse import item_block, parse_blocks
 from pipeline.site import post_url_safe
 from pipeline.site_format import SiteFormat
 from pipeline.sources import Grounding

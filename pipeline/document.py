@@ -3,7 +3,7 @@ with its kind and the part of the post it belongs to.
 
 The assembler builds a PostDoc; the gate, the cut, the polish pass, the editor's save, the review app and
 publish read and change it; `to_markdown()` is the only code that writes a post (front matter, Markdown,
-JSON-LD). `pipeline.quality.parse` builds the same PostDoc from a file, for posts genpost did not write
+JSON-LD). `pipeline.parse` builds the same PostDoc from a file, for posts genpost did not write
 too, and `parse(doc.to_markdown()) == doc`. A document read from a file is written back byte for byte
 where nothing changed: each block keeps the lines it was read from until it is changed.
 """
@@ -278,6 +278,76 @@ class FrontMatter:
     def keys(self) -> list[str]:
         return list(self.fields)
 
+    # --- the fields, typed (what modules read; a value of another type reads as absent) ----------------
+
+    @property
+    def title(self) -> str:
+        """The title ("" when there is none, or it is not a string)."""
+        return _text(self.fields.get("title"))
+
+    @property
+    def description(self) -> str:
+        """The description ("" when there is none, or it is not a string)."""
+        return _text(self.fields.get("description"))
+
+    @property
+    def image(self) -> str:
+        """The hero image's URL ("" when there is none, or it is not a string)."""
+        return _text(self.fields.get("image"))
+
+    @property
+    def instinct(self) -> str:
+        """The instinct's key ("" when there is none, or it is not a string)."""
+        return _text(self.fields.get("instinct"))
+
+    @property
+    def date(self) -> Any:
+        """The post's `date` as YAML gives it (a datetime, a date, a wall-clock string), or None."""
+        return self.fields.get("date")
+
+    @property
+    def modified(self) -> Any:
+        """`last_modified_at` (a refresh writes it) as YAML gives it, or None."""
+        return self.fields.get("last_modified_at")
+
+    @property
+    def published(self) -> bool:
+        """Whether Jekyll builds the post: all but `published: false`."""
+        return self.fields.get("published") is not False
+
+    @property
+    def reading_time(self) -> int | None:
+        """The minutes `reading_time` states (None when there is none, or it is not an int)."""
+        value = self.fields.get("reading_time")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    @property
+    def keywords(self) -> list[str]:
+        """`seo_keywords`: the strings of its list ([] when it is not a list)."""
+        return _strings(self.fields.get("seo_keywords"))
+
+    @property
+    def tags(self) -> list[str]:
+        """The strings of the `tags` list ([] when it is not a list)."""
+        return _strings(self.fields.get("tags"))
+
+    @property
+    def categories(self) -> list[str]:
+        """The strings of the `categories` list ([] when it is not a list)."""
+        return _strings(self.fields.get("categories"))
+
+    @property
+    def category(self) -> str:
+        """The post's theme: the first category; a lone string (as a hand-written post may have it) is one."""
+        return (_strings(self.fields.get("categories"), lone=True) or [""])[0]
+
+    @property
+    def primary_keyword(self) -> str:
+        """What a search for the post asks: the first of `seo_keywords`, else of the tags, else ""; a lone
+        string (as a hand-written post may have it) is one."""
+        keywords = _strings(self.fields.get("seo_keywords"), lone=True)
+        return (keywords or _strings(self.fields.get("tags"), lone=True) or [""])[0]
+
     def with_fields(self, **changes: Any) -> FrontMatter:
         """The front matter with `changes` set (a key not there yet goes at the end)."""
         return replace(self, fields={**self.fields, **changes}, changed=self.changed | set(changes))
@@ -294,6 +364,17 @@ class FrontMatter:
         if self.source and not self.error:
             return frontmatter.with_fields(self.source, {k: styled(k, self.fields[k]) for k in self.changed})
         return frontmatter.dump({key: styled(key, value) for key, value in self.fields.items()})
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _strings(value: Any, lone: bool = False) -> list[str]:
+    """The strings of a list field; with `lone`, a non-empty string is a list of one."""
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return [value] if lone and isinstance(value, str) and value else []
 
 
 def styled(key: str, value: Any) -> Any:

@@ -15,6 +15,7 @@ from filelock import FileLock, Timeout
 from pydantic import BaseModel, Field, ValidationError
 
 from pipeline import frontmatter
+from pipeline.document import FrontMatter
 from pipeline.errors import GenpostError, UsageError
 from pipeline.history import Version
 from pipeline.site import POST_NAME, name_day
@@ -191,25 +192,24 @@ def list_drafts(out_dir: Path) -> list[DraftInfo]:
         if not POST_NAME.match(path.name):
             continue
         try:
-            front, _ = frontmatter.split(path.read_text(encoding="utf-8"))
+            front = FrontMatter(frontmatter.split(path.read_text(encoding="utf-8"))[0])
         except (OSError, UnicodeDecodeError, ValueError):
-            front = {}
+            front = FrontMatter()
         unreadable = ""
         try:
             record = read_record(path)
         except UnreadableRecord as exc:
             record, unreadable = None, str(exc)
-        keywords = front.get("seo_keywords") or [""]
         findings = record.findings if record else []
         totals = record.totals if record else {}
         drafts.append(
             DraftInfo(
                 name=path.name,
                 path=path,
-                title=str(front.get("title") or path.stem),
+                title=front.title or path.stem,
                 date=str(name_day(path.name) or ""),
-                instinct=str(front.get("instinct") or ""),
-                keyword=str(keywords[0]) if isinstance(keywords, list) and keywords else "",
+                instinct=front.instinct,
+                keyword=(front.keywords or [""])[0],  # the tags are no keyword here
                 status=load_state(path).status,
                 errors=None if unreadable else sum(f.severity == "error" for f in findings),
                 warnings=None if unreadable else sum(f.severity == "warning" for f in findings),

@@ -25,13 +25,13 @@ from urllib.parse import unquote
 from pipeline import frontmatter
 from pipeline.citations import cited_in_record
 from pipeline.config import Settings
-from pipeline.document import Block, PostDoc, write_blocks
+from pipeline.document import Block, FrontMatter, PostDoc, write_blocks
 from pipeline.drafts import genposts_own, load_record, load_state, locked, save_record, save_state
 from pipeline.errors import UsageError
 from pipeline.history import keep_change, stamp_of, who_runs
 from pipeline.instincts import Instinct
+from pipeline.parse import parse
 from pipeline.quality import check_text
-from pipeline.quality.parse import parse
 from pipeline.store import replace_write
 from pipeline.types import DroppedLink, Finding, Links, RunRecord
 from pipeline.voice.profile import VoiceProfile
@@ -198,11 +198,11 @@ def link_title(name: str, record: RunRecord | None, site: Path | None) -> str:
     path = site_post(site, name)
     if path is not None:
         try:
-            fields, _ = frontmatter.split(path.read_text(encoding="utf-8"))
+            title = FrontMatter(frontmatter.split(path.read_text(encoding="utf-8"))[0]).title.strip()
         except (OSError, UnicodeDecodeError, ValueError):
-            fields = {}
-        if str(fields.get("title") or "").strip():
-            return str(fields["title"]).strip()
+            title = ""
+        if title:
+            return title
     return name
 
 

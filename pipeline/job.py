@@ -38,8 +38,8 @@ from pipeline.post_edits import refit, with_parts
 from pipeline.quality import errors
 from pipeline.quality.gate import fixes_by_part, gate
 from pipeline.quality.mend import mend
-from pipeline.site import load_posts, related_posts
-from pipeline.site_format import read_format
+from pipeline.site import related_posts
+from pipeline.site_context import Site
 from pipeline.sources import Grounding, gather
 from pipeline.store import Checkpoint, ensure_dir
 from pipeline.streaming import BriefStream
@@ -78,9 +78,18 @@ class Desk:
     out_dir: Path
     memory: TopicMemory | None = None
     voice: VoiceProfile | None = field(default_factory=load_voice)  # voice.yml beside genpost.yml, if any
+    sites: dict[Path, Site] = field(default_factory=dict)  # each site a run writes for, read once
 
     def __post_init__(self) -> None:
         fit_lengths(self.settings, self.voice)  # the body's range follows the site's, unless genpost.yml sets it
+
+    def site(self, root: Path | None) -> Site | None:
+        """The site at `root`, read once for every post of the run (None without one)."""
+        if root is None:
+            return None
+        if root not in self.sites:
+            self.sites[root] = Site(root, self.settings.site.layout, self.voice)
+        return self.sites[root]
 
 
 @dataclass
@@ -252,7 +261,9 @@ class PostJob:
         """The site's posts indexed for links into them (in a thread, beside the sources); None without a site."""
         day = self.brief.date.astimezone(self.settings.site.zone).date()
         cache = self.desk.out_dir / ".genpost" / "site-index.json"
-        made = asyncio.to_thread(plan_for, self.brief.site, "", day, self.settings.links, cache)
+        site = self.site
+        index_of = site.index if site is not None else None
+        made = asyncio.to_thread(plan_for, self.brief.site, "", day, self.settings.links, cache, index_of)
         self.stages.links = await self._timed("links", made)
         if self.desk.voice is not None:  # the site's posts nearest the topic, as examples of its voice
             self._voice = await self._timed("voice", asyncio.to_thread(self._voice_with_examples))
@@ -410,12 +421,12 @@ class PostJob:
 
     def find_related(self, plan: Plan, linked: set[str] = frozenset()) -> list[RelatedPost]:
         """The related-posts block's posts: the most related by topic that the prose does not link already."""
-        site = self.brief.site
+        site = self.site
         if site is not None:
             words = [*plan.tags, *self.brief.keywords, plan.category]
             related = self.settings.related
             day = self.brief.date.astimezone(self.settings.site.zone).date()
-            posts = [p for p in load_posts(site) if p.name not in linked and p.linkable(day)]
+            posts = [p for p in site.posts if p.name not in linked and p.linkable(day)]
             self.stages.related = related_posts(posts, plan.title, words, related.count, related.min_score)
         return self.stages.related
 
@@ -430,11 +441,16 @@ class PostJob:
             drafted.images,
             stages.related,
             stages.grounding,
-            site_format=read_format(self.brief.site, self.settings.site.layout),
+            site_format=self.site.format if self.site is not None else None,
         )
 
+    @property
+    def site(self) -> Site | None:
+        """The site the post is for (--site), read once for the run."""
+        return self.desk.site(self.brief.site)
+
     def check(self, post: Post) -> list[Finding]:
-        return gate(post, self.settings, self.instinct, self.brief.site, self.desk.voice)
+        return gate(post, self.settings, self.instinct, self.site, self.desk.voice)
 
     def sections(self, post: Post, doc: PostDoc | None = None) -> Sections:
         """What each part of `post` (or of `doc`, a changed copy of its document) says now, as the drafter

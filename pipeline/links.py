@@ -21,6 +21,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -32,7 +33,7 @@ import numpy as np
 from pipeline.config import LinkSettings
 from pipeline.document import FOOTNOTE_MARK, POST_URL_LINK
 from pipeline.japanese import SENTENCE, tagger
-from pipeline.quality.parse import parse
+from pipeline.parse import parse
 from pipeline.site import name_day, notice, plain, post_url_safe, site_config, unlinked
 from pipeline.sources.index import tokens
 from pipeline.store import replace_write
@@ -104,8 +105,8 @@ def _day(value: object, fallback: date) -> date:
         return fallback
 
 
-def _listed(value: object) -> list[str]:
-    return [plain(v) for v in value if v and not isinstance(v, list | dict)] if isinstance(value, list) else []
+def _listed(values: list[str]) -> list[str]:
+    return [plain(v) for v in values if v]
 
 
 def read_page(path: Path) -> SitePage | None:
@@ -121,18 +122,18 @@ def read_page(path: Path) -> SitePage | None:
     if front.error and REFUSED in front.error:
         notice(path, f"{path}: {front.error}; skipped")
         return None
-    keywords, tags = _listed(front.get("seo_keywords")), _listed(front.get("tags"))
+    keywords, tags = _listed(front.keywords), _listed(front.tags)
     headings = [b.text for b in doc.headings]
     body = [b.text for b in doc.prose]
-    title = plain(front.get("title") or "") or plain(path.stem)
-    description = plain(front.get("description") or "")
+    title = plain(front.title) or plain(path.stem)
+    description = plain(front.description)
     return SitePage(
         name=path.stem,
         title=title,
         description=description,
         keyword=(keywords or tags or [""])[0],
-        day=_day(front.get("date"), named),
-        published=front.get("published") is not False,
+        day=_day(front.date, named),
+        published=front.published,
         text="\n".join([title, description, " ".join(tags + keywords), *headings, *body]),
     )
 
@@ -562,16 +563,22 @@ def _mention(text: PartText | None, offer: Offer, part: str) -> tuple[str, str] 
 
 
 def plan_for(
-    site: Path | None, title: str, day: date, settings: LinkSettings, cache: Path | None = None
+    site: Path | None,
+    title: str,
+    day: date,
+    settings: LinkSettings,
+    cache: Path | None = None,
+    index_of: Callable[[Path | None], SiteIndex] | None = None,
 ) -> LinkPlan | None:
     """The link plan of a post for `site` (None without a site, or with links off); `cache`: where the site's
-    index is kept between runs. A hostile `_config.yml` is a UsageError before anything is asked of a model."""
+    index is kept between runs; `index_of`: where an index of the site is kept already (a Site's). A hostile
+    `_config.yml` is a UsageError before anything is asked of a model."""
     if site is None:
         return None
     site_config(site)
     if not settings.enabled:
         return None
-    index = SiteIndex.of_site(site, cache)
+    index = index_of(cache) if index_of is not None else SiteIndex.of_site(site, cache)
     return LinkPlan(index, title, day, settings.min_score, settings.per_section, settings.max_links)
 
 

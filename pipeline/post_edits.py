@@ -34,7 +34,7 @@ def refit(post: Post, doc: PostDoc, per_minute: int) -> Post:
     doc = doc.with_blocks([_cites_only(b, urls) if b.kind == Kind.JSON_LD else b for b in doc.blocks])
     chars = body_chars(doc)
     minutes = reading_minutes(chars, per_minute)
-    if doc.front.get("reading_time") != minutes:
+    if doc.front.reading_time != minutes:
         doc = replace(doc, front=doc.front.with_fields(reading_time=minutes))
     citations = [
         c.model_copy(update={"footnote": int(number[str(c.footnote)])}) if c.kept else c

@@ -25,8 +25,8 @@ from pipeline.drafts import (
 from pipeline.errors import GenpostError, UsageError
 from pipeline.images import UnsplashUnavailable, photo_key, unsplash_client
 from pipeline.instincts import Instinct
+from pipeline.parse import parse
 from pipeline.quality import check_text
-from pipeline.quality.parse import parse
 from pipeline.refresh import draft as refresh_draft
 from pipeline.site import POST_NAME
 from pipeline.site_git import Pushed
@@ -238,10 +238,10 @@ def commit_message(draft: Path, text: str, refresh: Refresh | None = None) -> st
     """The site commit's message: the title, the instinct and the review note (a refresh: its reasons)."""
     front = parse(text).front
     note = load_state(draft).note or "なし"
-    title, instinct = front.get("title", draft.stem), front.get("instinct", "")
+    title = front.title if "title" in front else draft.stem  # the file name only where the title is missing
     if refresh is not None:
-        return refresh_draft.commit_message(str(title), refresh, note)
-    return f"記事を公開: {title}\n\n本能: {instinct}\nレビューのメモ: {note}\n"
+        return refresh_draft.commit_message(title, refresh, note)
+    return f"記事を公開: {title}\n\n本能: {front.instinct}\nレビューのメモ: {note}\n"
 
 
 def keep_history(draft: Path, record: RunRecord | None) -> None:

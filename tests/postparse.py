@@ -1,4 +1,4 @@
-"""Reading a generated post back, for assertions: through genpost's own reader (pipeline.quality.parse)."""
+"""Reading a generated post back, for assertions: through genpost's own reader (pipeline.parse)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.document import FIELDS, Kind, PostDoc
-from pipeline.quality.parse import parse
+from pipeline.parse import parse
 
 FRONT_MATTER_KEYS = list(FIELDS)
 

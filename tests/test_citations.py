@@ -216,8 +216,8 @@ def test_the_review_app_shows_the_sources_and_links_footnotes_to_passages(llm, w
 
 def test_a_footnote_definition_nothing_cites_is_kept_and_reported():
     from pipeline.document import FOOTNOTES, Kind
+    from pipeline.parse import parse
     from pipeline.quality import check_text
-    from pipeline.quality.parse import parse
     from tests.test_quality import INSTINCTS, SETTINGS, clean_post
 
     cited = clean_post().replace("AI マーケティング 最新トレンドを学びましょう。", "利用率は約15%です[^1]。", 1)

@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.assembler import Assembler, sections_of
-from pipeline.document import FIELDS, OWNED, WRITTEN, Kind, PostDoc
+from pipeline.document import FIELDS, OWNED, WRITTEN, FrontMatter, Kind, PostDoc
 from pipeline.drafter import finish
 from pipeline.outline import Kind as PartKind
 from pipeline.outline import Outline
-from pipeline.quality.parse import parse
+from pipeline.parse import parse
 from pipeline.types import RelatedPost, Sections, StepText, SummaryPoint, SummaryText
 from tests import factories
 from tests.conftest import OLD_POST
@@ -180,6 +180,36 @@ def test_block_kinds_say_who_owns_them():
     assert {b.kind for b in doc.blocks if b.kind in WRITTEN} == {Kind.PARAGRAPH, Kind.LIST_ITEM}
     assert not OWNED & WRITTEN
     assert list(doc.front.fields) == list(FIELDS), "the front matter's fields, in the reference order"
+
+
+def test_front_matter_fields_read_by_attribute():
+    front = parse(assembled_post().doc.to_markdown()).front
+    assert front.title == front["title"] and front.description == front["description"]
+    assert front.keywords == front["seo_keywords"] and front.tags == front["tags"]
+    assert front.category == front.categories[0] == front["categories"][0]
+    assert front.primary_keyword == front["seo_keywords"][0] and front.instinct == front["instinct"]
+    assert front.date == front["date"] and front.reading_time == front["reading_time"] and front.published
+
+    listed = FrontMatter({"seo_keywords": ["営業 AI", 2025, None, ""], "tags": ["営業", 3], "reading_time": True})
+    assert listed.keywords == ["営業 AI", ""], "non-strings dropped, the strings kept as written"
+    assert listed.tags == ["営業"] and listed.primary_keyword == "営業 AI"
+    assert listed.reading_time is None, "a bool is no number of minutes"
+
+    lone = FrontMatter({"seo_keywords": "営業 AI", "tags": "営業", "categories": "マーケティング", "title": 2025})
+    assert lone.keywords == [] and lone.tags == [] and lone.categories == [], "a list field that is no list"
+    assert lone.primary_keyword == "営業 AI" and lone.category == "マーケティング", "a lone string is one"
+    assert lone.title == "", "a title that is no string"
+
+    tagged = FrontMatter({"seo_keywords": [], "tags": ["営業", "AI"], "published": False})
+    assert tagged.primary_keyword == "営業", "no keyword: the first tag"
+    assert FrontMatter({"seo_keywords": [7], "tags": "営業"}).primary_keyword == "営業"
+    assert not tagged.published
+
+    empty = FrontMatter()
+    assert (empty.title, empty.description, empty.image, empty.instinct) == ("", "", "", "")
+    assert (empty.keywords, empty.tags, empty.categories) == ([], [], [])
+    assert (empty.category, empty.primary_keyword) == ("", "")
+    assert (empty.date, empty.modified, empty.reading_time) == (None, None, None) and empty.published
 
 
 def assembled_post():

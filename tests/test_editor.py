@@ -16,7 +16,7 @@ from pipeline.drafts import load_state
 from pipeline.editor import owned_parts
 from pipeline.history import stamp_of, text_of
 from pipeline.instincts import load_instincts
-from pipeline.quality.parse import parse
+from pipeline.parse import parse
 from pipeline.review.app import create_app
 from tests.postparse import parse_post
 

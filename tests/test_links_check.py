@@ -13,9 +13,9 @@ from urllib.parse import unquote
 import pytest
 
 from pipeline.document import Kind
+from pipeline.parse import parse
 from pipeline.quality import check_doc, check_text
 from pipeline.quality.links import first_sentence, normalised
-from pipeline.quality.parse import parse
 from tests.conftest import jekyll_path
 from tests.test_quality import INSTINCTS, SETTINGS, clean_post
 

@@ -56,7 +56,7 @@ def test_each_structure_has_its_trend_parts_and_prompts(structure):
 def _read_back():
     """A post assembled with step titles that need escaping, read back from its Markdown."""
     from pipeline.assembler import Assembler
-    from pipeline.quality.parse import parse
+    from pipeline.parse import parse
     from pipeline.types import StepBrief
     from tests import factories
 

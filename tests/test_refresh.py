@@ -27,7 +27,7 @@ from pipeline.errors import UsageError
 from pipeline.history import text_of
 from pipeline.instincts import load_instincts
 from pipeline.llm.server_support import assume_everything
-from pipeline.quality.parse import parse
+from pipeline.parse import parse
 from pipeline.refresh.reasons import WEIGHTS
 from pipeline.refresh.splice import bump_years
 from pipeline.review.app import create_app

@@ -20,8 +20,8 @@ from pipeline.document import Kind
 from pipeline.drafts import load_state, read_record, save_record
 from pipeline.history import stamp_of, text_of, who_runs
 from pipeline.instincts import load_instincts
+from pipeline.parse import parse
 from pipeline.quality import check_text
-from pipeline.quality.parse import parse
 from pipeline.review.app import create_app
 from pipeline.types import DroppedLink, LinkCandidate, Links, PlacedLink
 from tests import test_review

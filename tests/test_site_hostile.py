@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from pipeline.assembler import Assembler
 from pipeline.config import LinkSettings, Settings
 from pipeline.links import CACHE_VERSION, LinkPlan, SiteIndex, place, plan_for
-from pipeline.quality.parse import parse
+from pipeline.parse import parse
 from pipeline.site import plain, post_url_safe
 from pipeline.types import LinkCandidate, Links, RelatedPost
 from tests import factories

@@ -9,8 +9,8 @@ from urllib.parse import unquote
 
 import pytest
 
+from pipeline.parse import parse
 from pipeline.quality import check_text
-from pipeline.quality.parse import parse
 from tests.conftest import jekyll_path
 from tests.test_links_check import GEN_AI, INSTINCTS, NORMAL, STRATEGY, TOOLS, add, build, found, plain_post, rules
 from tests.test_quality import clean_post

@@ -17,9 +17,9 @@ from starlette.testclient import TestClient
 from pipeline.cli.common import judged_by
 from pipeline.config import Settings
 from pipeline.instincts import load_instincts
+from pipeline.parse import parse
 from pipeline.prompts import PromptBook
 from pipeline.quality import check_text
-from pipeline.quality.parse import parse
 from pipeline.review.app import create_app
 from pipeline.voice.follow import fit_lengths, prompt_voice
 from pipeline.voice.measure import measure, quartiles

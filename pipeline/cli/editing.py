@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import sys
 from pathlib import Path
@@ -18,9 +17,9 @@ from pipeline.drafts import UnreadableRecord, draft_path, genposts_own, list_dra
 from pipeline.errors import UsageError
 from pipeline.instincts import Instinct
 from pipeline.publish import publish
-from pipeline.quality import links
 from pipeline.quality.report import report_json, report_text
-from pipeline.site_format import fit_to_site, read_format
+from pipeline.site_context import Site
+from pipeline.site_format import fit_to_site
 from pipeline.types import Finding
 from pipeline.voice.profile import VoiceProfile
 
@@ -38,8 +37,9 @@ def check(files: tuple[Path, ...], site: Path | None, as_json: bool, lang: str |
     """Check posts (FILE...) against genpost's quality rules; exit 1 if any has an error."""
     check_site(site)
     settings, instincts, voice = judged_by()  # with voice.yml, the site's format for posts genpost did not write
-    if site is not None:
-        found = read_format(site, settings.site.layout)
+    read = Site(site, settings.site.layout, voice) if site is not None else None  # one reading, many posts
+    if read is not None:
+        found = read.format
         for disagreement in fit_to_site(settings, found):
             print(f"genpost: note: {disagreement}; genpost.yml wins", file=sys.stderr)
         if found.timezone is None:
@@ -52,8 +52,7 @@ def check(files: tuple[Path, ...], site: Path | None, as_json: bool, lang: str |
     missing = next((path for path in files if not path.is_file()), None)
     if missing is not None:
         raise UsageError(f"{missing}: no such file")
-    with links.site_read_once(site) if site is not None else contextlib.nullcontext():  # one reading, many posts
-        reports = [(path, _checked(path, settings, instincts, site, voice)) for path in files]
+    reports = [(path, _checked(path, settings, instincts, read, voice)) for path in files]
     if as_json:
         print(json.dumps([report_json(path, findings) for path, findings in reports], ensure_ascii=False, indent=2))
     else:
@@ -63,7 +62,7 @@ def check(files: tuple[Path, ...], site: Path | None, as_json: bool, lang: str |
 
 
 def _checked(
-    path: Path, settings: Settings, instincts: dict[str, Instinct], site: Path | None, voice: VoiceProfile | None
+    path: Path, settings: Settings, instincts: dict[str, Instinct], site: Site | None, voice: VoiceProfile | None
 ) -> list[Finding]:
     """One post's findings, as `check` reports them."""
     text = path.read_text(encoding="utf-8", errors="replace")

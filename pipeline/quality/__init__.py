@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from pipeline.config import Settings
 from pipeline.document import PostDoc
 from pipeline.instincts import Instinct
+from pipeline.parse import parse
 from pipeline.quality import (
     chinese,
     claims,
@@ -28,7 +29,7 @@ from pipeline.quality import (
 )
 from pipeline.quality import voice as site_voice
 from pipeline.quality.context import Check
-from pipeline.quality.parse import parse
+from pipeline.site_context import Site, site_of
 from pipeline.types import Finding
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def check_text(
     text: str,
     settings: Settings,
     instincts: dict[str, Instinct],
-    site: Path | None = None,
+    site: Site | Path | None = None,
     name: str | None = None,
     cited: dict[str, list[str]] | None = None,
     *,
@@ -74,16 +75,19 @@ def check_doc(
     doc: PostDoc,
     settings: Settings,
     instincts: dict[str, Instinct],
-    site: Path | None = None,
+    site: Site | Path | None = None,
     name: str | None = None,
     cited: dict[str, list[str]] | None = None,
     *,
     voice: VoiceProfile | None = None,
     own: bool = True,
 ) -> list[Finding]:
-    """Every finding for a post, in file order; `cited`: what each footnote's source says, if known; `voice`: the
-    site's voice (voice.yml); `own`: genpost wrote the post (else, with a voice, it is held to the site's format)."""
-    context = Check(doc.numbered(), settings, instincts, site, name, cited, voice, own)
+    """Every finding for a post, in file order; `site`: the Site (one reading for many checks), or its folder;
+    `cited`: what each footnote's source says, if known; `voice`: the site's voice (voice.yml; the Site's when
+    not given); `own`: genpost wrote the post (else, with a voice, it is held to the site's format)."""
+    found = site_of(site, settings.site.layout, voice)
+    voice = voice if voice is not None else (found.voice if found is not None else None)
+    context = Check(doc.numbered(), settings, instincts, found, name, cited, voice, own)
     findings = [finding for rules in RULE_SETS for rule in rules for finding in rule(context)]
     findings = site_voice.judged(context, findings)
     return sorted(findings, key=lambda f: (f.line or 0, f.rule))

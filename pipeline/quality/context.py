@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from pipeline.config import Settings
@@ -12,6 +11,7 @@ from pipeline.instincts import Instinct
 from pipeline.types import Finding
 
 if TYPE_CHECKING:
+    from pipeline.site_context import Site
     from pipeline.voice.profile import VoiceProfile
 
 
@@ -20,7 +20,7 @@ class Check:
     doc: PostDoc
     settings: Settings
     instincts: dict[str, Instinct]
-    site: Path | None = None
+    site: Site | None = None  # the site the post is for, read once for all the checks of a run
     name: str | None = None  # the post's file name, to skip itself on the site
     # Each footnote's label → the passages of its source (when known): what a cited figure is checked against.
     cited: dict[str, list[str]] | None = None

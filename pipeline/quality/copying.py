@@ -203,8 +203,7 @@ def _material(c: Check) -> frozenset[str]:
     """The post's own headings (but the step titles a model writes) and keywords, as letters."""
     steps = {h.index for h in c.doc.h3_under(STEPS_H2)}
     texts = [h.text for h in c.doc.headings if h.index not in steps]
-    keywords = c.doc.front.get("seo_keywords")
-    texts += [k for k in keywords if isinstance(k, str)] if isinstance(keywords, list) else []
+    texts += c.doc.front.keywords
     return frozenset(letters(t) for t in texts if letters(t))
 
 
@@ -244,10 +243,9 @@ def _prose_sentences(c: Check) -> Iterator[tuple[Block, str]]:
 
 def _front_texts(c: Check) -> list[tuple[str, str]]:
     """The title, the description and each tag, by their field's name."""
-    front = c.doc.front.fields
-    tags = front.get("tags") if isinstance(front.get("tags"), list) else []
-    named = [("title", front.get("title")), ("description", front.get("description"))] + [("tags", t) for t in tags]
-    return [(name, value) for name, value in named if isinstance(value, str)]
+    front = c.doc.front
+    named = [("title", front.title), ("description", front.description)] + [("tags", t) for t in front.tags]
+    return [(name, value) for name, value in named if value]
 
 
 def copied_runs(c: Check) -> list[Finding]:
@@ -276,12 +274,10 @@ def _prompt_context(c: Check) -> tuple[str, ...]:
     """What its prompts were rendered with, as the post states it: (site name, instinct name, psychology, tone,
     triggers, keywords, category), the triggers and keywords joined by tabs, "" where the post says nothing."""
     front = c.doc.front
-    instinct = c.instincts.get(str(front.get("instinct")))
-    keywords = [k for k in front.get("seo_keywords") or [] if isinstance(k, str)]
-    categories = [k for k in front.get("categories") or [] if isinstance(k, str)]
+    instinct = c.instincts.get(front.instinct)
     own = (instinct.name, instinct.psychology, instinct.tone) if instinct else ("", "", "")
-    return (c.settings.site.name, *own, "\t".join(instinct.triggers if instinct else []), "\t".join(keywords),
-            categories[0] if categories else "")  # fmt: skip
+    return (c.settings.site.name, *own, "\t".join(instinct.triggers if instinct else []), "\t".join(front.keywords),
+            (front.categories or [""])[0])  # fmt: skip
 
 
 def _pieces(text: str) -> list[str]:
@@ -384,8 +380,7 @@ def near_copies(c: Check) -> list[Finding]:
     headings = tuple(dict.fromkeys(h for h in (letters(b.text) for b in c.doc.headings) if len(h) >= NEAR_MIN))
     instructions = template_instructions(resource("prompts"))
     runs, material = fixed_runs(c.instincts.values()), _material(c)
-    keywords = c.doc.front.get("seo_keywords")
-    own = {letters(k) for k in keywords if isinstance(k, str)} if isinstance(keywords, list) else set()
+    own = {letters(k) for k in c.doc.front.keywords}
 
     def near(text: str, against: tuple[str, ...]) -> tuple[int, bool] | None:
         """(letters changed, whether the line copied is a heading), for a near copy no other rule names."""

@@ -6,8 +6,8 @@ import re
 from functools import cache
 from pathlib import Path
 
+from pipeline.parse import parse
 from pipeline.quality.context import Check
-from pipeline.quality.parse import parse
 from pipeline.site import POST_NAME
 from pipeline.text import char_ngrams, jaccard
 from pipeline.types import Finding
@@ -27,7 +27,7 @@ def similar_posts(c: Check) -> list[Finding]:
         return []
     mine = shingles(c.doc.prose_text())
     out = []
-    for path in sorted((c.site / "_posts").glob("*")):
+    for path in sorted(c.site.posts_dir.glob("*")):
         if not POST_NAME.match(path.name) or path.name == c.name:
             continue
         score = jaccard(mine, _post_shingles(path, path.stat().st_mtime))

@@ -8,6 +8,7 @@ from pipeline.config import Settings
 from pipeline.instincts import Instinct
 from pipeline.outline import Outline
 from pipeline.quality import check_doc
+from pipeline.site_context import Site
 from pipeline.types import Finding, Post
 from pipeline.voice.profile import VoiceProfile
 
@@ -24,7 +25,7 @@ REWRITABLE = (
 
 
 def gate(
-    post: Post, settings: Settings, instinct: Instinct, site: Path | None, voice: VoiceProfile | None = None
+    post: Post, settings: Settings, instinct: Instinct, site: Site | Path | None, voice: VoiceProfile | None = None
 ) -> list[Finding]:
     """Every finding for an assembled post (its citations checked against the passages they cite; held to the
     site's voice when there is one)."""

@@ -158,11 +158,8 @@ def garbled_in(text: str, allowed: frozenset[str] = frozenset()) -> list[str]:
 def _allowed(c: Check) -> frozenset[str]:
     """The katakana words of the post's keywords, title and category, and of its instinct's name and triggers."""
     front = c.doc.front
-    texts = [str(front.get("title") or "")]
-    for key in ("seo_keywords", "categories"):
-        value = front.get(key)
-        texts += [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-    instinct = c.instincts.get(str(front.get("instinct")))
+    texts = [front.title, *front.keywords, *front.categories]
+    instinct = c.instincts.get(front.instinct)
     if instinct is not None:
         texts += [instinct.name, *instinct.triggers]
     return frozenset(run for text in texts for run in _KATAKANA.findall(text))

@@ -11,8 +11,6 @@ that is a page of the site's source (`/contact/`) is no post link and is left al
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -21,9 +19,9 @@ from urllib.parse import unquote, urlsplit
 
 from pipeline import permalinks
 from pipeline.document import CTA, POST_URL, RELATED, Block, Inline, Kind
+from pipeline.parse import parse
 from pipeline.permalinks import Permalinks
 from pipeline.quality.context import Check
-from pipeline.quality.parse import parse
 from pipeline.text import char_count
 from pipeline.types import Finding
 
@@ -102,23 +100,12 @@ class _Seen:
 
 
 _last: list[_Seen] = []  # the last check's (rules run one after another over the same Check)
-_read_once: dict[Path, Permalinks] = {}  # sites whose posts `site_read_once` has read for many checks
-
-
-@contextmanager
-def site_read_once(site: Path) -> Iterator[None]:
-    """Within the block, checks on `site` share one reading of its posts and URLs (many posts checked at once)."""
-    _read_once[site] = permalinks.load(site)
-    try:
-        yield
-    finally:
-        _read_once.pop(site, None)
 
 
 def _seen(c: Check) -> _Seen:
     if _last and _last[0].check is c:
         return _last[0]
-    site = (_read_once.get(c.site) or permalinks.load(c.site)) if c.site is not None else None
+    site = c.site.permalinks if c.site is not None else None
     links = []
     for block in c.doc.blocks:
         if block.part == RELATED or block.kind == Kind.RELATED:
@@ -154,7 +141,7 @@ def _own_name(c: Check) -> str | None:
 def _moment(c: Check, site: Permalinks) -> datetime:
     """When the post is built: its date, or now if that is later (a post dated after it is not built yet)."""
     now = datetime.now(UTC)
-    dated = permalinks.front_date(c.doc.front.get("date"), site.config.zone)
+    dated = permalinks.front_date(c.doc.front.date, site.config.zone)
     return max(now, dated) if dated is not None else now
 
 
@@ -449,7 +436,7 @@ def date_day(c: Check) -> list[Finding]:
         return []
     year, month, day = (int(x) for x in named.groups()[:3])
     zones = [site.config.zone] if site.config.zone is not None else [UTC, c.settings.site.zone]
-    built = {d.date() for z in zones if (d := permalinks.front_date(c.doc.front.get("date"), z)) is not None}
+    built = {d.date() for z in zones if (d := permalinks.front_date(c.doc.front.date, z)) is not None}
     try:
         wanted = date(year, month, day)
     except ValueError:

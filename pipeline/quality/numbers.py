@@ -30,8 +30,8 @@ def body_chars(c: Check) -> int:
 
 
 def reading_time(c: Check) -> list[Finding]:
-    stated = c.doc.front.fields.get("reading_time")
-    if not isinstance(stated, int) or isinstance(stated, bool):
+    stated = c.doc.front.reading_time
+    if stated is None:
         return []
     per_minute = c.settings.lengths.reading_chars_per_minute
     expected = max(1, math.ceil(body_chars(c) / per_minute))
@@ -50,8 +50,8 @@ def reading_time(c: Check) -> list[Finding]:
 
 
 def title(c: Check) -> list[Finding]:
-    value = c.doc.front.fields.get("title")
-    if not isinstance(value, str):
+    value = c.doc.front.title
+    if not value and "title" not in c.doc.front:  # a missing title is the front-matter rules' (an empty one is not)
         return []
     out = []
     limit = c.settings.lengths.title_max
@@ -78,8 +78,8 @@ def title(c: Check) -> list[Finding]:
 
 
 def description(c: Check) -> list[Finding]:
-    value = c.doc.front.fields.get("description")
-    if not isinstance(value, str):
+    value = c.doc.front.description
+    if not value and "description" not in c.doc.front:  # likewise: an empty description is too short
         return []
     longest, shortest = c.settings.lengths.description_max, c.settings.quality.description_min
     if len(value) > longest:
@@ -121,11 +121,9 @@ def body_length(c: Check) -> list[Finding]:
 
 
 def primary_keyword(c: Check) -> str | None:
-    """The first of `seo_keywords`, when the front matter lists one."""
-    keywords = c.doc.front.fields.get("seo_keywords")
-    if isinstance(keywords, list) and keywords and isinstance(keywords[0], str) and keywords[0].strip():
-        return keywords[0]
-    return None
+    """The first of `seo_keywords`, when the front matter lists one (the tags are no keyword here)."""
+    keywords = c.doc.front.keywords
+    return keywords[0] if keywords and keywords[0].strip() else None
 
 
 def _folded(text: str) -> str:
@@ -208,9 +206,8 @@ def stuffed(c: Check) -> list[tuple[str, list[Use]]]:
     """Each keyword (of two words or more) stuffed into the prose: `STUFFING_USES` uses of the whole phrase or
     more within `STUFFING_SPAN` characters of one section (the prose under one heading), each run of such uses
     once. A one-word keyword is the topic's own word, used as often as the topic needs: numbers.keyword bounds it."""
-    keywords = c.doc.front.fields.get("seo_keywords")
     out: list[tuple[str, list[Use]]] = []
-    for keyword in dict.fromkeys(k for k in keywords if isinstance(k, str)) if isinstance(keywords, list) else ():
+    for keyword in dict.fromkeys(c.doc.front.keywords):
         words = keyword_words(keyword)
         if len(words) < 2:
             continue
@@ -274,7 +271,7 @@ def keyword_stuffing(c: Check) -> list[Finding]:
 
 def post_year(c: Check) -> int | None:
     """The year of the post's `date` in the site's timezone."""
-    value = c.doc.front.fields.get("date")
+    value = c.doc.front.date
     if isinstance(value, str):  # a wall-clock date: the site's own day
         try:
             return datetime.fromisoformat(value.strip()).year
@@ -291,15 +288,13 @@ def post_year(c: Check) -> int | None:
 def stale_years(c: Check) -> list[Finding]:
     """A title or keyword that names a year before the post's reads as an old post."""
     year = post_year(c)
-    front = c.doc.front.fields
+    front = c.doc.front
     if year is None:
         return []
-    named = [("title", front.get("title"))]
-    keywords = front.get("seo_keywords")
-    named += [("seo_keywords", k) for k in keywords] if isinstance(keywords, list) else []
+    named = [("title", front.title)] + [("seo_keywords", k) for k in front.keywords]
     out = []
     for field, text in named:
-        past = [y for y in years_in(text) if y < year] if isinstance(text, str) else []
+        past = [y for y in years_in(text) if y < year]
         if past:
             message = f"{field} 「{text}」 names {past[0]}, before the post's year {year}"
             out.append(

@@ -30,7 +30,7 @@ def alt_and_credit(c: Check) -> list[Finding]:
                 )
             )
     hero_credited = any("Unsplash" in b.markdown for b in c.doc.of_kind(Kind.CREDIT) if b.part == HERO)
-    if c.doc.front.fields.get("image") and not hero_credited:
+    if c.doc.front.image and not hero_credited:
         out.append(
             c.finding(
                 "images.credit",
@@ -45,9 +45,8 @@ def alt_and_credit(c: Check) -> list[Finding]:
 
 def repeated_parameters(c: Check) -> list[Finding]:
     urls: list[tuple[str, int | None]] = [(i.url, i.line) for i in c.doc.images]
-    front_image = c.doc.front.fields.get("image")
-    if isinstance(front_image, str):
-        urls.append((front_image, 1))
+    if c.doc.front.image:
+        urls.append((c.doc.front.image, 1))
     try:
         data = c.doc.json_ld()
     except ValueError:

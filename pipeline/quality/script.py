@@ -140,20 +140,19 @@ def made_up_tags(c: Check) -> list[Finding]:
     """A tag none of whose words the dictionary knows is a word the model made up (マーグーマイズ); a Latin word
     (AI, SNS), one of the post's keywords, its category, its instinct's words, or a word the post itself uses
     (a new loanword such as ゲーミフィケーション, which the dictionary lacks) is not."""
-    front = c.doc.front.fields
-    tags = front.get("tags")
-    if not isinstance(tags, list):
+    front = c.doc.front
+    if not front.tags:
         return []
-    given = [v for key in ("seo_keywords", "categories") if isinstance(front.get(key), list) for v in front[key]]
-    instinct = c.instincts.get(str(front.get("instinct")))
+    given = [*front.keywords, *front.categories]
+    instinct = c.instincts.get(front.instinct)
     if instinct is not None:
         given += [instinct.name, *instinct.triggers]
     squash = "".join
-    known_text = {squash(str(g).split()) for g in given}
+    known_text = {squash(g.split()) for g in given}
     body = squash(b.text for b in c.doc.prose) + squash(h.text for h in c.doc.headings)
     out = []
-    for tag in tags:
-        if not isinstance(tag, str) or not tag.strip():
+    for tag in front.tags:
+        if not tag.strip():
             continue
         compact = squash(tag.split())
         has_words, known = _known_words(tag)

@@ -21,8 +21,6 @@ from pipeline.outline import (
 from pipeline.quality.context import Check
 from pipeline.quality.copying import letters
 from pipeline.quality.topic import content_words
-from pipeline.site import uses_seo_tag
-from pipeline.site_format import read_format
 from pipeline.text import char_ngrams, jaccard
 from pipeline.types import Finding
 
@@ -105,12 +103,11 @@ def front_matter(c: Check) -> list[Finding]:
 
 def expected_outline(c: Check) -> Outline | None:
     """The post's skeleton from its instinct and theme (the H2s do not depend on the structure)."""
-    front = c.doc.front.fields
-    instinct = c.instincts.get(str(front.get("instinct")))
-    categories = front.get("categories")
-    if instinct is None or not isinstance(categories, list) or not categories:
+    front = c.doc.front
+    instinct = c.instincts.get(front.instinct)
+    if instinct is None or not front.categories:
         return None
-    return build_outline(instinct.name, str(categories[0]), "howTo", [])
+    return build_outline(instinct.name, front.categories[0], "howTo", [])
 
 
 def expected_h2(c: Check) -> list[str] | None:
@@ -124,7 +121,7 @@ def headings(c: Check) -> list[Finding]:
         return []
     actual = [h for h in c.doc.h2 if h.text != RELATED_H2]
     out = []
-    key = str(c.doc.front.fields.get("instinct"))
+    key = c.doc.front.instinct
     for n, want in enumerate(expected):
         got = actual[n] if n < len(actual) else None
         if got is None:
@@ -302,7 +299,7 @@ def image_placement(c: Check) -> list[Finding]:
 def related_links(c: Check) -> list[Finding]:
     if c.site is None:
         return []
-    posts = c.site / "_posts"
+    posts = c.site.posts_dir
     out = []
     related = [(name, b.line) for b in c.doc.of_kind(Kind.RELATED) for name in b.post_urls]
     for name, line in related:  # links in the prose are the links.* rules' (links.unresolved)
@@ -333,7 +330,7 @@ def _iso(value: object) -> datetime | None:
 def json_ld(c: Check) -> list[Finding]:
     blocks = c.doc.json_ld_blocks
     line = blocks[0].line if blocks else None
-    if uses_seo_tag(c.site):
+    if c.site is not None and c.site.format.seo_tag:
         return _beside_seo_tag(c, line)
     if len(blocks) != 1:
         return [
@@ -357,7 +354,7 @@ def json_ld(c: Check) -> list[Finding]:
                 line,
             )
         ]
-    front = c.doc.front.fields
+    front = c.doc.front
     out = []
     if not isinstance(data, dict) or data.get("@type") not in ("BlogPosting", "Article", "NewsArticle"):
         return [
@@ -387,7 +384,7 @@ def json_ld(c: Check) -> list[Finding]:
                     line,
                 )
             )
-    if data.get("headline") and data.get("headline") != front.get("title"):
+    if data.get("headline") and data.get("headline") != front.title:
         out.append(
             c.finding(
                 "jsonld.agree",
@@ -397,7 +394,7 @@ def json_ld(c: Check) -> list[Finding]:
                 line,
             )
         )
-    if data.get("image") and data.get("image") != front.get("image"):
+    if data.get("image") and data.get("image") != front.image:
         out.append(
             c.finding(
                 "jsonld.agree",
@@ -407,7 +404,7 @@ def json_ld(c: Check) -> list[Finding]:
                 line,
             )
         )
-    published, dated = _iso(data.get("datePublished")), _iso(front.get("date"))
+    published, dated = _iso(data.get("datePublished")), _iso(front.date)
     if published and dated and published.replace(tzinfo=None) != dated.replace(tzinfo=None):
         out.append(
             c.finding(
@@ -450,7 +447,7 @@ def _beside_seo_tag(c: Check, line: int | None) -> list[Finding]:
 def cta(c: Check) -> list[Finding]:
     """The CTA block, once on the page: in the body, or in the site's layout (with --site), never both."""
     found = c.doc.of_kind(Kind.CTA)
-    layout = read_format(c.site, c.settings.site.layout).renders_cta
+    layout = c.site is not None and c.site.format.renders_cta
     if found and layout:
         return [
             c.finding(
@@ -469,7 +466,7 @@ def cta(c: Check) -> list[Finding]:
 def related_twice(c: Check) -> list[Finding]:
     """The related-posts block, once on the page: not in the body when the site's layout renders one."""
     found = c.doc.of_kind(Kind.RELATED)
-    if not found or not read_format(c.site, c.settings.site.layout).renders_related:
+    if not found or c.site is None or not c.site.format.renders_related:
         return []
     return [
         c.finding(

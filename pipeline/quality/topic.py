@@ -54,15 +54,12 @@ def content_words(text: str) -> set[str]:
 
 def _topic(c: Check) -> set[str]:
     """What the whole post is about: keywords, title, tags, category, the instinct's words."""
-    front = c.doc.front.fields
-    texts = [front.get("title")]
-    for key in ("seo_keywords", "tags", "categories"):
-        value = front.get(key)
-        texts += value if isinstance(value, list) else []
-    instinct = c.instincts.get(str(front.get("instinct")))
+    front = c.doc.front
+    texts = [front.title, *front.keywords, *front.tags, *front.categories]
+    instinct = c.instincts.get(front.instinct)
     if instinct is not None:
         texts += [instinct.name, *instinct.triggers]
-    return {w for text in texts if isinstance(text, str) for w in content_words(text)}
+    return {w for text in texts for w in content_words(text)}
 
 
 def sections(c: Check) -> dict[tuple[str, str | None], list[Block]]:

@@ -256,8 +256,8 @@ def blocks(c: Check) -> list[Finding]:
 def reading_time(c: Check) -> list[Finding]:
     """voice.reading-time: `reading_time` at the reading rate the site's posts state."""
     found = site_format(c)
-    stated = c.doc.front.get("reading_time")
-    if found is None or found.reading_rate is None or not isinstance(stated, int) or isinstance(stated, bool):
+    stated = c.doc.front.reading_time
+    if found is None or found.reading_rate is None or stated is None:
         return []
     expected = max(1, math.ceil(char_count(c.doc.prose_text()) / found.reading_rate))
     if abs(stated - expected) <= c.settings.quality.reading_tolerance:

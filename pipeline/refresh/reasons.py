@@ -25,13 +25,14 @@ from pipeline.document import FOOTNOTES, RELATED, Kind, PostDoc
 from pipeline.drafts import load_record
 from pipeline.errors import GenpostError
 from pipeline.instincts import Instinct
+from pipeline.parse import SECTION_PARTS, parse
 from pipeline.permalinks import DATED
 from pipeline.quality import claims, links
 from pipeline.quality.context import Check
-from pipeline.quality.parse import SECTION_PARTS, parse
 from pipeline.refresh.sources import Checked, Ledger, SourceFindings, check_urls, cited_sources, judge
 from pipeline.schedule import load_calendar
 from pipeline.site import name_day
+from pipeline.site_context import Site
 from pipeline.sources.urls import shown, without_credentials
 from pipeline.store import read_exact
 from pipeline.text import topic_key, years_in
@@ -150,7 +151,7 @@ def site_posts(site: Path) -> list[Path]:
 
 def post_day(doc: PostDoc, path: Path) -> date | None:
     """The post's date: its front matter's, else its file name's."""
-    return _day(doc.front.get("date")) or name_day(path.name)
+    return _day(doc.front.date) or name_day(path.name)
 
 
 def _day(value: object) -> date | None:
@@ -215,7 +216,7 @@ def year_reasons(doc: PostDoc, year: int) -> list[Reason]:
 
 
 def check_reasons(
-    doc: PostDoc, settings: Settings, instincts: dict[str, Instinct], site: Path, name: str, out_dir: Path
+    doc: PostDoc, settings: Settings, instincts: dict[str, Instinct], site: Site, name: str, out_dir: Path
 ) -> list[Reason]:
     """Figures to confirm or that their source does not hold, and internal links that no longer resolve."""
     record = load_record(out_dir / f"{Path(name).stem}.md")
@@ -241,9 +242,9 @@ def check_reasons(
     return out + related_reasons(doc, site)
 
 
-def related_reasons(doc: PostDoc, site: Path) -> list[Reason]:
+def related_reasons(doc: PostDoc, site: Site) -> list[Reason]:
     """A post the related-posts block names through `post_url` that the site no longer has."""
-    posts = site / "_posts"
+    posts = site.posts_dir
     out = []
     for block in doc.of_kind(Kind.RELATED):
         for name in block.post_urls:
@@ -271,10 +272,9 @@ def months_between(start: date, end: date) -> int:
 
 def age_reason(doc: PostDoc, day: date | None, today: date, max_months: int, topics: set[str]) -> Reason | None:
     """Older than `max_months` (since it was last modified) on a keyword the calendar still uses."""
-    modified = _day(doc.front.get("last_modified_at"))
+    modified = _day(doc.front.modified)
     since = max(d for d in (day, modified) if d is not None) if day or modified else None
-    keywords = doc.front.get("seo_keywords") or doc.front.get("tags") or []
-    keyword = str(keywords[0] if isinstance(keywords, list) and keywords else keywords or "")
+    keyword = doc.front.primary_keyword
     if since is None or not keyword or topic_key(keyword) not in topics:
         return None
     months = months_between(since, today)
@@ -318,11 +318,15 @@ class Finder:
     today: date
     topics: set[str] = field(default_factory=set)
     checks: dict[str, Checked] = field(default_factory=dict)  # every cited URL checked, once
+    read: Site = field(init=False)  # the site, read once for every post's checks
+
+    def __post_init__(self) -> None:
+        self.read = Site(self.site, self.settings.site.layout)
 
     def local(self, path: Path, doc: PostDoc) -> list[Reason]:
         name = path.relative_to(self.site / "_posts").as_posix()
         found = year_reasons(doc, self.today.year)
-        found += check_reasons(doc, self.settings, self.instincts, self.site, name, self.out_dir)
+        found += check_reasons(doc, self.settings, self.instincts, self.read, name, self.out_dir)
         aged = age_reason(doc, post_day(doc, path), self.today, self.settings.refresh.max_age_months, self.topics)
         return found + ([aged] if aged else [])
 
@@ -359,13 +363,12 @@ async def find_stale(
             docs[path] = doc
     by_source = await finder.sources(docs)
     stale = []
-    with links.site_read_once(site):  # every post's links are checked against one reading of the site
-        for path, doc in docs.items():
-            reasons = finder.local(path, doc)
-            if path in by_source:
-                reasons += source_reasons(doc, by_source[path])
-            if reasons:
-                name = path.relative_to(site / "_posts").as_posix()
-                title = str(doc.front.get("title") or path.stem)
-                stale.append(Stale(path, name, title, post_day(doc, path), reasons))
+    for path, doc in docs.items():  # every post's links are checked against the finder's one reading of the site
+        reasons = finder.local(path, doc)
+        if path in by_source:
+            reasons += source_reasons(doc, by_source[path])
+        if reasons:
+            name = path.relative_to(site / "_posts").as_posix()
+            title = doc.front.title or path.stem
+            stale.append(Stale(path, name, title, post_day(doc, path), reasons))
     return sorted(stale, key=lambda s: (-s.urgency, -s.score, s.day or date.min, s.name))

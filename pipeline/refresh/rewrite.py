@@ -29,8 +29,8 @@ from pipeline.instincts import Instinct
 from pipeline.llm import Gateway, ask_json, ask_text
 from pipeline.llm.fields import JapaneseText
 from pipeline.outline import Kind as PartKind
+from pipeline.parse import SECTION_PARTS, parse_blocks
 from pipeline.parttext import map_texts, texts_of
-from pipeline.quality.parse import SECTION_PARTS, parse_blocks
 from pipeline.refresh.kept_links import Kept, KeptLinks
 from pipeline.refresh.reasons import PROSE, Reason, past_years, prose_parts
 from pipeline.refresh.splice import (
@@ -150,9 +150,8 @@ class Rewriter:
         self.kept = KeptLinks()  # the post's links, shown as links to keep and put back after
         self.year = now.astimezone(settings.site.zone).year
         self.today = now.astimezone(settings.site.zone).strftime("%Y年%-m月%-d日")
-        keywords = doc.front.get("seo_keywords") or doc.front.get("tags") or []
-        keyword = str(keywords[0] if isinstance(keywords, list) and keywords else keywords or "")
-        self.keyword = bump_years(keyword, self.year)  # a keyword's past year is made this year's below too
+        # A keyword's past year is made this year's (below too).
+        self.keyword = bump_years(doc.front.primary_keyword, self.year)
         self.given: dict[str, list[Passage]] = {}
         self.dropped: list[Citation] = []
 
@@ -201,8 +200,8 @@ class Rewriter:
         return {
             "site_name": self.settings.site.name,
             "instinct": self.instinct,
-            "title": plain(self.doc.front.get("title") or ""),  # one line of plain text, as any site title
-            "description": plain(self.doc.front.get("description") or ""),
+            "title": plain(self.doc.front.title),  # one line of plain text, as any site title
+            "description": plain(self.doc.front.description),
             "keyword": self.keyword,
             "today": self.today,
             "year": self.year,
@@ -276,7 +275,7 @@ class Rewriter:
 
     async def _title_and_description(self, wanted: list[str]) -> dict[str, str]:
         front = self.doc.front
-        old = {key: plain_line(str(front.get(key) or "")) for key in ("title", "description")}
+        old = {"title": plain_line(front.title), "description": plain_line(front.description)}
         lengths = self.settings.lengths
         limits = {"title": lengths.title_max, "description": lengths.description_max}
 
@@ -336,7 +335,7 @@ class Rewriter:
         blocks = related_pruned(blocks, {r.detail for r in self.reasons if r.code == "links.related"}, eol)
         doc = self.doc.with_blocks(blocks)
         front = self.doc.front
-        if isinstance(front.get("reading_time"), int) and self._minutes(doc) != self._minutes(self.doc):
+        if front.reading_time is not None and self._minutes(doc) != self._minutes(self.doc):
             changes["reading_time"] = self._minutes(doc)  # the rewrite changed how long the post takes to read
         doc = replace(doc, front=front.with_fields(**changes))
         added = list(labels.new_sources.values())

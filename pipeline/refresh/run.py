@@ -72,7 +72,7 @@ def resolve_post(site: Path, item: str) -> Path:
 def pick_instinct(doc: PostDoc, instincts: dict[str, Instinct]) -> Instinct:
     """The instinct the post appeals to: its front matter's, its background heading's, else the one whose
     trigger words it uses most."""
-    named = str(doc.front.get("instinct") or "")
+    named = doc.front.instinct
     if named in instincts:
         return instincts[named]
     headings = {h.text for h in doc.headings}
@@ -98,11 +98,8 @@ async def grounding_for(brief: Brief, fresh: list[Source], settings: Settings, o
 def _plan(doc: PostDoc) -> Plan:
     """What the record keeps as a refresh's plan: the post's own title, description, category and tags."""
     front = doc.front
-    categories = front.get("categories")
-    category = str(categories[0] if isinstance(categories, list) and categories else categories or "")
-    tags = front.get("tags")
     return Plan(
-        category=category,
+        category=front.category,
         trend_points=[],
         steps=[],
         summary="",
@@ -110,9 +107,9 @@ def _plan(doc: PostDoc) -> Plan:
         cases="",
         lead="",
         trend="",
-        title=str(front.get("title") or ""),
-        description=str(front.get("description") or ""),
-        tags=[str(t) for t in tags] if isinstance(tags, list) else [],
+        title=front.title,
+        description=front.description,
+        tags=front.tags,
         image_queries=ImageQueries(hero="", background="", trend="", cases=""),
     )
 
@@ -163,12 +160,11 @@ async def refresh_post(
         return None
     seconds = {"reasons": round(time.perf_counter() - started, 4)}
     instinct = pick_instinct(doc, instincts)
-    keywords = doc.front.get("seo_keywords") or doc.front.get("tags") or []
-    keyword = str(keywords[0] if isinstance(keywords, list) and keywords else keywords or "")
-    keyword = bump_years(keyword, now.astimezone(settings.site.zone).year)  # what a search asks for: this year's
+    year = now.astimezone(settings.site.zone).year
+    keyword = bump_years(doc.front.primary_keyword, year)  # what a search asks for: this year's
     brief = Brief(
         instinct=instinct.key,
-        keywords=[keyword or str(doc.front.get("title") or path.stem)],
+        keywords=[keyword or doc.front.title or path.stem],
         theme=_plan(doc).category or None,
         structure=settings.site.default_structure,
         date=now,
@@ -201,7 +197,6 @@ async def refresh_post(
     findings += [_lost(kept) for kept in rewritten.lost_links]
     seconds["total"] = round(time.perf_counter() - started, 4)
     body_chars = char_count(rewritten.doc.prose_text())
-    front_minutes = rewritten.doc.front.get("reading_time")
     record = RunRecord(
         genpost_version=__version__,
         created_at=now,
@@ -213,7 +208,7 @@ async def refresh_post(
         calls=list(gateway.calls),
         totals=totals_of(gateway.calls),
         stage_seconds=seconds,
-        reading_time=front_minutes if isinstance(front_minutes, int) else 0,
+        reading_time=rewritten.doc.front.reading_time or 0,
         body_chars=body_chars,
         findings=findings,
         sources=grounding.sources if grounding else [],

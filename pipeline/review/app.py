@@ -39,9 +39,9 @@ from pipeline.job import Desk
 from pipeline.llm import Gateway
 from pipeline.llm.choice import make_provider
 from pipeline.outline import outline_for
+from pipeline.parse import parse
 from pipeline.prompts import PromptBook
 from pipeline.publish import Refused, publish
-from pipeline.quality.parse import parse
 from pipeline.refresh.draft import review_card
 from pipeline.review import regenerate
 from pipeline.review.guard import SECURITY_HEADERS, Guard, served_hosts
@@ -200,7 +200,7 @@ def create_app(
             "findings": findings,
             "record": record,
             "unreadable": unreadable,
-            "hero": front.get("image") if is_web_url(front.get("image")) else None,
+            "hero": doc.front.image if is_web_url(doc.front.image) else None,
             "record_json": json.dumps(json.loads(record.model_dump_json()), ensure_ascii=False, indent=2)
             if record
             else "",
@@ -215,9 +215,9 @@ def create_app(
             "edit": kept
             or {
                 "body": body_text,
-                "title": front.get("title", ""),
-                "description": front.get("description", ""),
-                "tags": "、".join(str(t) for t in front.get("tags") or []),
+                "title": doc.front.title,
+                "description": doc.front.description,
+                "tags": "、".join(doc.front.tags),
                 "who": who_runs(),
             },
             "version": stamp_of(text),

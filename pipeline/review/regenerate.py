@@ -15,7 +15,7 @@ from pipeline.llm import Gateway
 from pipeline.llm.gateway import totals_of
 from pipeline.outcome import record_of
 from pipeline.outline import Kind
-from pipeline.quality.parse import parse
+from pipeline.parse import parse
 from pipeline.store import replace_write
 from pipeline.types import Finding, PartText, RunRecord, StepText, SummaryText
 

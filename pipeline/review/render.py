@@ -14,7 +14,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 
 from pipeline.document import POST_URL_LINK, Block, Kind, write_blocks
-from pipeline.quality.parse import parse
+from pipeline.parse import parse
 
 _RELATED = re.compile(r"\{\{ site\.baseurl \}\}\{% post_url (\S+) %\}")
 _QUOTE = re.compile(r"^ {0,3}>")  # a block quote (its Markdown is read); other blocks of kind OTHER are code or a rule

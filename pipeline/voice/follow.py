@@ -11,7 +11,7 @@ from pipeline.config import SectionLengths, Settings
 from pipeline.document import Kind
 from pipeline.japanese import sentences
 from pipeline.links import SiteIndex
-from pipeline.quality.parse import parse
+from pipeline.parse import parse
 from pipeline.voice.profile import VoiceProfile
 from pipeline.voice.prose import MIXED, STYLE_NAMES, paragraph_chars, read_sentence
 

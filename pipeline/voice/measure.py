@@ -15,7 +15,7 @@ from pipeline.document import Kind, PostDoc
 from pipeline.errors import UsageError
 from pipeline.instincts import Instinct
 from pipeline.outline import RELATED_H2, build_outline
-from pipeline.quality.parse import parse
+from pipeline.parse import parse
 from pipeline.site import load_posts
 from pipeline.text import char_count
 from pipeline.voice.profile import (
@@ -129,8 +129,8 @@ def read_doc(doc: PostDoc, name: str, day: date, instincts: dict[str, Instinct])
     reading.credited = sum(1 for i in doc.images if "Unsplash" in i.credit and "<a " in i.credit)
     reading.cta = bool(doc.of_kind(Kind.CTA))
     reading.json_ld = bool(doc.json_ld_blocks)
-    stated = doc.front.get("reading_time")
-    reading.reading_time = stated if isinstance(stated, int) and not isinstance(stated, bool) and stated > 0 else None
+    stated = doc.front.reading_time
+    reading.reading_time = stated if stated is not None and stated > 0 else None
     reading.keys = doc.front.keys
     reading.reference = reading.h2 == _reference_h2(doc, instincts)
     return reading
@@ -138,11 +138,10 @@ def read_doc(doc: PostDoc, name: str, day: date, instincts: dict[str, Instinct])
 
 def _reference_h2(doc: PostDoc, instincts: dict[str, Instinct]) -> list[str] | None:
     """The H2s genpost's reference format gives a post of this instinct and theme (None when it names neither)."""
-    instinct = instincts.get(str(doc.front.get("instinct")))
-    categories = doc.front.get("categories")
-    if instinct is None or not isinstance(categories, list) or not categories:
+    instinct, categories = instincts.get(doc.front.instinct), doc.front.categories
+    if instinct is None or not categories:
         return None
-    return build_outline(instinct.name, str(categories[0]), "howTo", []).h2()
+    return build_outline(instinct.name, categories[0], "howTo", []).h2()
 
 
 def recent_posts(site: Path, recent: int, today: date) -> list[tuple[Path, date]]:
