@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # standins/ is not installed
 
 from pipeline.config import LinkSettings
-from pipeline.links import LinkPlan, SiteIndex, place, section_query
+from pipeline.site.links import LinkPlan, SiteIndex, place, section_query
 from standins.fake_writer import sentence
 
 TOPICS = [

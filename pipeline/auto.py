@@ -11,10 +11,10 @@ from filelock import FileLock, Timeout
 
 from pipeline.batch import Budget
 from pipeline.errors import GenpostError
-from pipeline.job import Desk, PostJob, Result
 from pipeline.refresh.run import RefreshResult, refresh_top
 from pipeline.schedule import day_brief, load_calendar, local_day
 from pipeline.store import Checkpoint, run_key
+from pipeline.writing.job import Desk, PostJob, Result
 
 log = logging.getLogger("genpost")
 

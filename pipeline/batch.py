@@ -17,13 +17,13 @@ from pipeline import inputs
 from pipeline.config import Settings
 from pipeline.errors import GenpostError
 from pipeline.instincts import Instinct
-from pipeline.job import Desk, PostJob, Result
 from pipeline.llm.pricing import call_cost
 from pipeline.memory import Written
 from pipeline.schedule import Calendar, day_brief, morning_of, warn_past_years
 from pipeline.sources import check_items
 from pipeline.store import Checkpoint, run_key
 from pipeline.types import Brief
+from pipeline.writing.job import Desk, PostJob, Result
 from pipeline.yamlfile import load_validated
 
 log = logging.getLogger("genpost")

@@ -16,15 +16,15 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from pipeline import __version__
-from pipeline.drafter import Drafter, Piece, combine
 from pipeline.errors import UsageError
-from pipeline.job import Desk, PostJob, Result
 from pipeline.llm import Gateway
 from pipeline.llm.answers import parse_answer
 from pipeline.llm.batch_client import BatchClient
 from pipeline.store import Checkpoint, replace_write, run_key
 from pipeline.tasks import together
 from pipeline.types import Brief, CallRecord, PartText, Plan, Sections
+from pipeline.writing.drafter import Drafter, Piece, combine
+from pipeline.writing.job import Desk, PostJob, Result
 
 
 class PlannedPost(BaseModel):

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from pipeline.site import load_posts
+from pipeline.site.posts import load_posts
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS posts (

@@ -35,7 +35,7 @@ from pipeline.document import (
     PostDoc,
     line_breaks,
 )
-from pipeline.outline import CASES_H2, RELATED_H2, STEP_LABELS, STEPS_H2, SUMMARY_H2
+from pipeline.writing.outline import CASES_H2, RELATED_H2, STEP_LABELS, STEPS_H2, SUMMARY_H2
 
 __all__ = ["FRONT_MATTER", "item_block", "parse", "parse_blocks"]
 

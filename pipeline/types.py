@@ -161,7 +161,7 @@ def _part_kind(value: Any) -> str:
     return "step"
 
 
-# What the model wrote for one part of the outline (see pipeline.outline.Kind).
+# What the model wrote for one part of the outline (see pipeline.writing.outline.Kind).
 PartText = Annotated[
     Annotated[str, Tag("prose")] | Annotated[StepText, Tag("step")] | Annotated[SummaryText, Tag("summary")],
     Discriminator(_part_kind),

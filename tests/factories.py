@@ -6,9 +6,7 @@ import itertools
 from datetime import UTC, datetime
 
 from pipeline.config import Settings
-from pipeline.images import credit_html
 from pipeline.instincts import load_instincts
-from pipeline.outline import Kind, build_outline
 from pipeline.types import (
     Brief,
     Image,
@@ -20,6 +18,8 @@ from pipeline.types import (
     SummaryPoint,
     SummaryText,
 )
+from pipeline.writing.images import credit_html
+from pipeline.writing.outline import Kind, build_outline
 from standins.fake_writer import sentence
 
 

@@ -9,9 +9,9 @@ from datetime import datetime
 import pytest
 import yaml
 
-from pipeline.assembler import Assembler, reading_minutes
 from pipeline.document import json_ld
 from pipeline.types import RelatedPost
+from pipeline.writing.assembler import Assembler, reading_minutes
 from tests import factories
 from tests import factories as f
 from tests.postparse import FRONT_MATTER_KEYS, parse_post

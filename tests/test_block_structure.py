@@ -20,12 +20,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.assembler import Assembler, sections_of
-from pipeline.links import LinkPlan, Offer, SiteIndex, SitePage, place
-from pipeline.post_edits import with_parts
 from pipeline.quality.mend import mend
+from pipeline.site.links import LinkPlan, Offer, SiteIndex, SitePage, place
 from pipeline.sources import Grounding
 from pipeline.types import Passage, Source
+from pipeline.writing.assembler import Assembler, sections_of
+from pipeline.writing.post_edits import with_parts
 from tests import factories
 
 # Words a sentence is made of: none is a key phrase of the linked post, none is markup.

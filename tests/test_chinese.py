@@ -9,13 +9,13 @@ import time
 
 import pytest
 
-from pipeline.assembler import Assembler
 from pipeline.japanese import foreign_characters, is_japanese_ideograph
 from pipeline.quality.chinese import chinese_words
 from pipeline.quality.garbage import garbage_in
 from pipeline.quality.script import chinese_punctuation_in
 from pipeline.quality.shape import repeats_title
 from pipeline.types import StepBrief
+from pipeline.writing.assembler import Assembler
 from tests import factories as f
 from tests.conftest import OLD_POST, REFERENCE_POST
 from tests.test_integrity import UNIQUE, found, post_with

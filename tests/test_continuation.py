@@ -7,13 +7,13 @@ import asyncio
 import itertools
 import re
 
-from pipeline.continuation import markdown_of
-from pipeline.draft_metadata import description_from, known, tags_from
-from pipeline.drafter import Drafter
 from pipeline.llm import Capabilities, ChatRequest, ChatResult, Gateway
 from pipeline.prompts import PromptBook
 from pipeline.store import Checkpoint
 from pipeline.types import StepBrief, StepText, SummaryText
+from pipeline.writing.continuation import markdown_of
+from pipeline.writing.draft_metadata import description_from, known, tags_from
+from pipeline.writing.drafter import Drafter
 from tests import factories as f
 
 

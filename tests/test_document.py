@@ -13,13 +13,13 @@ from datetime import UTC, datetime
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.assembler import Assembler, sections_of
 from pipeline.document import FIELDS, OWNED, WRITTEN, FrontMatter, Kind, PostDoc
-from pipeline.drafter import finish
-from pipeline.outline import Kind as PartKind
-from pipeline.outline import Outline
 from pipeline.parse import parse
 from pipeline.types import RelatedPost, Sections, StepText, SummaryPoint, SummaryText
+from pipeline.writing.assembler import Assembler, sections_of
+from pipeline.writing.drafter import finish
+from pipeline.writing.outline import Kind as PartKind
+from pipeline.writing.outline import Outline
 from tests import factories
 from tests.conftest import OLD_POST
 

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from pipeline import drafts
 from pipeline.config import load_settings
-from pipeline.drafts import load_state
-from pipeline.editor import owned_parts
-from pipeline.history import stamp_of, text_of
 from pipeline.instincts import load_instincts
 from pipeline.parse import parse
+from pipeline.review import drafts
 from pipeline.review.app import create_app
+from pipeline.review.drafts import load_state
+from pipeline.review.editor import owned_parts
+from pipeline.review.history import stamp_of, text_of
 from tests.postparse import parse_post
 
 KEYWORD = "AI マーケティング 最新トレンド"
@@ -188,7 +188,7 @@ def _save_in_process(draft: str, fields: dict[str, str], version: str, who: str,
     between reading the draft and writing it is stretched, so two saves without the lock would both land."""
     import time
 
-    from pipeline import editor
+    from pipeline.review import editor
 
     keep_change = editor.keep_change
 

@@ -9,16 +9,16 @@ import re
 import pytest
 
 from pipeline.config import LLMSettings, LocalSettings, load_settings
-from pipeline.drafter import JAPANESE_FIELDS
 from pipeline.errors import UsageError
 from pipeline.llm import embedded
 from pipeline.llm.choice import provider_name
 from pipeline.llm.fields import JapaneseText, TitleWith
 from pipeline.llm.grammar import JSON_CHAR, grammar_schema, pattern_for
 from pipeline.llm.schema import strict_schema
-from pipeline.outline import Kind
-from pipeline.planner import briefs_fields, briefs_schema, metadata_fields
 from pipeline.types import Metadata, StepText, SummaryText
+from pipeline.writing.drafter import JAPANESE_FIELDS
+from pipeline.writing.outline import Kind
+from pipeline.writing.planner import briefs_fields, briefs_schema, metadata_fields
 from tests import factories as f
 
 DEFAULT = LocalSettings().model

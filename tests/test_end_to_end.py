@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from pipeline.instincts import load_instincts
-from pipeline.outline import TREND_PARTS
+from pipeline.writing.outline import TREND_PARTS
 from standins.openai_api import Fault, Latency
 from tests.conftest import CALLS_PER_POST, METADATA_CALL, OUTLINE_CALL, PLANTED_KEY
 from tests.postparse import FRONT_MATTER_KEYS, parse_post

@@ -140,11 +140,11 @@ def test_without_streaming_every_piece_sees_every_brief(llm, genpost, tmp_path, 
 def test_a_small_window_model_sees_the_headings_only(llm):
     """The embedded model copies what it is shown: its pieces get their own brief, not the others'."""
     from pipeline.config import load_settings
-    from pipeline.drafter import Drafter
     from pipeline.llm import Gateway
     from pipeline.llm.local_provider import LocalProvider
     from pipeline.llm.openai_provider import OpenAIProvider
     from pipeline.prompts import PromptBook
+    from pipeline.writing.drafter import Drafter
 
     settings, plan = load_settings(), factories.plan(lead="読者が得るものを示す", cases="三社の事例を紹介する")
     outline = factories.outline(plan)

@@ -8,7 +8,8 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from pipeline.config import ImageSettings
-from pipeline.images import (
+from pipeline.instincts import load_instincts
+from pipeline.writing.images import (
     UnsplashClient,
     choose_images,
     credit_html,
@@ -16,7 +17,6 @@ from pipeline.images import (
     recently_used,
     sized_url,
 )
-from pipeline.instincts import load_instincts
 from standins.unsplash_api import UnsplashFault, photo
 from tests import factories as f
 

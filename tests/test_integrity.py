@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.assembler import Assembler
 from pipeline.japanese import foreign_characters, is_english
 from pipeline.quality.copying import Instructions
 from pipeline.quality.mend import cut_sentences
+from pipeline.writing.assembler import Assembler
 from standins.fake_writer import FakeWriter, sentence
 from standins.openai_api import Fault
 from tests import factories as f
@@ -257,8 +257,8 @@ def test_the_redraft_prompt_names_the_repeated_sentence_and_where_it_stands(llm,
 
 def _mend(sections, findings_for, final: bool):
     """The gate's cut on the post the assembler makes of `sections`: `findings_for(doc)` names the blocks."""
-    from pipeline.assembler import Assembler, sections_of
     from pipeline.quality.mend import mend
+    from pipeline.writing.assembler import Assembler, sections_of
     from tests import factories
 
     outline, settings = factories.outline(), factories.settings()
@@ -477,9 +477,9 @@ def test_a_chinese_sentence_that_survives_the_redrafts_is_cut_before_the_draft_i
 
 
 def test_a_step_that_repeats_its_title_loses_that_sentence_at_the_last_cut_if_its_summary_keeps_more():
-    from pipeline.assembler import sections_of
     from pipeline.quality.mend import mend
     from pipeline.types import StepBrief
+    from pipeline.writing.assembler import sections_of
 
     plan = f.plan(steps=[StepBrief(title="顧客理解を深める準備", brief="要点"), *f.plan().steps[1:]])
     outline, settings = f.outline(plan), f.settings()

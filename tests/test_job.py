@@ -7,14 +7,14 @@ import asyncio
 from pathlib import Path
 
 from pipeline.config import load_settings
-from pipeline.drafts import read_record
 from pipeline.instincts import load_instincts
-from pipeline.job import Desk, Drafted, Gated, Polished, PostJob
 from pipeline.llm import Gateway
 from pipeline.llm.choice import make_provider
-from pipeline.outcome import record_of
 from pipeline.prompts import PromptBook
+from pipeline.review.drafts import read_record
 from pipeline.store import Checkpoint
+from pipeline.writing.job import Desk, Drafted, Gated, Polished, PostJob
+from pipeline.writing.outcome import record_of
 from tests import factories
 from tests.conftest import CALLS_PER_POST
 

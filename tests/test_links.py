@@ -13,8 +13,8 @@ from urllib.parse import unquote
 import pytest
 
 from pipeline.config import LinkSettings
-from pipeline.links import LinkPlan, SiteIndex, noun_phrases, place, plan_for
 from pipeline.parse import parse
+from pipeline.site.links import LinkPlan, SiteIndex, noun_phrases, place, plan_for
 from standins.fake_writer import FakeWriter
 from tests.conftest import jekyll_path, record_of, write_post
 from tests.linksite import NEIGHBOURS, NEVER, POSTS, link_site

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import load_settings
-from pipeline.outline import TREND_PARTS
-from pipeline.planner import briefs_problems, metadata_problems
 from pipeline.types import RunRecord
+from pipeline.writing.outline import TREND_PARTS
+from pipeline.writing.planner import briefs_problems, metadata_problems
 from tests.postparse import FRONT_MATTER_KEYS, parse_post
 
 pytest.importorskip("llama_cpp")

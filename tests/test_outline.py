@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.outline import (
+from pipeline.paths import resource
+from pipeline.writing.outline import (
     STEPS_H2,
     TREND_PARTS,
     Kind,
@@ -13,7 +14,6 @@ from pipeline.outline import (
     step_heading,
     step_number,
 )
-from pipeline.paths import resource
 
 STEP_TITLES = ["顧客理解を深める準備", "A&Bテストの<実施>", "[改善]を続ける"]
 
@@ -55,9 +55,9 @@ def test_each_structure_has_its_trend_parts_and_prompts(structure):
 
 def _read_back():
     """A post assembled with step titles that need escaping, read back from its Markdown."""
-    from pipeline.assembler import Assembler
     from pipeline.parse import parse
     from pipeline.types import StepBrief
+    from pipeline.writing.assembler import Assembler
     from tests import factories
 
     steps = [StepBrief(title=t, brief="要点") for t in ("準備", "A&Bテストの<実施>", "[改善]を続ける")]

@@ -10,8 +10,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from pipeline import permalinks
-from pipeline.permalinks import load, sanitize, slugify
+from pipeline.site import permalinks
+from pipeline.site.permalinks import load, sanitize, slugify
 from tests.conftest import jekyll_path
 
 # Posts that exercise what a URL is made of: Japanese slugs and categories, a time that is another day in

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.instincts import load_instincts
-from pipeline.planner import (
+from pipeline.writing.planner import (
     briefs_problems,
     clean_tags,
     cut_to_sentence,

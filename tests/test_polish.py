@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.assembler import Assembler, sections_of
 from pipeline.document import PostDoc
-from pipeline.polish import Edit, apply_edits, draft_text
 from pipeline.types import Sections, StepText
+from pipeline.writing.assembler import Assembler, sections_of
+from pipeline.writing.polish import Edit, apply_edits, draft_text
 from tests import factories
 
 HEADING = "## 学習本能の心理学的背景"

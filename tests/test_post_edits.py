@@ -1,4 +1,4 @@
-"""Editing an assembled post through its document (pipeline/post_edits.py): a cut that takes a footnote's only
+"""Editing an assembled post through its document (pipeline/writing/post_edits.py): a cut that takes a footnote's only
 mark out, and a part written again with a source the post cites already and one it does not; nothing is
 assembled again, and every block the edit does not touch is as it was."""
 
@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pipeline.assembler import Assembler
-from pipeline.post_edits import refit, with_parts
 from pipeline.sources import Grounding
 from pipeline.types import Passage, Source
+from pipeline.writing.assembler import Assembler
+from pipeline.writing.post_edits import refit, with_parts
 from tests import factories
 
 ZONE = factories.settings().site.zone

@@ -10,9 +10,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from pipeline.config import load_settings
-from pipeline.drafts import load_state
 from pipeline.instincts import load_instincts
 from pipeline.review.app import create_app
+from pipeline.review.drafts import load_state
 from tests.conftest import git, write_post
 
 SECRET = "s3cret-token-9f2"

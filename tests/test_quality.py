@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.assembler import Assembler
 from pipeline.config import load_settings
 from pipeline.instincts import load_instincts
 from pipeline.quality import check_text
 from pipeline.types import RelatedPost
+from pipeline.writing.assembler import Assembler
 from standins.fake_writer import FakeWriter
 from standins.openai_api import Fault
 from tests import factories as f

@@ -13,17 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import editor
 from pipeline.config import load_settings
-from pipeline.drafts import UnreadableRecord, list_drafts, load_state, read_record
-from pipeline.history import stamp_of
 from pipeline.instincts import load_instincts
-from pipeline.job import Desk
 from pipeline.llm import Gateway
 from pipeline.llm.choice import make_provider
 from pipeline.prompts import PromptBook
-from pipeline.review import regenerate
+from pipeline.review import editor, regenerate
+from pipeline.review.drafts import UnreadableRecord, list_drafts, load_state, read_record
+from pipeline.review.history import stamp_of
 from pipeline.types import RunRecord, StepText
+from pipeline.writing.job import Desk
 from standins.fake_writer import FakeWriter
 from tests.conftest import write_post
 from tests.test_planner import UnrulyPlanner

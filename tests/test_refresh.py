@@ -18,19 +18,19 @@ from zoneinfo import ZoneInfo
 import pytest
 from starlette.testclient import TestClient
 
-from pipeline import permalinks
 from pipeline.cli import main
 from pipeline.config import load_settings
 from pipeline.document import FOOTNOTES, FrontMatter, PostDoc
-from pipeline.drafts import load_state, read_record
 from pipeline.errors import UsageError
-from pipeline.history import text_of
 from pipeline.instincts import load_instincts
 from pipeline.llm.server_support import assume_everything
 from pipeline.parse import parse
 from pipeline.refresh.reasons import WEIGHTS
 from pipeline.refresh.splice import bump_years
 from pipeline.review.app import create_app
+from pipeline.review.drafts import load_state, read_record
+from pipeline.review.history import text_of
+from pipeline.site import permalinks
 from standins.openai_api import OpenAIStandIn
 from standins.web import WebStandIn
 from tests.conftest import OLD_POST, PLANTED_KEY, CliRun, git, jekyll_path

@@ -17,9 +17,9 @@ import pytest
 from starlette.testclient import TestClient
 
 from pipeline.config import load_settings
-from pipeline.drafts import load_state
 from pipeline.instincts import load_instincts
 from pipeline.review.app import create_app
+from pipeline.review.drafts import load_state
 from standins.openai_api import Fault
 from tests.conftest import CALLS_PER_POST, PLANTED_KEY, POLISH_CALL, git
 from tests.postparse import parse_post

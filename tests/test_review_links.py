@@ -17,12 +17,12 @@ from starlette.testclient import TestClient
 
 from pipeline.config import load_settings
 from pipeline.document import Kind
-from pipeline.drafts import load_state, read_record, save_record
-from pipeline.history import stamp_of, text_of, who_runs
 from pipeline.instincts import load_instincts
 from pipeline.parse import parse
 from pipeline.quality import check_text
 from pipeline.review.app import create_app
+from pipeline.review.drafts import load_state, read_record, save_record
+from pipeline.review.history import stamp_of, text_of, who_runs
 from pipeline.types import DroppedLink, LinkCandidate, Links, PlacedLink
 from tests import test_review
 from tests.conftest import SITE_POSTS

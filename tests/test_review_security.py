@@ -19,10 +19,10 @@ from starlette.testclient import TestClient
 
 from pipeline import frontmatter
 from pipeline.config import load_settings
-from pipeline.drafts import load_state, save_state
 from pipeline.frontmatter import Flow, Quoted
 from pipeline.instincts import load_instincts
 from pipeline.review.app import create_app
+from pipeline.review.drafts import load_state, save_state
 from pipeline.review.guard import served_hosts
 from pipeline.review.render import render_markdown, render_post, sanitise
 from tests.test_editor import form_of

@@ -13,9 +13,9 @@ import pytest
 from pipeline.config import load_settings
 from pipeline.errors import GenpostError
 from pipeline.memory import TopicMemory, Written
-from pipeline.planner import title_similarity
 from pipeline.schedule import WEEKDAYS, choose_keyword, day_brief, load_calendar, local_day
 from pipeline.text import years_in
+from pipeline.writing.planner import title_similarity
 from standins.openai_api import Latency
 from tests.conftest import PLANTED_KEY, ROOT
 from tests.postparse import parse_post

@@ -9,9 +9,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.drafts import draft_path, list_drafts
-from pipeline.links import read_page
-from pipeline.site import POST_NAME, load_posts, name_day, related_posts, topic_score
+from pipeline.review.drafts import draft_path, list_drafts
+from pipeline.site.links import read_page
+from pipeline.site.posts import POST_NAME, load_posts, name_day, related_posts, topic_score
 from tests.conftest import SITE_POSTS
 from tests.postparse import parse_post
 

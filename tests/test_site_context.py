@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import links, site_context
+from pipeline.site import context as site_context
+from pipeline.site import links
 from tests.conftest import ROOT
 from tests.realsite import real_site
 

@@ -1,4 +1,4 @@
-"""What a site's own files say about its posts (pipeline/site_format.py): the blocks its layout renders, its
+"""What a site's own files say about its posts (pipeline/site/format.py): the blocks its layout renders, its
 author, url, logo and timezone; a post written for it carries each block once, in the site's own name."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import load_settings
-from pipeline.site_format import fit_to_site, read_format
+from pipeline.site.format import fit_to_site, read_format
 from tests.conftest import jekyll_path, make_site
 from tests.postparse import parse_post
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pipeline.drafts import load_state, save_state
+from pipeline.review.drafts import load_state, save_state
 from tests.conftest import git
 from tests.postparse import parse_post
 

@@ -19,12 +19,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.assembler import Assembler
 from pipeline.config import LinkSettings, Settings
-from pipeline.links import CACHE_VERSION, LinkPlan, SiteIndex, place, plan_for
 from pipeline.parse import parse
-from pipeline.site import plain, post_url_safe
+from pipeline.site.links import CACHE_VERSION, LinkPlan, SiteIndex, place, plan_for
+from pipeline.site.posts import plain, post_url_safe
 from pipeline.types import LinkCandidate, Links, RelatedPost
+from pipeline.writing.assembler import Assembler
 from tests import factories
 from tests.conftest import ROOT, CliRun, jekyll_path, record_of, write_post
 from tests.linksite import POSTS, link_site
@@ -291,7 +291,7 @@ def test_a_run_after_a_broken_cache_writes_its_draft(llm, genpost, tmp_path):
     assert_rebuilt(cache, site)
 
 
-INDEX = "import sys; from pathlib import Path; from pipeline.links import SiteIndex; " + (
+INDEX = "import sys; from pathlib import Path; from pipeline.site.links import SiteIndex; " + (
     "print(len(SiteIndex.of_site(Path(sys.argv[1]), Path(sys.argv[2])).pages))"
 )
 

@@ -20,12 +20,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.citations import citable_url, note_text
 from pipeline.config import SearchSettings, SourceSettings
 from pipeline.sources import check_items, gather
 from pipeline.sources.fetch import Fetcher, Unavailable, read_regular
 from pipeline.sources.urls import shown, url_problem
 from pipeline.types import Finding, RelatedPost
+from pipeline.writing.citations import citable_url, note_text
 from standins.fake_writer import PASSAGE, FakeWriter
 from tests import factories as f
 from tests.conftest import jekyll_path

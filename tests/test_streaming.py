@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 
-from pipeline.streaming import BriefStream
 from pipeline.types import Briefs, StepBrief
+from pipeline.writing.streaming import BriefStream
 
 BRIEFS = Briefs(
     category="AIマーケティング",

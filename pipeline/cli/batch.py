@@ -17,7 +17,7 @@ from pipeline.errors import UsageError
 from pipeline.instincts import load_instincts
 from pipeline.llm.choice import provider_name
 from pipeline.schedule import load_calendar
-from pipeline.site_format import fit_to_site, read_format
+from pipeline.site.format import fit_to_site, read_format
 
 
 @click.command()

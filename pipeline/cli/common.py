@@ -17,7 +17,6 @@ from pipeline import inputs, provider_names
 from pipeline.config import Settings, load_settings
 from pipeline.errors import UsageError
 from pipeline.instincts import Instinct, load_instincts
-from pipeline.job import Desk
 from pipeline.llm import Gateway
 from pipeline.llm.choice import fit_to_model, make_provider
 from pipeline.memory import TopicMemory
@@ -26,6 +25,7 @@ from pipeline.store import ensure_writable
 from pipeline.types import CallRecord
 from pipeline.voice.follow import fit_lengths
 from pipeline.voice.profile import VoiceProfile, load_voice
+from pipeline.writing.job import Desk
 
 PATH = click.Path(path_type=Path)
 

@@ -10,18 +10,18 @@ from pathlib import Path
 import click
 
 from pipeline import quality
-from pipeline.citations import cited_in_record
 from pipeline.cli.common import PATH, check_out, check_site, judged_by, out_option, site_option, verbose_option
 from pipeline.config import Settings
-from pipeline.drafts import UnreadableRecord, draft_path, genposts_own, list_drafts, read_record, reject
 from pipeline.errors import UsageError
 from pipeline.instincts import Instinct
-from pipeline.publish import publish
 from pipeline.quality.report import report_json, report_text
-from pipeline.site_context import Site
-from pipeline.site_format import fit_to_site
+from pipeline.review.drafts import UnreadableRecord, draft_path, genposts_own, list_drafts, read_record, reject
+from pipeline.site.context import Site
+from pipeline.site.format import fit_to_site
+from pipeline.site.publish import publish
 from pipeline.types import Finding
 from pipeline.voice.profile import VoiceProfile
+from pipeline.writing.citations import cited_in_record
 
 
 @click.command()

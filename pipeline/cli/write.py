@@ -25,13 +25,13 @@ from pipeline.cli.common import (
 from pipeline.config import STRUCTURES, Settings, load_settings
 from pipeline.errors import UsageError
 from pipeline.instincts import load_instincts
-from pipeline.job import PostJob, Result
 from pipeline.llm.choice import provider_name
 from pipeline.schedule import warn_past_years
-from pipeline.site_format import fit_to_site, read_format
+from pipeline.site.format import fit_to_site, read_format
 from pipeline.sources import check_items
 from pipeline.store import Checkpoint, run_key
 from pipeline.types import Brief
+from pipeline.writing.job import PostJob, Result
 
 
 @click.command(cls=VariadicCommand, variadic=["--keywords", "--sources"])

@@ -29,7 +29,7 @@ from pipeline.quality import (
 )
 from pipeline.quality import voice as site_voice
 from pipeline.quality.context import Check
-from pipeline.site_context import Site, site_of
+from pipeline.site.context import Site, site_of
 from pipeline.types import Finding
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from pipeline.instincts import Instinct
 from pipeline.types import Finding
 
 if TYPE_CHECKING:
-    from pipeline.site_context import Site
+    from pipeline.site.context import Site
     from pipeline.voice.profile import VoiceProfile
 
 

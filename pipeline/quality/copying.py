@@ -37,12 +37,12 @@ from pydantic import BaseModel
 from pipeline.document import Block, Kind
 from pipeline.instincts import Instinct
 from pipeline.japanese import sentences
-from pipeline.outline import STEPS_H2
 from pipeline.paths import resource
 from pipeline.quality.context import Check
 from pipeline.quality.reading import unplaced
 from pipeline.text import char_ngrams
 from pipeline.types import Briefs, Finding, Metadata, StepAnswer, SummaryAnswer
+from pipeline.writing.outline import STEPS_H2
 
 GRAM = 4
 SHARE = 0.6  # of a sentence's 4-grams found in the instructions

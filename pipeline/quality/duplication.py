@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pipeline.parse import parse
 from pipeline.quality.context import Check
-from pipeline.site import POST_NAME
+from pipeline.site.posts import POST_NAME
 from pipeline.text import char_ngrams, jaccard
 from pipeline.types import Finding
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from pipeline.config import Settings
 from pipeline.instincts import Instinct
-from pipeline.outline import Outline
 from pipeline.quality import check_doc
-from pipeline.site_context import Site
+from pipeline.site.context import Site
 from pipeline.types import Finding, Post
 from pipeline.voice.profile import VoiceProfile
+from pipeline.writing.outline import Outline
 
 # Rules a section can fix by being written again (the rest need an editor or a re-plan).
 REWRITABLE = (

@@ -17,11 +17,11 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from pipeline import permalinks
 from pipeline.document import CTA, POST_URL, RELATED, Block, Inline, Kind
 from pipeline.parse import parse
-from pipeline.permalinks import Permalinks
 from pipeline.quality.context import Check
+from pipeline.site import permalinks
+from pipeline.site.permalinks import Permalinks
 from pipeline.text import char_count
 from pipeline.types import Finding
 

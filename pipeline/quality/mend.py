@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from pipeline.assembler import part_value
 from pipeline.config import LengthSettings
 from pipeline.document import WRITTEN, Block, Inline, PostDoc
 from pipeline.japanese import SENTENCE
-from pipeline.outline import Outline
-from pipeline.parttext import map_texts, texts_of
 from pipeline.text import char_count
 from pipeline.types import Finding, PartText, Post, StepText, SummaryText
+from pipeline.writing.assembler import part_value
+from pipeline.writing.outline import Outline
+from pipeline.writing.parttext import map_texts, texts_of
 
 # Findings whose sentence is itself what is wrong: cutting it mends the part.
 CUTTABLE = ("integrity.copied-instruction", "integrity.copied-run", "repetition.sentence")

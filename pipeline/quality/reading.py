@@ -11,9 +11,9 @@ from typing import Any
 
 from pipeline.document import Block, Kind
 from pipeline.japanese import sentences
-from pipeline.outline import STEPS_H2
 from pipeline.quality.context import Check
 from pipeline.types import Finding
+from pipeline.writing.outline import STEPS_H2
 
 Report = Callable[..., Finding]  # (check, what was found, excerpt, block= or line=) → the finding
 

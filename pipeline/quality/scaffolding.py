@@ -23,13 +23,13 @@ from functools import cache
 from pathlib import Path
 
 from pipeline.japanese import sentences
-from pipeline.outline import STEPS_H2
 from pipeline.paths import resource
 from pipeline.quality.chinese import words
 from pipeline.quality.context import Check
 from pipeline.quality.copying import FIELDS_JA, field_descriptions, field_of, template_instructions, template_texts
 from pipeline.quality.reading import front_texts, unplaced, written
 from pipeline.types import Briefs, Finding, Metadata, StepAnswer, SummaryAnswer
+from pipeline.writing.outline import STEPS_H2
 
 # The words the prompts use for a post's parts and for the task (kept only while a template holds them).
 PART_WORDS = (

@@ -8,7 +8,12 @@ from datetime import date, datetime
 
 from pipeline.document import FIELDS, Kind
 from pipeline.japanese import sentences
-from pipeline.outline import (
+from pipeline.quality.context import Check
+from pipeline.quality.copying import letters
+from pipeline.quality.topic import content_words
+from pipeline.text import char_ngrams, jaccard
+from pipeline.types import Finding
+from pipeline.writing.outline import (
     RELATED_H2,
     STEP_COUNT,
     STEP_LABELS,
@@ -18,11 +23,6 @@ from pipeline.outline import (
     build_outline,
     step_number,
 )
-from pipeline.quality.context import Check
-from pipeline.quality.copying import letters
-from pipeline.quality.topic import content_words
-from pipeline.text import char_ngrams, jaccard
-from pipeline.types import Finding
 
 FRONT_MATTER = {key: spec.kind for key, spec in FIELDS.items()}
 

@@ -15,11 +15,11 @@ import unicodedata
 
 from pipeline.document import Block, Kind
 from pipeline.japanese import sentences
-from pipeline.outline import RELATED_H2
 from pipeline.quality.chinese import words
 from pipeline.quality.context import Check
 from pipeline.quality.copying import letters
 from pipeline.types import Finding
+from pipeline.writing.outline import RELATED_H2
 
 SECTION_MIN = 40  # letters: a shorter section says too little to judge
 # Words any section may use whatever it is about (について's つく, によって's よる …).

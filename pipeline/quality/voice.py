@@ -16,12 +16,12 @@ import math
 import statistics
 
 from pipeline.document import Block, Kind
-from pipeline.outline import RELATED_H2
 from pipeline.quality.context import Check
 from pipeline.text import char_count
 from pipeline.types import Finding
 from pipeline.voice.profile import Format
 from pipeline.voice.prose import PLAIN, POLITE, STYLE_NAMES, Sentence, block_sentences, numbered, prose_sentences
+from pipeline.writing.outline import RELATED_H2
 
 SECTION_SENTENCES = 3  # a section with fewer sentences is not judged by its sentence length
 FAR = (0.8, 1.2)  # a body below 80% of the range's low end, or above 120% of its high end, is far outside

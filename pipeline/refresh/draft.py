@@ -8,10 +8,10 @@ import hashlib
 from collections import Counter
 from pathlib import Path
 
-from pipeline.drafts import load_record, load_state, save_state
 from pipeline.errors import GenpostError, UsageError
-from pipeline.history import keep, text_of, who_runs
 from pipeline.refresh.sources import Ledger
+from pipeline.review.drafts import load_record, load_state, save_state
+from pipeline.review.history import keep, text_of, who_runs
 from pipeline.store import read_exact, write_draft
 from pipeline.types import Finding, Refresh, RunRecord
 

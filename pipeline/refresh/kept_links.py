@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.document import FOOTNOTE_MARK, POST_URL, Block
-from pipeline.links import plain_anchor, wrap
-from pipeline.parttext import map_texts
+from pipeline.site.links import plain_anchor, wrap
 from pipeline.types import PartText
+from pipeline.writing.parttext import map_texts
 
 # What a model writes for a kept link: [語句](K1), with full-width brackets or spaces now and then.
 SHOWN = re.compile(r"[\[［]([^\[\]［］\n]{1,120})[\]］]\s*[\(（]\s*[Kk]\s*(\d{1,3})\s*[\)）]")

@@ -19,24 +19,24 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from pipeline.citations import cited_in_record
 from pipeline.config import Settings
 from pipeline.document import FOOTNOTES, RELATED, Kind, PostDoc
-from pipeline.drafts import load_record
 from pipeline.errors import GenpostError
 from pipeline.instincts import Instinct
 from pipeline.parse import SECTION_PARTS, parse
-from pipeline.permalinks import DATED
 from pipeline.quality import claims, links
 from pipeline.quality.context import Check
 from pipeline.refresh.sources import Checked, Ledger, SourceFindings, check_urls, cited_sources, judge
+from pipeline.review.drafts import load_record
 from pipeline.schedule import load_calendar
-from pipeline.site import name_day
-from pipeline.site_context import Site
+from pipeline.site.context import Site
+from pipeline.site.permalinks import DATED
+from pipeline.site.posts import name_day
 from pipeline.sources.urls import shown, without_credentials
 from pipeline.store import read_exact
 from pipeline.text import topic_key, years_in
 from pipeline.types import Finding, RefreshReason
+from pipeline.writing.citations import cited_in_record
 
 log = logging.getLogger("genpost")
 KEEP = "keep"  # `refresh: keep` in front matter: the post is left alone

@@ -19,18 +19,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from pipeline.assembler import part_blocks, reading_minutes
-from pipeline.citations import MARKER, citable_url, keep_given
 from pipeline.config import Settings
 from pipeline.document import FOOTNOTE_MARK, RELATED, Block, Kind, PostDoc, post_time
-from pipeline.drafter import JAPANESE_FIELDS
 from pipeline.errors import ProviderError
 from pipeline.instincts import Instinct
 from pipeline.llm import Gateway, ask_json, ask_text
 from pipeline.llm.fields import JapaneseText
-from pipeline.outline import Kind as PartKind
 from pipeline.parse import SECTION_PARTS, parse_blocks
-from pipeline.parttext import map_texts, texts_of
 from pipeline.refresh.kept_links import Kept, KeptLinks
 from pipeline.refresh.reasons import PROSE, Reason, past_years, prose_parts
 from pipeline.refresh.splice import (
@@ -46,7 +41,7 @@ from pipeline.refresh.splice import (
     related_pruned,
     written,
 )
-from pipeline.site import plain
+from pipeline.site.posts import plain
 from pipeline.sources import Grounding
 from pipeline.text import char_count, clean_line, clean_prose, max_tokens_for, plain_line
 from pipeline.types import (
@@ -60,6 +55,11 @@ from pipeline.types import (
     SummaryPoint,
     SummaryText,
 )
+from pipeline.writing.assembler import part_blocks, reading_minutes
+from pipeline.writing.citations import MARKER, citable_url, keep_given
+from pipeline.writing.drafter import JAPANESE_FIELDS
+from pipeline.writing.outline import Kind as PartKind
+from pipeline.writing.parttext import map_texts, texts_of
 
 log = logging.getLogger("genpost")
 # What the model is told for each kind of reason, beside the reason itself.

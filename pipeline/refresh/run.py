@@ -17,9 +17,7 @@ from pipeline.config import Settings
 from pipeline.document import Kind, PostDoc
 from pipeline.errors import GenpostError, UsageError
 from pipeline.instincts import Instinct
-from pipeline.job import Desk
 from pipeline.llm.gateway import totals_of
-from pipeline.permalinks import DATED
 from pipeline.quality import check_doc
 from pipeline.refresh import draft
 from pipeline.refresh.kept_links import Kept
@@ -27,11 +25,13 @@ from pipeline.refresh.reasons import Finder, Reason, calendar_topics, find_stale
 from pipeline.refresh.rewrite import Rewriter, Rewritten
 from pipeline.refresh.sources import SourceFindings
 from pipeline.refresh.splice import bump_years
+from pipeline.site.permalinks import DATED
 from pipeline.sources import Grounding, gather
 from pipeline.store import read_exact
 from pipeline.text import char_count
 from pipeline.types import Brief, Finding, ImageQueries, Plan, Refresh, RunRecord, Source
 from pipeline.voice.follow import prompt_voice
+from pipeline.writing.job import Desk
 
 log = logging.getLogger("genpost")
 

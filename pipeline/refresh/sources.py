@@ -20,7 +20,7 @@ import httpx
 
 from pipeline.config import SourceSettings
 from pipeline.document import Kind, PostDoc
-from pipeline.drafts import load_record
+from pipeline.review.drafts import load_record
 from pipeline.sources.fetch import Fetcher, Unavailable, text_hash
 from pipeline.sources.urls import url_problem
 from pipeline.store import replace_write

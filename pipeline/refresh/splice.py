@@ -11,13 +11,13 @@ from dataclasses import replace
 from datetime import datetime, tzinfo
 from typing import Any
 
-from pipeline.citations import MARKER, Footnotes, citable_url, footnote_blocks
 from pipeline.document import CTA, HERO, JSON_LD, RELATED, Block, Inline, Kind, PostDoc
 from pipeline.frontmatter import Timestamp
-from pipeline.parttext import map_texts
 from pipeline.refresh.reasons import PROSE
 from pipeline.sources import Grounding
 from pipeline.types import PartText, Source
+from pipeline.writing.citations import MARKER, Footnotes, citable_url, footnote_blocks
+from pipeline.writing.parttext import map_texts
 
 _YEAR = re.compile(r"(?<![0-9０-９])[12１２][0-9０-９]{3}(?![0-9０-９])")
 _END = frozenset({HERO, RELATED, CTA, JSON_LD})  # what stands after the footnotes

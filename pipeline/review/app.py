@@ -18,10 +18,17 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from pipeline import editor, history, site_git
 from pipeline.config import Settings
 from pipeline.document import PostDoc
-from pipeline.drafts import (
+from pipeline.errors import GenpostError
+from pipeline.instincts import Instinct
+from pipeline.llm import Gateway
+from pipeline.llm.choice import make_provider
+from pipeline.parse import parse
+from pipeline.prompts import PromptBook
+from pipeline.refresh.draft import review_card
+from pipeline.review import editor, history, regenerate
+from pipeline.review.drafts import (
     DraftBusy,
     Pending,
     UnreadableRecord,
@@ -32,22 +39,15 @@ from pipeline.drafts import (
     read_record,
     reject,
 )
-from pipeline.errors import GenpostError
-from pipeline.history import stamp_of, who_runs
-from pipeline.instincts import Instinct
-from pipeline.job import Desk
-from pipeline.llm import Gateway
-from pipeline.llm.choice import make_provider
-from pipeline.outline import outline_for
-from pipeline.parse import parse
-from pipeline.prompts import PromptBook
-from pipeline.publish import Refused, publish
-from pipeline.refresh.draft import review_card
-from pipeline.review import regenerate
 from pipeline.review.guard import SECURITY_HEADERS, Guard, served_hosts
+from pipeline.review.history import stamp_of, who_runs
 from pipeline.review.render import is_web_url, link_id, render_post
+from pipeline.site import git as site_git
+from pipeline.site.publish import Refused, publish
 from pipeline.types import RunRecord
 from pipeline.voice.profile import VoiceProfile
+from pipeline.writing.job import Desk
+from pipeline.writing.outline import outline_for
 
 HERE = Path(__file__).parent
 # Everything a draft or record holds reaches a page through autoescape; only the sanitised body is `| safe`.

@@ -7,17 +7,17 @@ from pathlib import Path
 
 from pydantic import TypeAdapter
 
-from pipeline.drafts import Pending, load_state, locked, read_record, save_record, save_state
 from pipeline.errors import UsageError
-from pipeline.history import keep_change
-from pipeline.job import Desk, PostJob
 from pipeline.llm import Gateway
 from pipeline.llm.gateway import totals_of
-from pipeline.outcome import record_of
-from pipeline.outline import Kind
 from pipeline.parse import parse
+from pipeline.review.drafts import Pending, load_state, locked, read_record, save_record, save_state
+from pipeline.review.history import keep_change
 from pipeline.store import replace_write
 from pipeline.types import Finding, PartText, RunRecord, StepText, SummaryText
+from pipeline.writing.job import Desk, PostJob
+from pipeline.writing.outcome import record_of
+from pipeline.writing.outline import Kind
 
 
 def _record(draft: Path) -> RunRecord:

@@ -10,8 +10,8 @@ from typing import Any
 from pipeline.config import SectionLengths, Settings
 from pipeline.document import Kind
 from pipeline.japanese import sentences
-from pipeline.links import SiteIndex
 from pipeline.parse import parse
+from pipeline.site.links import SiteIndex
 from pipeline.voice.profile import VoiceProfile
 from pipeline.voice.prose import MIXED, STYLE_NAMES, paragraph_chars, read_sentence
 

@@ -14,9 +14,8 @@ from pathlib import Path
 from pipeline.document import Kind, PostDoc
 from pipeline.errors import UsageError
 from pipeline.instincts import Instinct
-from pipeline.outline import RELATED_H2, build_outline
 from pipeline.parse import parse
-from pipeline.site import load_posts
+from pipeline.site.posts import load_posts
 from pipeline.text import char_count
 from pipeline.voice.profile import (
     Avoid,
@@ -43,6 +42,7 @@ from pipeline.voice.prose import (
     prose_sentences,
     script_counts,
 )
+from pipeline.writing.outline import RELATED_H2, build_outline
 
 # Phrases model drafts reach for (stock openings, hedges, sales words); the voice lists those the site never uses.
 STOCK_PHRASES = (

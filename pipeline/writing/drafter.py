@@ -11,20 +11,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from pipeline.citations import keep_given
 from pipeline.config import Settings
-from pipeline.continuation import ContinuationWriter
 from pipeline.instincts import Instinct
-from pipeline.links import LinkPlan, Offer, section_query
 from pipeline.llm import Gateway, ask_json, ask_text
 from pipeline.llm.fields import FieldSpec, JapaneseText
-from pipeline.outline import Kind, Outline, Part, brief_of
 from pipeline.prompts import RenderedPrompt
 from pipeline.quality.copying import Instructions, field_descriptions
 from pipeline.quality.mend import cut_part, stands
+from pipeline.site.links import LinkPlan, Offer, section_query
 from pipeline.sources import Grounding
 from pipeline.store import Checkpoint
-from pipeline.streaming import BriefStream
 from pipeline.text import clean_line, clean_prose, max_tokens_for
 from pipeline.types import (
     Brief,
@@ -40,6 +36,10 @@ from pipeline.types import (
     SummaryPoint,
     SummaryText,
 )
+from pipeline.writing.citations import keep_given
+from pipeline.writing.continuation import ContinuationWriter
+from pipeline.writing.outline import Kind, Outline, Part, brief_of
+from pipeline.writing.streaming import BriefStream
 
 log = logging.getLogger("genpost")
 # The JSON shape the model answers in, for the parts that are not plain prose.

@@ -8,7 +8,6 @@ from dataclasses import replace
 from datetime import datetime
 from html import escape as html_escape
 
-from pipeline.citations import Footnotes, citable_url, cited_texts, footnote_blocks, strip_markers, to_footnotes
 from pipeline.config import Settings
 from pipeline.document import (
     CTA,
@@ -26,11 +25,9 @@ from pipeline.document import (
 )
 from pipeline.frontmatter import Timestamp
 from pipeline.instincts import Instinct
-from pipeline.outline import RELATED_H2, STEP_LABELS, Outline
-from pipeline.outline import Kind as PartKind
 from pipeline.parse import item_block, parse_blocks
-from pipeline.site import post_url_safe
-from pipeline.site_format import SiteFormat
+from pipeline.site.format import SiteFormat
+from pipeline.site.posts import post_url_safe
 from pipeline.sources import Grounding
 from pipeline.text import char_count, heading_text, neutralise_liquid, slugify
 from pipeline.types import (
@@ -46,6 +43,9 @@ from pipeline.types import (
     SummaryPoint,
     SummaryText,
 )
+from pipeline.writing.citations import Footnotes, citable_url, cited_texts, footnote_blocks, strip_markers, to_footnotes
+from pipeline.writing.outline import RELATED_H2, STEP_LABELS, Outline
+from pipeline.writing.outline import Kind as PartKind
 
 
 def reading_minutes(chars: int, per_minute: int) -> int:

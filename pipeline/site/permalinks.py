@@ -24,7 +24,7 @@ from urllib.parse import quote, unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pipeline import frontmatter
-from pipeline.site import notice, site_config
+from pipeline.site.posts import notice, site_config
 
 # Jekyll's built-in permalink styles.
 STYLES = {

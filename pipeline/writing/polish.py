@@ -14,12 +14,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from pipeline.citations import MARKER
 from pipeline.document import FOOTNOTE_MARK, WRITTEN, Block, PostDoc
 from pipeline.llm import Gateway, ask_json
-from pipeline.outline import Outline
 from pipeline.quality.claims import FIGURE
 from pipeline.types import PolishEdit
+from pipeline.writing.citations import MARKER
+from pipeline.writing.outline import Outline
 
 POLISH_MAX_TOKENS = 700
 _MARKUP = re.compile(r"[\n<>#|]|\{[{%]|!\[|\]\(|\[\^|\*\*")

@@ -23,18 +23,18 @@ from typing import Any
 from urllib.parse import unquote
 
 from pipeline import frontmatter
-from pipeline.citations import cited_in_record
 from pipeline.config import Settings
 from pipeline.document import Block, FrontMatter, PostDoc, write_blocks
-from pipeline.drafts import genposts_own, load_record, load_state, locked, save_record, save_state
 from pipeline.errors import UsageError
-from pipeline.history import keep_change, stamp_of, who_runs
 from pipeline.instincts import Instinct
 from pipeline.parse import parse
 from pipeline.quality import check_text
+from pipeline.review.drafts import genposts_own, load_record, load_state, locked, save_record, save_state
+from pipeline.review.history import keep_change, stamp_of, who_runs
 from pipeline.store import replace_write
 from pipeline.types import DroppedLink, Finding, Links, RunRecord
 from pipeline.voice.profile import VoiceProfile
+from pipeline.writing.citations import cited_in_record
 
 TITLE_MAX_INPUT = 200
 EDITOR_DROPPED = "編集者が外しました"  # why a link the editor dropped is in the record's `links.dropped`

@@ -17,8 +17,8 @@ from pydantic import BaseModel, Field, ValidationError
 from pipeline import frontmatter
 from pipeline.document import FrontMatter
 from pipeline.errors import GenpostError, UsageError
-from pipeline.history import Version
-from pipeline.site import POST_NAME, name_day
+from pipeline.review.history import Version
+from pipeline.site.posts import POST_NAME, name_day
 from pipeline.store import replace_write
 from pipeline.types import RunRecord
 
@@ -38,7 +38,7 @@ class ReviewState(BaseModel):
     status: Status = "draft"
     note: str = ""
     history: list[dict[str, str]] = Field(default_factory=list)  # status changes
-    versions: list[Version] = Field(default_factory=list)  # the texts, each kept (pipeline/history.py)
+    versions: list[Version] = Field(default_factory=list)  # the texts, each kept (pipeline/review/history.py)
     pending: Pending | None = None
 
     def mark(self, status: Status, note: str = "") -> None:

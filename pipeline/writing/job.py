@@ -18,31 +18,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pipeline.assembler import Assembler, sections_of
-from pipeline.citations import NOT_GIVEN
 from pipeline.config import Settings
 from pipeline.document import PostDoc
-from pipeline.draft_metadata import taken_from_draft
-from pipeline.drafter import Drafter, DraftNotes
 from pipeline.errors import GenpostError, ProviderError
-from pipeline.images import choose_images, recently_used, unsplash_client
 from pipeline.instincts import Instinct
-from pipeline.links import LinkPlan, linked_names, place, plan_for, strip_marks
 from pipeline.llm import Gateway
 from pipeline.memory import TopicMemory
-from pipeline.outcome import Result, store
-from pipeline.outline import Outline, outline_for
-from pipeline.planner import fallback_metadata, make_briefs, make_metadata, repair_briefs
-from pipeline.polish import apply_edits, ask_polish
-from pipeline.post_edits import refit, with_parts
 from pipeline.quality import errors
 from pipeline.quality.gate import fixes_by_part, gate
 from pipeline.quality.mend import mend
-from pipeline.site import related_posts
-from pipeline.site_context import Site
+from pipeline.site.context import Site
+from pipeline.site.links import LinkPlan, linked_names, place, plan_for, strip_marks
+from pipeline.site.posts import related_posts
 from pipeline.sources import Grounding, gather
 from pipeline.store import Checkpoint, ensure_dir
-from pipeline.streaming import BriefStream
 from pipeline.tasks import together
 from pipeline.types import (
     Brief,
@@ -61,6 +50,17 @@ from pipeline.types import (
 )
 from pipeline.voice.follow import examples_for, fit_lengths, prompt_voice
 from pipeline.voice.profile import VoiceProfile, load_voice
+from pipeline.writing.assembler import Assembler, sections_of
+from pipeline.writing.citations import NOT_GIVEN
+from pipeline.writing.draft_metadata import taken_from_draft
+from pipeline.writing.drafter import Drafter, DraftNotes
+from pipeline.writing.images import choose_images, recently_used, unsplash_client
+from pipeline.writing.outcome import Result, store
+from pipeline.writing.outline import Outline, outline_for
+from pipeline.writing.planner import fallback_metadata, make_briefs, make_metadata, repair_briefs
+from pipeline.writing.polish import apply_edits, ask_polish
+from pipeline.writing.post_edits import refit, with_parts
+from pipeline.writing.streaming import BriefStream
 
 log = logging.getLogger("genpost")
 T = TypeVar("T")

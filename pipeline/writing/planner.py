@@ -19,9 +19,9 @@ from pipeline.japanese import foreign_characters, is_english
 from pipeline.llm import Gateway, ask_json
 from pipeline.llm.fields import EnglishWords, FieldSpec, JapaneseText, TitleWith
 from pipeline.llm.schema import strict_schema
-from pipeline.outline import TREND_PARTS
 from pipeline.text import char_ngrams, clean_line, jaccard, keyword_words, plain_line, squash
 from pipeline.types import Brief, Briefs, ImageQueries, Metadata, Source
+from pipeline.writing.outline import TREND_PARTS
 
 log = logging.getLogger("genpost")
 BRIEFS_MAX_TOKENS = 900

@@ -19,7 +19,7 @@ import yaml
 
 from pipeline import frontmatter
 from pipeline.config import Settings
-from pipeline.site import site_config, uses_seo_tag
+from pipeline.site.posts import site_config, uses_seo_tag
 
 TEMPLATE_BYTES = 256_000  # a layout or include larger than this is not read
 MAX_TEMPLATES = 40  # layouts and includes followed from the post's layout, at most

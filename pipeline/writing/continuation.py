@@ -18,7 +18,6 @@ from pipeline.config import Settings
 from pipeline.llm.answers import continue_text
 from pipeline.llm.gateway import Gateway
 from pipeline.llm.grammar import list_grammar, points_grammar
-from pipeline.outline import STEP_LABELS, Kind, Outline, Part, brief_of
 from pipeline.paths import resource
 from pipeline.prompts import RenderedPrompt
 from pipeline.quality.copying import template_instructions
@@ -26,6 +25,7 @@ from pipeline.quality.mend import cut_part
 from pipeline.store import Checkpoint
 from pipeline.text import clean_line, clean_prose, max_tokens_for
 from pipeline.types import Brief, PartText, Plan, Sections, StepText, SummaryPoint, SummaryText
+from pipeline.writing.outline import STEP_LABELS, Kind, Outline, Part, brief_of
 
 log = logging.getLogger("genpost")
 TEMPLATE = "document.j2"

@@ -34,7 +34,7 @@ from pipeline.config import LinkSettings
 from pipeline.document import FOOTNOTE_MARK, POST_URL_LINK
 from pipeline.japanese import SENTENCE, tagger
 from pipeline.parse import parse
-from pipeline.site import name_day, notice, plain, post_url_safe, site_config, unlinked
+from pipeline.site.posts import name_day, notice, plain, post_url_safe, site_config, unlinked
 from pipeline.sources.index import tokens
 from pipeline.store import replace_write
 from pipeline.text import char_ngrams, jaccard, squash

@@ -14,11 +14,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from pipeline import permalinks
-from pipeline.links import SiteIndex
-from pipeline.permalinks import Permalinks
-from pipeline.site import SitePost, load_posts, site_config
-from pipeline.site_format import SiteFormat, read_format
+from pipeline.site import permalinks
+from pipeline.site.format import SiteFormat, read_format
+from pipeline.site.links import SiteIndex
+from pipeline.site.permalinks import Permalinks
+from pipeline.site.posts import SitePost, load_posts, site_config
 from pipeline.voice.profile import VoiceProfile
 
 

@@ -8,10 +8,14 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline import history, site_git
-from pipeline.citations import cited_in_record
 from pipeline.config import Settings
-from pipeline.drafts import (
+from pipeline.errors import GenpostError, UsageError
+from pipeline.instincts import Instinct
+from pipeline.parse import parse
+from pipeline.quality import check_text
+from pipeline.refresh import draft as refresh_draft
+from pipeline.review import history
+from pipeline.review.drafts import (
     UnreadableRecord,
     genposts_own,
     load_state,
@@ -22,17 +26,14 @@ from pipeline.drafts import (
     save_state,
     state_path,
 )
-from pipeline.errors import GenpostError, UsageError
-from pipeline.images import UnsplashUnavailable, photo_key, unsplash_client
-from pipeline.instincts import Instinct
-from pipeline.parse import parse
-from pipeline.quality import check_text
-from pipeline.refresh import draft as refresh_draft
-from pipeline.site import POST_NAME
-from pipeline.site_git import Pushed
+from pipeline.site import git as site_git
+from pipeline.site.git import Pushed
+from pipeline.site.posts import POST_NAME
 from pipeline.store import FileSnapshot, read_exact, replace_write
 from pipeline.types import Finding, Refresh, RunRecord
 from pipeline.voice.profile import VoiceProfile
+from pipeline.writing.citations import cited_in_record
+from pipeline.writing.images import UnsplashUnavailable, photo_key, unsplash_client
 
 log = logging.getLogger("genpost")
 # Front-matter fields an editor or a tool may add while reviewing; the site never sees them.

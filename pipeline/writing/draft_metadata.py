@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections import Counter
 
 from pipeline.japanese import tagger
-from pipeline.links import noun_phrases
-from pipeline.outline import TREND_PARTS, Outline, section_headings
-from pipeline.planner import cut_to_sentence
+from pipeline.site.links import noun_phrases
 from pipeline.types import Brief, Plan, Sections
+from pipeline.writing.outline import TREND_PARTS, Outline, section_headings
+from pipeline.writing.planner import cut_to_sentence
 
 TAGS = (3, 6)
 TAG_CHARS = (2, 15)

@@ -13,12 +13,12 @@ import re
 from dataclasses import replace
 from datetime import tzinfo
 
-from pipeline.assembler import body_chars, part_blocks, reading_minutes
-from pipeline.citations import MARKER, Footnotes, citable_url, footnote_blocks
 from pipeline.document import CTA, FOOTNOTE_MARK, HERO, JSON_LD, RELATED, Block, Kind, PostDoc
-from pipeline.parttext import map_texts
 from pipeline.sources import Grounding
 from pipeline.types import Citation, PartText, Post
+from pipeline.writing.assembler import body_chars, part_blocks, reading_minutes
+from pipeline.writing.citations import MARKER, Footnotes, citable_url, footnote_blocks
+from pipeline.writing.parttext import map_texts
 
 TEXT = frozenset({Kind.PARAGRAPH, Kind.LIST_ITEM, Kind.STEP_LABEL, Kind.OTHER})  # what a model wrote of a part
 _CLOSING = frozenset({HERO, RELATED, CTA, JSON_LD})  # the parts that stand after the footnotes

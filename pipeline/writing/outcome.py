@@ -10,12 +10,11 @@ from typing import Protocol
 
 from pipeline import __version__
 from pipeline.config import Settings
-from pipeline.drafter import DraftNotes
-from pipeline.drafts import load_state, save_state
-from pipeline.history import keep, who_runs
-from pipeline.links import LinkPlan
 from pipeline.llm.gateway import Gateway, totals_of
 from pipeline.memory import TopicMemory
+from pipeline.review.drafts import load_state, save_state
+from pipeline.review.history import keep, who_runs
+from pipeline.site.links import LinkPlan
 from pipeline.sources import Grounding
 from pipeline.store import Checkpoint, write_draft
 from pipeline.types import (
@@ -33,6 +32,7 @@ from pipeline.types import (
     RunRecord,
     Sections,
 )
+from pipeline.writing.drafter import DraftNotes
 
 # --- what this module reads of a finished job -------------------------------------------------------------
 # `job.PostJob` and its stages (`job.Stages`, `Drafted`, `Gated`, `Polished`, `Desk`) fit these shapes; this

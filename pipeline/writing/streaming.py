@@ -10,8 +10,8 @@ import asyncio
 
 import jiter
 
-from pipeline.outline import STEP_COUNT, Outline, Part, build_outline
 from pipeline.types import Briefs, Metadata, Plan, StepBrief
+from pipeline.writing.outline import STEP_COUNT, Outline, Part, build_outline
 
 TREND_POINTS = 5
 

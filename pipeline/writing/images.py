@@ -21,10 +21,10 @@ from tenacity import wait_exponential as wait_exp
 
 from pipeline.config import ImageSettings
 from pipeline.instincts import CataloguePhoto, Instinct
-from pipeline.outline import Outline
-from pipeline.site import name_day
+from pipeline.site.posts import name_day
 from pipeline.store import replace_write
 from pipeline.types import Image, Plan
+from pipeline.writing.outline import Outline
 
 log = logging.getLogger("genpost")
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from pipeline.document import FOOTNOTES, Block, Kind
-from pipeline.parttext import map_texts
 from pipeline.types import Citation, PartText, Passage, RunRecord, Sections, Source
+from pipeline.writing.parttext import map_texts
 
 NOT_GIVEN = "no such passage was given"  # why a marker is dropped at drafting
 # What models write for a marker: [S7], ［S7］, 【S7】, [s7], [S 7].

@@ -1,0 +1,1 @@
+"""Writing a post: plan, draft, assemble, edit, store — one stage a module."""
