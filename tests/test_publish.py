@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from pipeline.site import publish as publishing
 from standins.unsplash_api import UnsplashFault
 from tests.postparse import parse_post
 from tests.test_review import draft
@@ -94,3 +95,12 @@ def test_publishing_strips_review_only_fields(llm, genpost, tmp_path, site):
     published = parse_post(site / "_posts" / path.name)
     assert "review_note" not in published.front and published.front["title"] == parse_post(path).front["title"]
     assert list(published.front)[-1] == "seo_keywords"
+
+
+def test_publish_reads_the_draft_once(llm, genpost, tmp_path, site, monkeypatch):
+    reads = []
+    real = publishing.parse
+    monkeypatch.setattr(publishing, "parse", lambda text: reads.append(text) or real(text))
+    path = draft(genpost, tmp_path / "out")
+    assert genpost("publish", str(path), "--site", str(site), "--force").code == 0
+    assert len(reads) == 1, "what the site receives, the check and the commit message come from one reading"

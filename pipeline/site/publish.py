@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.config import Settings
+from pipeline.document import PostDoc
 from pipeline.errors import GenpostError, UsageError
 from pipeline.instincts import Instinct
 from pipeline.parse import parse
-from pipeline.quality import check_text
+from pipeline.quality import check_doc, check_text
 from pipeline.refresh import draft as refresh_draft
 from pipeline.review import history
 from pipeline.review.drafts import (
@@ -74,10 +75,9 @@ def _copy(text: str, target: Path, replaces: bool = False) -> bool:
     return True
 
 
-def site_text(draft_text: str) -> str:
-    """The post as the site receives it: review-only front-matter fields removed (a broken front matter is
-    a ValueError)."""
-    doc = parse(draft_text)
+def site_text(draft_text: str, doc: PostDoc) -> str:
+    """The post as the site receives it (`doc`: the draft read): review-only front-matter fields removed (a broken
+    front matter is a ValueError)."""
     if doc.front.error:
         raise ValueError(doc.front.error)
     review_only = [key for key in doc.front.keys if key.startswith(REVIEW_ONLY)]
@@ -99,7 +99,7 @@ class Refused(GenpostError):
 
 
 def blocking_findings(
-    draft_text: str,
+    doc: PostDoc,
     draft: Path,
     site: Path,
     settings: Settings,
@@ -110,7 +110,7 @@ def blocking_findings(
     """What keeps the post from going live (error findings, related links that point nowhere among them, and
     with voice.yml the site's voice), judged as `check` judges it."""
     cited = cited_in_record(record) if record else None
-    found = check_text(draft_text, settings, instincts, site, draft.name, cited, voice=voice, own=genposts_own(record))
+    found = check_doc(doc, settings, instincts, site, draft.name, cited, voice=voice, own=genposts_own(record))
     return [f for f in found if f.severity == "error"]
 
 
@@ -122,6 +122,7 @@ class Publication:
     site: Path
     target: Path
     text: str  # the post as the site receives it
+    doc: PostDoc  # the draft, read once: checked, and its title and instinct in the commit message
     record: RunRecord | None
     git: bool  # commit in the site's repository
     push: bool
@@ -146,7 +147,8 @@ def prepare(
     target = site_target(site, draft.name)
     try:
         text = read_exact(draft)
-        clean = site_text(text)
+        doc = parse(text)  # the draft is read once: what the site receives, the check, the commit message
+        clean = site_text(text, doc)
     except (UnicodeDecodeError, ValueError) as exc:
         raise GenpostError(f"{draft.name} not published: {exc}") from None
     try:
@@ -161,7 +163,7 @@ def prepare(
         raise GenpostError(f"{target} already exists with other content; remove it or rename the draft")
     published = read_exact(target, "replace") if target.exists() else None
     if (published is None or (refresh is not None and published != clean)) and not force:
-        found = blocking_findings(text, target if refresh else draft, site, settings, instincts, record, voice)
+        found = blocking_findings(doc, target if refresh else draft, site, settings, instincts, record, voice)
         if refresh is not None and published is not None:  # only what the refresh brought in: not the post's own
             before = check_text(published, settings, instincts, site, target.name, voice=voice, own=False)
             found = refresh_draft.new_errors(found, before)
@@ -173,7 +175,7 @@ def prepare(
         site_git.ready_to_commit(site)
         if wanted:
             site_git.ready_to_push(site, settings.publish.push.remote, settings.publish.push.branch)
-    return Publication(draft, site, target, clean, record, git, bool(git and wanted), refresh)
+    return Publication(draft, site, target, clean, doc, record, git, bool(git and wanted), refresh)
 
 
 def site_target(site: Path, name: str) -> Path:
@@ -216,7 +218,7 @@ async def publish(
         try:
             done = await _write(plan, settings, force)
             if plan.git:
-                message = commit_message(draft, plan.text, plan.refresh)
+                message = commit_message(draft, plan.doc, plan.refresh)
                 done.commit = site_git.commit(site, [done.path, _ledger_path(site)], message)
         except BaseException:
             before.restore()
@@ -235,9 +237,9 @@ async def publish(
     return done
 
 
-def commit_message(draft: Path, text: str, refresh: Refresh | None = None) -> str:
+def commit_message(draft: Path, doc: PostDoc, refresh: Refresh | None = None) -> str:
     """The site commit's message: the title, the instinct and the review note (a refresh: its reasons)."""
-    front = parse(text).front
+    front = doc.front
     note = load_state(draft).note or "なし"
     title = front.title if "title" in front else draft.stem  # the file name only where the title is missing
     if refresh is not None:
