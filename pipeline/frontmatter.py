@@ -72,6 +72,7 @@ class Read:
     source: str
     body: str
     refused: bool = False  # the YAML would have built beyond a bound (an alias bomb)
+    broken: bool = False  # the YAML does not parse
 
 
 def read(text: str) -> Read:
@@ -89,7 +90,7 @@ def read(text: str) -> Read:
         return Read({}, f"front matter {exc.problem}", source, body, refused=True)
     except yaml.YAMLError as exc:
         why = getattr(exc, "problem", None) or exc
-        return Read({}, f"the front matter is not valid YAML ({why})", source, body)
+        return Read({}, f"the front matter is not valid YAML ({why})", source, body, broken=True)
     if loaded is None:
         loaded = {}
     if not isinstance(loaded, dict):
@@ -103,7 +104,7 @@ def split(text: str) -> tuple[dict[str, Any], str]:
     found = read(text)
     if found.refused:
         raise Refused(found.error or "")
-    if found.error is not None and found.error.startswith("the front matter is not valid YAML"):
+    if found.broken:
         raise ValueError(found.error)
     return found.fields, (found.body if found.source else text)
 

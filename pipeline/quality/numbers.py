@@ -10,10 +10,10 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 
 from pipeline.document import Block
 from pipeline.quality.context import Check
+from pipeline.site import permalinks
 from pipeline.text import char_count, keyword_words, years_in
 from pipeline.types import Finding
 
@@ -271,18 +271,8 @@ def keyword_stuffing(c: Check) -> list[Finding]:
 
 def post_year(c: Check) -> int | None:
     """The year of the post's `date` in the site's timezone."""
-    value = c.doc.front.date
-    if isinstance(value, str):  # a wall-clock date: the site's own day
-        try:
-            return datetime.fromisoformat(value.strip()).year
-        except ValueError:
-            return None
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return moment.astimezone(c.settings.site.zone).year
-    if isinstance(value, date):
-        return value.year
-    return None
+    moment = permalinks.front_date(c.doc.front.date, c.settings.site.zone)  # as Jekyll reads it
+    return moment.year if moment is not None else None
 
 
 def stale_years(c: Check) -> list[Finding]:

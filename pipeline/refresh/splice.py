@@ -11,16 +11,15 @@ from dataclasses import replace
 from datetime import datetime, tzinfo
 from typing import Any
 
-from pipeline.document import CTA, HERO, JSON_LD, RELATED, Block, Inline, Kind, PostDoc
+from pipeline.document import Block, Inline, Kind, PostDoc
 from pipeline.frontmatter import Timestamp
 from pipeline.refresh.reasons import PROSE
 from pipeline.sources import Grounding
 from pipeline.types import PartText, Source
-from pipeline.writing.citations import MARKER, Footnotes, citable_url, footnote_blocks
+from pipeline.writing.citations import MARKER, Footnotes, citable_url, cited_works, definitions_at, footnote_blocks
 from pipeline.writing.parttext import map_texts
 
 _YEAR = re.compile(r"(?<![0-9０-９])[12１２][0-9０-９]{3}(?![0-9０-９])")
-_END = frozenset({HERO, RELATED, CTA, JSON_LD})  # what stands after the footnotes
 _POST_URL = re.compile(r"\{%\s*post_url\s+(\S+)\s*%\}")
 
 
@@ -211,12 +210,7 @@ def refit_footnotes(
     if not labels.by_source:
         return out
     new = footnote_blocks(Footnotes(by_source=labels.by_source), labels.new_sources, zone)
-    last = max((i for i, b in enumerate(out) if b.kind == Kind.CITATION), default=None)
-    if last is not None:
-        at, new = last + 1, [replace(new[0], gap=""), *new[1:]]
-    else:
-        at = next((i for i, b in enumerate(out) if b.part in _END), len(out))
-        new = [replace(new[0], gap="\n"), *new[1:]]
+    at, new = definitions_at(out, new)
     return out[:at] + written(new, eol) + out[at:]
 
 
@@ -242,24 +236,10 @@ def json_ld_follows(
             update["name"] = changes["title"]
         works = data.get("citation")
         if kind in ("BlogPosting", "WebPage") and (isinstance(works, list) or new_works):
-            update["citation"] = _works(works if isinstance(works, list) else [], moved, urls, new_works)
+            update["citation"] = cited_works(works if isinstance(works, list) else [], urls, new_works, moved)
             if not update["citation"]:
                 del update["citation"]
         if update != data:
             block = written([replace(block, data=update, source=None)], eol)[0]
         out.append(block)
     return out
-
-
-def _works(works: list, moved: dict[str, str], urls: set[str], added: list[tuple[str, str]]) -> list:
-    """JSON-LD citations: those the footnotes still cite (a moved one at its new address), then the new ones."""
-    kept = []
-    for work in works:
-        if not isinstance(work, dict) or not isinstance(work.get("url"), str):
-            kept.append(work)
-            continue
-        url = moved.get(work["url"], work["url"])
-        if url in urls:
-            kept.append({**work, "url": url})
-    known = {w.get("url") for w in kept if isinstance(w, dict)}
-    return kept + [{"@type": "CreativeWork", "name": t, "url": u} for t, u in added if u not in known]

@@ -6,10 +6,10 @@ from __future__ import annotations
 import html
 import re
 import string
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
-from pipeline.document import FOOTNOTES, Block, Kind
+from pipeline.document import CTA, FOOTNOTES, HERO, JSON_LD, RELATED, Block, Kind
 from pipeline.types import Citation, PartText, Passage, RunRecord, Sections, Source
 from pipeline.writing.parttext import map_texts
 
@@ -189,3 +189,34 @@ def cited_texts(notes: Footnotes, passages: list[Passage]) -> dict[str, list[str
     for source_id, number in notes.by_source.items():
         out[str(number)] = [p.text for p in passages if p.source == source_id]
     return out
+
+
+CLOSING = frozenset({HERO, RELATED, CTA, JSON_LD})  # the parts that stand after the footnotes
+
+
+def definitions_at(blocks: list[Block], new: list[Block]) -> tuple[int, list[Block]]:
+    """Where new footnote definitions go among `blocks`: after the last definition (with no gap), else before the
+    blocks that close the post (after one blank line); and the new definitions, the first with that gap."""
+    last = max((i for i, b in enumerate(blocks) if b.kind == Kind.CITATION), default=None)
+    if last is not None:
+        return last + 1, [replace(new[0], gap=""), *new[1:]]
+    at = next((i for i, b in enumerate(blocks) if b.part in CLOSING), len(blocks))
+    return at, [replace(new[0], gap="\n"), *new[1:]]
+
+
+def cited_works(
+    works: list, urls: set[str], added: list[tuple[str, str]] = (), moved: dict[str, str] | None = None
+) -> list:
+    """JSON-LD citations: those the footnotes still cite (`urls`; a moved one at its new address), then the
+    `added` (title, URL) ones not there yet; an entry that names no URL is kept as it is."""
+    moved = moved or {}
+    kept = []
+    for work in works:
+        if not isinstance(work, dict) or not isinstance(work.get("url"), str):
+            kept.append(work)
+            continue
+        url = moved.get(work["url"], work["url"])
+        if url in urls:
+            kept.append({**work, "url": url})
+    known = {w.get("url") for w in kept if isinstance(w, dict)}
+    return kept + [{"@type": "CreativeWork", "name": t, "url": u} for t, u in added if u not in known]

@@ -13,15 +13,14 @@ import re
 from dataclasses import replace
 from datetime import tzinfo
 
-from pipeline.document import CTA, FOOTNOTE_MARK, HERO, JSON_LD, RELATED, Block, Kind, PostDoc
+from pipeline.document import FOOTNOTE_MARK, Block, Kind, PostDoc
 from pipeline.sources import Grounding
 from pipeline.types import Citation, PartText, Post
 from pipeline.writing.assembler import body_chars, part_blocks, reading_minutes
-from pipeline.writing.citations import MARKER, Footnotes, citable_url, footnote_blocks
+from pipeline.writing.citations import MARKER, Footnotes, citable_url, cited_works, definitions_at, footnote_blocks
 from pipeline.writing.parttext import map_texts
 
 TEXT = frozenset({Kind.PARAGRAPH, Kind.LIST_ITEM, Kind.STEP_LABEL, Kind.OTHER})  # what a model wrote of a part
-_CLOSING = frozenset({HERO, RELATED, CTA, JSON_LD})  # the parts that stand after the footnotes
 
 
 def refit(post: Post, doc: PostDoc, per_minute: int) -> Post:
@@ -79,7 +78,7 @@ def _cites_only(block: Block, urls: set[str]) -> Block:
     works = data.get("citation") if isinstance(data, dict) else None
     if not isinstance(works, list):
         return block
-    kept = [w for w in works if not isinstance(w, dict) or w.get("url") in urls]
+    kept = cited_works(works, urls)
     if kept == works:
         return block
     update = {k: v for k, v in data.items() if k != "citation"} | ({"citation": kept} if kept else {})
@@ -141,23 +140,16 @@ def _with_definitions(doc: PostDoc, new: list[Block], sources: dict, fresh: dict
     """The new footnote definitions after the last one (or before the blocks that close the post), and their
     sources among the JSON-LD's citations."""
     blocks = list(doc.blocks)
-    last = max((i for i, b in enumerate(blocks) if b.kind == Kind.CITATION), default=None)
-    if last is not None:
-        at, new = last + 1, [replace(new[0], gap=""), *new[1:]]
-    else:
-        at = next((i for i, b in enumerate(blocks) if b.part in _CLOSING), len(blocks))
-        new = [replace(new[0], gap="\n"), *new[1:]]
+    at, new = definitions_at(blocks, new)
     blocks[at:at] = new
-    works = [
-        {"@type": "CreativeWork", "name": sources[s].title, "url": u}
-        for s in fresh
-        if sources[s].is_url and (u := citable_url(sources[s].location))
-    ]
+    added = [(sources[s].title, u) for s in fresh if sources[s].is_url and (u := citable_url(sources[s].location))]
+    urls = {u for b in blocks if b.kind == Kind.CITATION for href in b.links if (u := citable_url(href))}
     out = []
     for block in blocks:
         data = block.data
         cites = isinstance(data, dict) and data.get("@type") in ("BlogPosting", "WebPage")
-        if works and block.kind == Kind.JSON_LD and cites:
-            block = replace(block, data={**data, "citation": [*data.get("citation", []), *works]}, source=None)
+        if added and block.kind == Kind.JSON_LD and cites:
+            works = cited_works(data.get("citation", []), urls, added)
+            block = replace(block, data={**data, "citation": works}, source=None)
         out.append(block)
     return doc.with_blocks(out)
