@@ -49,6 +49,8 @@ OWNED = frozenset({Kind.HEADING, Kind.STEP_LABEL, Kind.IMAGE, Kind.CREDIT, Kind.
 OWNED |= {Kind.CTA, Kind.JSON_LD}
 # What a writer (the model, or an editor) writes: prose a reader reads.
 WRITTEN = frozenset({Kind.PARAGRAPH, Kind.LIST_ITEM})
+# A part's text as a model wrote it: its prose, bullets and a step's list labels (not its heading or image).
+PART_TEXT = frozenset({Kind.PARAGRAPH, Kind.LIST_ITEM, Kind.STEP_LABEL, Kind.OTHER})
 # Parts that are no part of the outline: where a block stands outside the sections.
 FRONT_MATTER, FOOTNOTES, HERO, RELATED, CTA, JSON_LD = "front_matter", "footnotes", "hero", "related", "cta", "json_ld"
 JSON_LD_OPEN, JSON_LD_CLOSE = '<script type="application/ld+json">', "</script>"
@@ -455,6 +457,12 @@ class PostDoc:
 
     def of_part(self, key: str) -> list[Block]:
         return [b for b in self.blocks if b.part == key]
+
+    def part_text(self, key: str) -> str:
+        """What part `key` says now (cut, polished, written again), in the document's own Markdown: its text
+        blocks as written, without its heading, image or credit, and without a block a cut has emptied."""
+        blocks = [b for b in self.of_part(key) if b.kind in PART_TEXT and (b.markdown.strip() or b.label)]
+        return write_blocks(blocks, first_gap=False).rstrip("\r\n")
 
     @property
     def part_keys(self) -> list[str]:

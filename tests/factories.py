@@ -98,3 +98,20 @@ def learning():
 
 def settings() -> Settings:
     return Settings()
+
+
+def step_of(doc, key: str) -> tuple[str, dict[str, list[str]]]:
+    """What step `key` of `doc` says, read from its blocks for a test to compare: its summary, and the bullets
+    under each of its labels."""
+    from pipeline.document import PART_TEXT, write_blocks
+    from pipeline.document import Kind as BlockKind
+
+    blocks = [b for b in doc.of_part(key) if b.kind in PART_TEXT and (b.markdown.strip() or b.label)]
+    labels = [n for n, b in enumerate(blocks) if b.kind == BlockKind.STEP_LABEL]
+    summary = write_blocks(blocks[: labels[0]] if labels else blocks, first_gap=False).rstrip("\r\n")
+    ends = [*labels[1:], len(blocks)]
+    lists = {
+        blocks[n].label: [f"**{b.label}:** {b.markdown}" if b.label else b.markdown for b in blocks[n + 1 : end]]
+        for n, end in zip(labels, ends, strict=True)
+    }
+    return summary, lists

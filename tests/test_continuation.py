@@ -100,10 +100,13 @@ def test_a_redraft_samples_anew_and_keeps_the_other_parts(tmp_path):
     sections = asyncio.run(drafter.draft())
     asked = len(provider.requests)
     fixes = {"trend2": []}
-    redrafted = asyncio.run(drafter.redraft(sections, fixes, variant=2))
+    shown = {key: markdown_of(value) for key, value in sections.items()}
+    redrafted = asyncio.run(drafter.redraft(fixes, variant=2, shown=shown))
     new = provider.requests[asked:]
-    assert [r.variant for r in new] == [2] and redrafted["trend2"] != sections["trend2"]
-    assert {k: v for k, v in redrafted.items() if k != "trend2"} == {k: v for k, v in sections.items() if k != "trend2"}
+    assert [r.variant for r in new] == [2] and list(redrafted) == ["trend2"]
+    assert redrafted["trend2"] != sections["trend2"]
+    above = new[0].document
+    assert shown["trend1"] in above and shown["trend3"] not in above, "it continues the post as it stands above it"
 
 
 def test_with_sources_to_cite_the_instructions_are_used(tmp_path):

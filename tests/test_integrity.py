@@ -258,15 +258,14 @@ def test_the_redraft_prompt_names_the_repeated_sentence_and_where_it_stands(llm,
 def _mend(sections, findings_for, final: bool):
     """The gate's cut on the post the assembler makes of `sections`: `findings_for(doc)` names the blocks."""
     from pipeline.quality.mend import mend
-    from pipeline.writing.assembler import Assembler, sections_of
+    from pipeline.writing.assembler import Assembler
     from tests import factories
 
     outline, settings = factories.outline(), factories.settings()
     post = Assembler(settings, factories.learning()).assemble(
         factories.brief(), factories.plan(), outline, sections, factories.images(), []
     )
-    doc, cuts = mend(post, outline, findings_for(post.doc), settings.lengths, final)
-    return sections_of(doc, outline), cuts
+    return mend(post, outline, findings_for(post.doc), settings.lengths, final)
 
 
 def _copied(block, excerpt: str):
@@ -295,9 +294,10 @@ def test_the_last_cut_may_empty_a_steps_list_rather_than_keep_an_instruction():
         return [_copied(block, copied)]
 
     kept, none = _mend(sections, findings, final=False)
-    assert kept["step2"].metrics == [copied] and none == [], "while redrafting can still help, the list stays whole"
+    assert f.step_of(kept, "step2")[1]["指標"] == [copied] and none == [], "while redrafting can help, it stays whole"
     cut, cuts = _mend(sections, findings, final=True)
-    assert cut["step2"].metrics == [] and cut["step2"].summary == sections["step2"].summary
+    summary, lists = f.step_of(cut, "step2")
+    assert lists["指標"] == [] and summary == sections["step2"].summary
     assert cuts == [{"part": "step2", "lines": [copied], "rule": "integrity.copied-instruction"}]
 
 
@@ -315,7 +315,7 @@ def test_a_copied_line_is_found_in_a_list_and_in_bold():
         return [_copied(bold, "**小見出しの本文を書いてください。"), _copied(listed, "心理学的背景")]
 
     mended, cuts = _mend(sections, findings, final=True)
-    assert mended["trend5"] == prose and len(cuts) == 2
+    assert mended.part_text("trend5") == prose and len(cuts) == 2
 
 
 # --- copied runs: 12 letters of the prompts' fixed text, in any field ---------------------------------
@@ -420,9 +420,9 @@ def test_a_chinese_sentence_is_cut_only_at_the_last_cut():
     sections = factories.sections()
     sections["cases"] += CHINESE
     kept, none = _mend(sections, _found_by_the_gate("script.chinese-pattern"), final=False)
-    assert CHINESE in kept["cases"] and none == [], "while a redraft can still fix it, it stays"
+    assert CHINESE in kept.part_text("cases") and none == [], "while a redraft can still fix it, it stays"
     cut, cuts = _mend(sections, _found_by_the_gate("script.chinese-pattern"), final=True)
-    assert cut["cases"] == sections["cases"].replace(CHINESE, "")
+    assert cut.part_text("cases") == sections["cases"].replace(CHINESE, "")
     assert cuts == [{"part": "cases", "lines": [CHINESE], "rule": "script.chinese-pattern"}]
 
 
@@ -441,7 +441,7 @@ def test_foreign_script_punctuation_and_garbage_are_cut_at_the_last_cut(rule, ba
     sections = factories.sections()
     sections["step3"] = sections["step3"].model_copy(update={"cautions": [*sections["step3"].cautions, bad]})
     cut, cuts = _mend(sections, _found_by_the_gate(rule), final=True)
-    assert cut["step3"].cautions == sections["step3"].cautions[:-1]
+    assert f.step_of(cut, "step3")[1]["注意点"] == sections["step3"].cautions[:-1]
     assert cuts == [{"part": "step3", "lines": [bad], "rule": rule}]
 
 
@@ -451,7 +451,7 @@ def test_a_part_that_is_only_chinese_keeps_its_error_for_the_editor():
     sections = factories.sections()
     sections["cases"] = CHINESE
     cut, cuts = _mend(sections, _found_by_the_gate("script.chinese-pattern"), final=True)
-    assert cut["cases"] == CHINESE and cuts == [], "nothing would be left of the part"
+    assert cut.part_text("cases") == CHINESE and cuts == [], "nothing would be left of the part"
 
 
 class ChineseWriter(FakeWriter):
@@ -479,7 +479,6 @@ def test_a_chinese_sentence_that_survives_the_redrafts_is_cut_before_the_draft_i
 def test_a_step_that_repeats_its_title_loses_that_sentence_at_the_last_cut_if_its_summary_keeps_more():
     from pipeline.quality.mend import mend
     from pipeline.types import StepBrief
-    from pipeline.writing.assembler import sections_of
 
     plan = f.plan(steps=[StepBrief(title="顧客理解を深める準備", brief="要点"), *f.plan().steps[1:]])
     outline, settings = f.outline(plan), f.settings()
@@ -492,7 +491,7 @@ def test_a_step_that_repeats_its_title_loses_that_sentence_at_the_last_cut_if_it
         findings = _found_by_the_gate("shape.step-repeats-title")(post.doc)
         assert len(findings) == 1, "the gate finds it"
         doc, cuts = mend(post, outline, findings, settings.lengths, final=True)
-        return sections_of(doc, outline)["step1"].summary, cuts
+        return f.step_of(doc, "step1")[0], cuts
 
     rest = f.sections()["step1"].summary
     assert last_cut(opening + rest) == (

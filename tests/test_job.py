@@ -52,11 +52,13 @@ def test_the_record_gives_back_the_job_that_wrote_it(llm, web, tmp_path):
     _, result = run_job(out, sources=[web.url("survey.html")])
     assert "[^1]" in result.post.markdown, "the post cites its source"
     record = read_record(result.path)
-    assert any("[S" in str(value) for value in record.sections.values()), "the record keeps the model's markers"
+    assert any("[^1]" in str(value) for value in record.sections.values()), "the record's parts read as the post"
     settings, instincts = load_settings(), load_instincts()
-    again = PostJob.from_record(record, Desk(settings, instincts, None, out))
-    assert again.stages.final.post.markdown == result.path.read_text(encoding="utf-8")
-    assert again.sections(again.stages.final.post) == record.sections
+    again = PostJob.from_draft(result.path, record, Desk(settings, instincts, None, out))
+    post = again.stages.final.post
+    assert post.markdown == result.path.read_text(encoding="utf-8")
+    assert again.shown(post) == record.sections and post.citations == result.post.citations
+    assert post.cited == result.post.cited and post.cited, "what each footnote's source said, for the gate"
 
 
 def test_a_job_without_a_polish_ends_as_the_gate_left_it(llm, tmp_path):

@@ -21,7 +21,7 @@ from pipeline.prompts import PromptBook
 from pipeline.review import editor, regenerate
 from pipeline.review.drafts import UnreadableRecord, list_drafts, load_state, read_record
 from pipeline.review.history import stamp_of
-from pipeline.types import RunRecord, StepText
+from pipeline.types import RunRecord
 from pipeline.writing.job import Desk
 from standins.fake_writer import FakeWriter
 from tests.conftest import write_post
@@ -54,8 +54,10 @@ def test_a_step_the_last_cut_emptied_is_recorded_and_read_back(llm, genpost, tmp
     run = write_post(genpost, tmp_path / "out")
     assert run.code == 0, run.stderr
     record = reads_back(Path(run.last_line))
-    steps = [value for value in record.sections.values() if isinstance(value, StepText)]
-    assert len(steps) == 3 and all(step.metrics == [] for step in steps), "the copied 指標 was cut at the last"
+    steps = [value for key, value in record.sections.items() if key[4:].isdigit()]
+    assert len(steps) == 3 and all(step.count("\n- **指標:**\n- **注意点:**") == 1 for step in steps), (
+        "the copied 指標 was cut at the last"
+    )
     assert any(f.rule == "structure.step-empty" for f in record.findings), "and the gate says the list is empty"
     (info,) = list_drafts(tmp_path / "out")
     assert info.errors and info.errors >= 3 and not info.unreadable

@@ -11,13 +11,13 @@ import re
 from collections.abc import Callable
 
 from pipeline.config import LengthSettings
-from pipeline.document import WRITTEN, Block, Inline, PostDoc
+from pipeline.document import WRITTEN, Block, Inline, Kind, PostDoc
 from pipeline.japanese import SENTENCE
 from pipeline.text import char_count
 from pipeline.types import Finding, PartText, Post, StepText, SummaryText
-from pipeline.writing.assembler import part_value
+from pipeline.writing.outline import Kind as PartKind
 from pipeline.writing.outline import Outline
-from pipeline.writing.parttext import map_texts, texts_of
+from pipeline.writing.parttext import map_texts
 
 # Findings whose sentence is itself what is wrong: cutting it mends the part.
 CUTTABLE = ("integrity.copied-instruction", "integrity.copied-run", "repetition.sentence")
@@ -77,6 +77,28 @@ def stands(value: PartText, chars: int) -> bool:
     return char_count(value) >= max(chars / 2, 1)
 
 
+def _stands(doc: PostDoc, key: str, kind: PartKind, chars: int, final: bool) -> bool:
+    """Does part `key` of `doc` still stand (as `stands` says of a part's text), read from its blocks? `final`: is
+    any of its text left at all?"""
+    blocks = [b for b in doc.of_part(key) if b.kind == Kind.STEP_LABEL or (b.kind in WRITTEN and _says(b))]
+    if final:
+        return any(b.kind in WRITTEN and b.markdown.strip() for b in blocks)
+    if kind is PartKind.STEP:  # a summary above the labels, and a bullet under each of the three
+        labels = [n for n, b in enumerate(blocks) if b.kind == Kind.STEP_LABEL]
+        ends = [*labels[1:], len(blocks)]
+        under = [blocks[n + 1 : end] for n, end in zip(labels, ends, strict=True)]
+        return len(labels) == 3 and labels[0] > 0 and all(any(b.kind == Kind.LIST_ITEM for b in u) for u in under)
+    if kind is PartKind.SUMMARY:  # an opening, the points, each labelled and saying something, a close
+        points = [n for n, b in enumerate(blocks) if b.kind == Kind.LIST_ITEM and b.level == 1]
+        labelled = all(blocks[n].label and blocks[n].markdown.strip() for n in points)
+        return bool(points) and points[0] > 0 and points[-1] < len(blocks) - 1 and labelled
+    return char_count(doc.part_text(key)) >= max(chars / 2, 1)
+
+
+def _says(block: Block) -> bool:
+    return bool(block.markdown.strip() or block.label)
+
+
 def _cut_block(block: Block, sentence: str, last_only: bool) -> tuple[str, list[str]]:
     """The block's Markdown without `sentence` (as the gate quoted it: its reader's text, a bullet's label before
     its first sentence), and what was cut: every copy, or (`last_only`) the last."""
@@ -116,9 +138,7 @@ def mend(
             continue
         text, cut = _cut_block(block, finding.excerpt, last_only=finding.rule == "repetition.sentence")
         candidate = doc.with_block(block.index, block.edited(text))
-        value = part_value(candidate.of_part(part.key), part.kind)
-        target = getattr(lengths.sections, part.length)
-        left = any(t.strip() for t in texts_of(value)) if final else stands(value, target)
+        left = _stands(candidate, part.key, part.kind, getattr(lengths.sections, part.length), final)
         left = left and (bool(text.strip()) or finding.rule not in KEEP_BLOCK)
         if cut and left:
             doc = candidate

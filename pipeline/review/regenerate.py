@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from pydantic import TypeAdapter
@@ -10,7 +9,6 @@ from pydantic import TypeAdapter
 from pipeline.errors import UsageError
 from pipeline.llm import Gateway
 from pipeline.llm.gateway import totals_of
-from pipeline.parse import parse
 from pipeline.review.drafts import Pending, load_state, locked, read_record, save_record, save_state
 from pipeline.review.history import keep_change
 from pipeline.store import replace_write
@@ -37,7 +35,7 @@ async def propose(draft: Path, part: str, note: str, desk: Desk, gateway: Gatewa
     record = _record(draft)
     if part not in parts(record):
         raise UsageError(f"{draft.name} has no part {part!r}")
-    job = PostJob.from_record(record, desk, gateway)
+    job = PostJob.from_draft(draft, record, desk, gateway)
     value = await job.redraft_part(part, note)
     pending = Pending(part=part, value=TypeAdapter(PartText).dump_python(value, mode="json"), note=note)
     with locked(draft):  # the draft may have been saved meanwhile: only the candidate and its calls are added
@@ -78,11 +76,11 @@ def _accept(draft: Path, desk: Desk, who: str) -> list[Finding]:
             "手直しした下書きは、部分の書き直し案と差し替えられません（手直しが消えるため）。"
             "案の文章をコピーして、編集欄に貼ってください"
         )
-    job = PostJob.from_record(_record(draft), desk)
+    job = PostJob.from_draft(draft, _record(draft), desk)
     key = state.pending.part
     value = TypeAdapter(PartText).validate_python(state.pending.value)
     # The draft as it stands in out/, with the candidate in its part: every other block keeps its lines.
-    post = replace(job.stages.final.post, doc=parse(draft.read_text(encoding="utf-8")))
+    post = job.stages.final.post
     if key not in post.doc.part_keys:
         raise UsageError(f"{draft.name} has no part {key!r} any more")
     post = job.rewritten(post, {key: value})

@@ -21,7 +21,6 @@ from pipeline.document import (
     Kind,
     PostDoc,
     post_time,
-    write_blocks,
 )
 from pipeline.frontmatter import Timestamp
 from pipeline.instincts import Instinct
@@ -40,12 +39,10 @@ from pipeline.types import (
     Sections,
     Source,
     StepText,
-    SummaryPoint,
     SummaryText,
 )
 from pipeline.writing.citations import Footnotes, citable_url, cited_texts, footnote_blocks, strip_markers, to_footnotes
 from pipeline.writing.outline import RELATED_H2, STEP_LABELS, Outline
-from pipeline.writing.outline import Kind as PartKind
 
 
 def reading_minutes(chars: int, per_minute: int) -> int:
@@ -80,55 +77,6 @@ def part_blocks(key: str, value: PartText, after_heading: bool) -> list[Block]:
     else:
         blocks = parse_blocks(value, key)
     return _gapped(blocks, "" if after_heading else "\n")
-
-
-def part_value(blocks: list[Block], kind: PartKind, markers: dict[str, str] | None = None) -> PartText:
-    """What a part's blocks say, as the model's typed answer (the inverse of `part_blocks`): prose as its
-    Markdown; a step's summary and its three lists; the summary's opening, points and close. `markers`:
-    footnote label → a citation marker of its source (`[^1]` → `[S3]`), so the text can be assembled again."""
-    kinds = (Kind.PARAGRAPH, Kind.LIST_ITEM, Kind.STEP_LABEL, Kind.OTHER)
-    # A block a cut has emptied says nothing (a step label always says which list follows).
-    written = [b for b in blocks if b.kind in kinds and (b.markdown.strip() or b.label)]
-
-    def text(found: list[Block]) -> str:
-        return _marked(write_blocks(found, first_gap=False).rstrip("\r\n"), markers)
-
-    if kind == PartKind.STEP:
-        labels = [n for n, b in enumerate(written) if b.kind == Kind.STEP_LABEL]
-        lists: dict[str, list[str]] = {label: [] for label in STEP_LABELS}
-        for n in labels:
-            after = next((m for m in labels if m > n), len(written))
-            items = [b for b in written[n + 1 : after] if b.kind == Kind.LIST_ITEM]
-            lists.setdefault(written[n].label, []).extend(_marked(_item_text(b), markers) for b in items)
-        summary = text(written[: labels[0]] if labels else written)
-        return StepText(summary=summary, actions=lists["実行内容"], metrics=lists["指標"], cautions=lists["注意点"])
-    if kind == PartKind.SUMMARY:
-        points = [n for n, b in enumerate(written) if b.kind == Kind.LIST_ITEM and b.level == 1]
-        first, last = (points[0], points[-1] + 1) if points else (len(written), len(written))
-        labelled = [
-            SummaryPoint(label=b.label, text=_marked(b.markdown, markers))
-            for b in written[first:last]
-            if b.kind == Kind.LIST_ITEM
-        ]
-        return SummaryText(intro=text(written[:first]), points=labelled, closing=text(written[last:]))
-    return text(written)
-
-
-def _item_text(block: Block) -> str:
-    """A bullet's text as the model wrote it (its bold label included)."""
-    return f"**{block.label}:** {block.markdown}" if block.label else block.markdown
-
-
-def _marked(text: str, markers: dict[str, str] | None) -> str:
-    """Footnote marks as the citation markers the model wrote (`[^1]` → `[S3]`)."""
-    if not markers:
-        return text
-    return FOOTNOTE_MARK.sub(lambda m: f"[{markers[m.group(1)]}]" if m.group(1) in markers else m.group(0), text)
-
-
-def sections_of(doc: PostDoc, outline: Outline, markers: dict[str, str] | None = None) -> Sections:
-    """Every part's text as the drafter gives it, read from the document (what it says now: cut, polished)."""
-    return {part.key: part_value(doc.of_part(part.key), part.kind, markers) for part in outline}
 
 
 def _image_blocks(image: Image | None, part: str) -> list[Block]:

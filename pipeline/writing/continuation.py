@@ -78,9 +78,11 @@ class ContinuationWriter:
         self.allow = settings.quality.extra_characters
         self.instructions = template_instructions(resource("prompts"))
 
-    async def draft(self, base: Sections | None = None, only: set[str] | None = None) -> Sections:
-        """Every part (or those in `only`, over `base`), each seeing the parts above it as written."""
-        sections: Sections = dict(base or {})
+    async def draft(self, shown: dict[str, str] | None = None, only: set[str] | None = None) -> Sections:
+        """Every part (or only those in `only`), each seeing the parts above it as written; `shown`: what the
+        post's parts say now, as its document has them (a redraft continues the post as it stands)."""
+        texts: dict[str, str] = dict(shown or {})
+        sections: Sections = {}
         checkpoint = self.checkpoint if only is None else None
         for part in self.outline:
             if only is not None and part.key not in only:
@@ -88,7 +90,7 @@ class ContinuationWriter:
             kind = {Kind.STEP: StepText, Kind.SUMMARY: SummaryText}.get(part.kind, str)
 
             async def write(part: Part = part) -> PartText:
-                return await self.part(part, sections)
+                return await self.part(part, texts)
 
             if checkpoint is None:
                 sections[part.key] = await write()
@@ -96,54 +98,55 @@ class ContinuationWriter:
                     self.checkpoint.save(part.key, kind, sections[part.key])
             else:
                 sections[part.key] = await checkpoint.reuse(part.key, kind, write)
-        return {key: sections[key] for key in self.outline.part_keys() if key in sections}
+            texts[part.key] = markdown_of(sections[part.key])
+        return sections
 
-    async def part(self, part: Part, sections: Sections) -> PartText:
+    async def part(self, part: Part, texts: dict[str, str]) -> PartText:
         """One part, continued from the parts above it."""
         if part.kind is Kind.STEP:
-            return await self._step(part, sections)
+            return await self._step(part, texts)
         if part.kind is Kind.SUMMARY:
-            return await self._summary(part, sections)
+            return await self._summary(part, texts)
         chars = getattr(self.settings.lengths.sections, part.length) * PROSE_SHARE // 100
-        text = await self._continue(part, sections, "", chars, PROSE_STOP)
+        text = await self._continue(part, texts, "", chars, PROSE_STOP)
         return self._kept(part, clean_prose(text))
 
-    async def _step(self, part: Part, sections: Sections) -> StepText:
-        summary = clean_line(await self._continue(part, sections, "", OPENING_CHARS, LINE_STOP))
+    async def _step(self, part: Part, texts: dict[str, str]) -> StepText:
+        summary = clean_line(await self._continue(part, texts, "", OPENING_CHARS, LINE_STOP))
         lists: list[list[str]] = []
         so_far = summary
         for label in STEP_LABELS:
             so_far += f"\n- **{label}:**{ITEM}"
             grammar = list_grammar(STEP_ITEMS[label], ITEM_CHARS[label], ITEM)
-            written = await self._continue(part, sections, so_far, 0, (), grammar, f"{part.key}.{label}")
+            written = await self._continue(part, texts, so_far, 0, (), grammar, f"{part.key}.{label}")
             items = [line for line in (clean_line(i) for i in ITEM_SPLIT.split(written)) if line]
             lists.append(items)
             so_far += ITEM.join(items)
         return self._kept(part, StepText(summary=summary, actions=lists[0], metrics=lists[1], cautions=lists[2]))
 
-    async def _summary(self, part: Part, sections: Sections) -> SummaryText:
-        intro = clean_line(await self._continue(part, sections, "", OPENING_CHARS, LINE_STOP))
+    async def _summary(self, part: Part, texts: dict[str, str]) -> SummaryText:
+        intro = clean_line(await self._continue(part, texts, "", OPENING_CHARS, LINE_STOP))
         so_far = f"{intro}\n{POINT}"
         grammar = points_grammar(POINTS, POINT_LABEL, POINT_TEXT, POINT)
-        written = await self._continue(part, sections, so_far, 0, (), grammar, f"{part.key}.points")
+        written = await self._continue(part, texts, so_far, 0, (), grammar, f"{part.key}.points")
         points = []
         for point in written.split(POINT):
             label, _, text = point.partition(":** ")
             points.append(SummaryPoint(label=clean_line(label), text=clean_line(text)))
         so_far += written + "\n\n"
-        closing = await self._continue(part, sections, so_far, OPENING_CHARS, LINE_STOP, key=f"{part.key}.closing")
+        closing = await self._continue(part, texts, so_far, OPENING_CHARS, LINE_STOP, key=f"{part.key}.closing")
         closing = clean_line(closing)
         return self._kept(part, SummaryText(intro=intro, points=points, closing=closing))
 
-    def document(self, part: Part, sections: Sections, tail: str) -> RenderedPrompt:
+    def document(self, part: Part, texts: dict[str, str], tail: str) -> RenderedPrompt:
         """The post so far, ending where `part` (and `tail`, what it holds already) continues."""
         written = []
         for above in self.outline:
             if above.key == part.key:
                 break
-            if above.key in sections:
+            if above.key in texts:
                 heading = above.markdown_heading if above.heading else None
-                written.append({"heading": heading, "text": markdown_of(sections[above.key])})
+                written.append({"heading": heading, "text": texts[above.key]})
         title = self.plan.title or self.brief.primary_keyword
         current = part.markdown_heading if part.heading else None
         point = brief_of(part, self.plan) if part.heading else ""
@@ -155,14 +158,14 @@ class ContinuationWriter:
     async def _continue(
         self,
         part: Part,
-        sections: Sections,
+        texts: dict[str, str],
         tail: str,
         chars: int,
         stop: tuple[str, ...],
         grammar: str | None = None,
         key: str | None = None,
     ) -> str:
-        prompt = self.document(part, sections, tail)
+        prompt = self.document(part, texts, tail)
         cap = self.settings.lengths.sections.step if grammar else chars
         gateway = self.gateway
         request = gateway.document_request(

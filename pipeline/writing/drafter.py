@@ -310,14 +310,16 @@ class Drafter:
         pairs = [pair for found in done for pair in found]
         return combine(self.outline, [p for p, _ in pairs], [v for _, v in pairs])
 
-    async def redraft(self, sections: Sections, fixes: dict[str, list[Finding]], variant: int = 1) -> Sections:
-        """The same sections with the parts named in `fixes` written again, told what to fix (by continuation:
-        sampled again, as `variant`)."""
+    async def redraft(
+        self, fixes: dict[str, list[Finding]], variant: int = 1, shown: dict[str, str] | None = None
+    ) -> Sections:
+        """The parts named in `fixes` written again, told what to fix; by continuation, sampled again as `variant`,
+        continuing the post as `shown` has it now (each part's text, as its document says it)."""
         if self.continues:
-            return await self._continuation(variant).draft(sections, set(fixes))
+            return await self._continuation(variant).draft(shown, set(fixes))
         pieces = self.pieces(fixes)
         values = await asyncio.gather(*(self._kept(p, fresh=True) for p in pieces))
-        return combine(self.outline, pieces, values, base=sections)
+        return combine(self.outline, pieces, values)
 
 
 def finish(piece: Piece, answer: Any) -> PartText:
@@ -342,14 +344,12 @@ def _bullets(items: list[str]) -> list[str]:
     return [line for line in (clean_line(i) for i in items) if line]
 
 
-def combine(
-    outline: Outline, pieces: Iterable[Piece], values: Iterable[PartText], base: Sections | None = None
-) -> Sections:
-    """Sections from finished pieces (the pieces of a part joined), over `base` for a redraft."""
+def combine(outline: Outline, pieces: Iterable[Piece], values: Iterable[PartText]) -> Sections:
+    """Sections from finished pieces (the pieces of a part joined), in the outline's order."""
     parts: dict[str, list[PartText]] = {}
     for piece, value in zip(pieces, values, strict=True):
         parts.setdefault(piece.part.key, []).append(value)
-    sections = dict(base or {})
+    sections: Sections = {}
     for key, found in parts.items():
         texts = [v for v in found if isinstance(v, str)]
         sections[key] = "\n\n".join(t for t in texts if t) if len(texts) == len(found) else found[0]

@@ -24,6 +24,7 @@ from pipeline.errors import GenpostError, ProviderError
 from pipeline.instincts import Instinct
 from pipeline.llm import Gateway
 from pipeline.memory import TopicMemory
+from pipeline.parse import parse
 from pipeline.quality import errors
 from pipeline.quality.gate import fixes_by_part, gate
 from pipeline.quality.mend import mend
@@ -31,7 +32,7 @@ from pipeline.site.context import Site
 from pipeline.site.links import LinkPlan, linked_names, place, plan_for, strip_marks
 from pipeline.site.posts import related_posts
 from pipeline.sources import Grounding, gather
-from pipeline.store import Checkpoint, ensure_dir
+from pipeline.store import Checkpoint, ensure_dir, read_exact
 from pipeline.tasks import together
 from pipeline.types import (
     Brief,
@@ -50,7 +51,7 @@ from pipeline.types import (
 )
 from pipeline.voice.follow import examples_for, fit_lengths, prompt_voice
 from pipeline.voice.profile import VoiceProfile, load_voice
-from pipeline.writing.assembler import Assembler, sections_of
+from pipeline.writing.assembler import Assembler
 from pipeline.writing.citations import NOT_GIVEN
 from pipeline.writing.draft_metadata import taken_from_draft
 from pipeline.writing.drafter import Drafter, DraftNotes
@@ -184,8 +185,9 @@ class PostJob:
         return self.stages.brief
 
     @classmethod
-    def from_record(cls, record: RunRecord, desk: Desk, gateway: Gateway | None = None) -> PostJob:
-        """The job that wrote `record`, its stages as they ended, ready to redraft a part and reassemble."""
+    def from_draft(cls, draft: Path, record: RunRecord, desk: Desk, gateway: Gateway | None = None) -> PostJob:
+        """The job that wrote the draft at `draft` (and `record`), its final post the draft as it stands in out/:
+        ready to redraft a part and put it in. Nothing is assembled again."""
         job = cls(record.brief, desk, Checkpoint(desk.out_dir, "", enabled=False), gateway=gateway, plan=record.plan)
         job.earlier_calls = list(record.calls)
         dropped = [c for c in record.citations if c.reason == NOT_GIVEN]
@@ -198,7 +200,15 @@ class PostJob:
             day = record.brief.date.astimezone(desk.settings.site.zone).date()
             stages.links = LinkPlan.recorded(record.links, day, desk.settings.links)
         stages.related = record.related
-        post = job.assemble(stages.drafted.sections)
+        post = Post(
+            filename=draft.name,
+            doc=parse(read_exact(draft)),
+            reading_time=record.reading_time,
+            body_chars=record.body_chars,
+            related=record.related,
+            citations=[c for c in record.citations if c.reason != NOT_GIVEN],
+            cited=_cited(record, stages.grounding),
+        )
         stages.gated = Gated(post, list(record.findings), list(record.rewrites))
         if record.polish:
             stages.polished = Polished(post, list(record.findings), list(record.polish))
@@ -452,11 +462,9 @@ class PostJob:
     def check(self, post: Post) -> list[Finding]:
         return gate(post, self.settings, self.instinct, self.site, self.desk.voice)
 
-    def sections(self, post: Post, doc: PostDoc | None = None) -> Sections:
-        """What each part of `post` (or of `doc`, a changed copy of its document) says now, as the drafter
-        gives it, footnote marks written back as the markers they were (`[^1]` → `[S3]`)."""
-        markers = {str(c.footnote): c.marker for c in reversed(post.citations) if c.kept}
-        return sections_of(doc or post.doc, self.outline(self.stages.plan), markers)
+    def shown(self, post: Post) -> dict[str, str]:
+        """What each part of `post` says now, as its document has it (a continued redraft reads the post so far)."""
+        return {key: post.doc.part_text(key) for key in self.outline(self.stages.plan).part_keys()}
 
     def refit(self, post: Post, doc: PostDoc) -> Post:
         """`post` with its document edited (a cut, a polish edit): nothing is assembled again."""
@@ -508,8 +516,8 @@ class PostJob:
                 log.info("quality gate, round %d: redrafting %s", round_number, ", ".join(sorted(fixes)))
                 errors_fixed = sum(map(len, fixes.values()))
                 rewrites.append({"round": round_number, "parts": sorted(fixes), "errors": errors_fixed})
-                sections = await self.drafter(drafted.plan).redraft(self.sections(current), fixes, round_number)
-                current = self.rewritten(current, {key: sections[key] for key in fixes})
+                values = await self.drafter(drafted.plan).redraft(fixes, round_number, self.shown(current))
+                current = self.rewritten(current, values)
                 found = self.check(current)
             return mended(current, found, final=True)
 
@@ -550,10 +558,10 @@ class PostJob:
         """`key` written again with the editor's note as the thing to fix; the job's stages stay as they were."""
         ask = note.strip() or "同じ内容を、より読みやすく具体的に書き直してください。"
         fixes = {key: [Finding(rule="editor.note", severity="error", message=ask)]}
-        current = self.sections(self.stages.final.post)
+        shown = self.shown(self.stages.final.post)
         variant = 1 + len(self.earlier_calls) + len(self.model.calls)  # each regeneration samples anew
-        sections = await self.drafter(self.stages.plan, checkpointed=False).redraft(current, fixes, variant)
-        return sections[key]
+        values = await self.drafter(self.stages.plan, checkpointed=False).redraft(fixes, variant, shown)
+        return values[key]
 
     async def run(self, drafting: Drafting | None = None) -> Result:
         """Every stage, in order; images are searched while the parts are drafted; the draft stored."""
@@ -573,3 +581,12 @@ class PostJob:
 
 async def _same(value: T) -> T:
     return value
+
+
+def _cited(record: RunRecord, grounding: Grounding | None) -> dict[str, list[str]]:
+    """Each footnote's label and the passages of its source that drafting was given (as the post had it)."""
+    if grounding is None:
+        return {}
+    passages = grounding.passages_by_id()
+    sources = {str(c.footnote): passages[c.marker].source for c in record.citations if c.kept and c.marker in passages}
+    return {label: [p.text for p in grounding.index.passages if p.source == s] for label, s in sources.items()}

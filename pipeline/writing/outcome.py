@@ -30,7 +30,6 @@ from pipeline.types import (
     Post,
     RelatedPost,
     RunRecord,
-    Sections,
 )
 from pipeline.writing.drafter import DraftNotes
 
@@ -122,8 +121,8 @@ class FinishedJob(Protocol):
     seconds: dict[str, float]
     created_at: datetime
 
-    def sections(self, post: Post) -> Sections:
-        """What each part of `post` says, as the drafter gives it."""
+    def shown(self, post: Post) -> dict[str, str]:
+        """What each part of `post` says now, as its document has it."""
         ...
 
 
@@ -148,7 +147,7 @@ def record_of(job: FinishedJob) -> RunRecord:
         created_at=job.created_at,
         brief=stages.brief,
         plan=drafted.plan,
-        sections=job.sections(post),
+        sections=job.shown(post),  # derived from the document, never read back into it
         images=drafted.images,
         related=stages.related,
         calls=calls,

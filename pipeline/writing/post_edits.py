@@ -13,14 +13,12 @@ import re
 from dataclasses import replace
 from datetime import tzinfo
 
-from pipeline.document import FOOTNOTE_MARK, Block, Kind, PostDoc
+from pipeline.document import FOOTNOTE_MARK, PART_TEXT, Block, Kind, PostDoc
 from pipeline.sources import Grounding
 from pipeline.types import Citation, PartText, Post
 from pipeline.writing.assembler import body_chars, part_blocks, reading_minutes
 from pipeline.writing.citations import MARKER, Footnotes, citable_url, cited_works, definitions_at, footnote_blocks
 from pipeline.writing.parttext import map_texts
-
-TEXT = frozenset({Kind.PARAGRAPH, Kind.LIST_ITEM, Kind.STEP_LABEL, Kind.OTHER})  # what a model wrote of a part
 
 
 def refit(post: Post, doc: PostDoc, per_minute: int) -> Post:
@@ -63,7 +61,7 @@ def _renumbered(blocks: list[Block], number: dict[str, str]) -> list[Block]:
                 out += new
             after = len(out)
             continue
-        if block.kind in TEXT and FOOTNOTE_MARK.search(block.markdown):
+        if block.kind in PART_TEXT and FOOTNOTE_MARK.search(block.markdown):
             edited = FOOTNOTE_MARK.sub(relabel, block.markdown)
             block = block.edited(edited) if edited != block.markdown else block
         out.append(block)
@@ -128,11 +126,11 @@ def with_parts(
 def _replaced(doc: PostDoc, key: str, value: PartText) -> PostDoc:
     """The document with part `key`'s text blocks replaced by `value`'s, where they stood."""
     old = doc.of_part(key)
-    first = next((b for b in old if b.kind in TEXT), None)
+    first = next((b for b in old if b.kind in PART_TEXT), None)
     new = part_blocks(key, value, after_heading=False)
     if new and first is not None:
         new[0] = replace(new[0], gap=first.gap)
-    kept = [b for b in old if b.kind not in TEXT]
+    kept = [b for b in old if b.kind not in PART_TEXT]
     return doc.with_part(key, kept + new) if old else doc
 
 
