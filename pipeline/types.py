@@ -223,6 +223,17 @@ class Citation(BaseModel):
     reason: str = ""  # why it was dropped
 
 
+class StageTrace(BaseModel):
+    """What one stage over an assembled post did (pipeline/writing/stages.py): the parts whose text it changed,
+    and the errors and warnings the draft had after it."""
+
+    stage: str
+    seconds: float = 0.0
+    changed: list[str] = Field(default_factory=list)
+    errors: int = 0
+    warnings: int = 0
+
+
 class PolishEdit(BaseModel):
     """An edit the polish pass proposed, and whether it was applied."""
 
@@ -377,6 +388,7 @@ class RunRecord(BaseModel):
     given: dict[str, list[str]] = Field(default_factory=dict)  # piece → the passage ids its prompt quoted
     citations: list[Citation] = Field(default_factory=list)  # every marker, kept as a footnote or dropped
     polish: list[PolishEdit] = Field(default_factory=list)  # the polish pass's edits, applied or rejected
+    stages: list[StageTrace] = Field(default_factory=list)  # each stage over the assembled post, in order
     links: Links = Field(default_factory=Links)  # internal links into the site: candidates, placed, dropped
     history: list[dict] = Field(default_factory=list)  # a published post's versions: who, when, what, the diff
     refresh: Refresh | None = None  # set when the draft refreshes a published post (`genpost refresh`)

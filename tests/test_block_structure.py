@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pipeline.quality.mend import mend
+from pipeline.quality.mend import mend, shapes_of
 from pipeline.site.links import LinkPlan, Offer, SiteIndex, SitePage, place
 from pipeline.sources import Grounding
 from pipeline.types import Passage, Source
@@ -195,7 +195,7 @@ def through_the_stages(text: str) -> str:
     linked = place(sections, links)
     post = assembler.assemble(brief, plan, outline, linked, factories.images(), [], grounding)
     # What mend and polish do: edit the document where it stands (nothing cut here), and refit the post.
-    doc, cuts = mend(post, outline, [], settings_.lengths, final=True)
+    doc, cuts = mend(post, shapes_of(outline, settings_.lengths), [], final=True)
     assert not cuts and refit(post, doc, 500).markdown == post.markdown
     # What a redraft does: the part's text written into the assembled post again, nothing else touched.
     rewritten = with_parts(post, {PART: linked[PART]}, grounding, settings_.site.zone, 500)

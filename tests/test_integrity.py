@@ -257,7 +257,7 @@ def test_the_redraft_prompt_names_the_repeated_sentence_and_where_it_stands(llm,
 
 def _mend(sections, findings_for, final: bool):
     """The gate's cut on the post the assembler makes of `sections`: `findings_for(doc)` names the blocks."""
-    from pipeline.quality.mend import mend
+    from pipeline.quality.mend import mend, shapes_of
     from pipeline.writing.assembler import Assembler
     from tests import factories
 
@@ -265,7 +265,7 @@ def _mend(sections, findings_for, final: bool):
     post = Assembler(settings, factories.learning()).assemble(
         factories.brief(), factories.plan(), outline, sections, factories.images(), []
     )
-    return mend(post, outline, findings_for(post.doc), settings.lengths, final)
+    return mend(post, shapes_of(outline, settings.lengths), findings_for(post.doc), final)
 
 
 def _copied(block, excerpt: str):
@@ -477,7 +477,7 @@ def test_a_chinese_sentence_that_survives_the_redrafts_is_cut_before_the_draft_i
 
 
 def test_a_step_that_repeats_its_title_loses_that_sentence_at_the_last_cut_if_its_summary_keeps_more():
-    from pipeline.quality.mend import mend
+    from pipeline.quality.mend import mend, shapes_of
     from pipeline.types import StepBrief
 
     plan = f.plan(steps=[StepBrief(title="顧客理解を深める準備", brief="要点"), *f.plan().steps[1:]])
@@ -490,7 +490,7 @@ def test_a_step_that_repeats_its_title_loses_that_sentence_at_the_last_cut_if_it
         post = Assembler(settings, f.learning()).assemble(f.brief(), plan, outline, sections, f.images(), [])
         findings = _found_by_the_gate("shape.step-repeats-title")(post.doc)
         assert len(findings) == 1, "the gate finds it"
-        doc, cuts = mend(post, outline, findings, settings.lengths, final=True)
+        doc, cuts = mend(post, shapes_of(outline, settings.lengths), findings, final=True)
         return f.step_of(doc, "step1")[0], cuts
 
     rest = f.sections()["step1"].summary

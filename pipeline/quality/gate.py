@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from pipeline.config import Settings
@@ -10,7 +11,6 @@ from pipeline.quality import check_doc
 from pipeline.site.context import Site
 from pipeline.types import Finding, Post
 from pipeline.voice.profile import VoiceProfile
-from pipeline.writing.outline import Outline
 
 # Rules a section can fix by being written again (the rest need an editor or a re-plan).
 REWRITABLE = (
@@ -33,10 +33,10 @@ def gate(
     return check_doc(post.doc, settings, {instinct.key: instinct}, site, post.filename, cited, voice=voice)
 
 
-def fixes_by_part(findings: list[Finding], outline: Outline) -> dict[str, list[Finding]]:
-    """Errors a redraft can fix, grouped by the part of the outline they are in."""
+def fixes_by_part(findings: list[Finding], parts: Iterable[str]) -> dict[str, list[Finding]]:
+    """Errors a redraft can fix, grouped by the part they are in (of `parts`, those a redraft may write)."""
     fixes: dict[str, list[Finding]] = {}
-    keys = set(outline.part_keys())
+    keys = set(parts)
     for finding in findings:
         if finding.severity == "error" and finding.rule.startswith(REWRITABLE) and finding.part in keys:
             fixes.setdefault(finding.part, []).append(finding)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import NamedTuple
 
 from pipeline.config import LengthSettings
 from pipeline.document import WRITTEN, Block, Inline, Kind, PostDoc
@@ -18,6 +19,19 @@ from pipeline.types import Finding, PartText, Post, StepText, SummaryText
 from pipeline.writing.outline import Kind as PartKind
 from pipeline.writing.outline import Outline
 from pipeline.writing.parttext import map_texts
+
+
+class Shape(NamedTuple):
+    """What a part must keep to stand: its kind's fields, and (prose) half of `chars`."""
+
+    kind: PartKind
+    chars: int
+
+
+def shapes_of(outline: Outline, lengths: LengthSettings) -> dict[str, Shape]:
+    """Each part of a new post's outline, and what it must keep to stand."""
+    return {part.key: Shape(part.kind, getattr(lengths.sections, part.length)) for part in outline}
+
 
 # Findings whose sentence is itself what is wrong: cutting it mends the part.
 CUTTABLE = ("integrity.copied-instruction", "integrity.copied-run", "repetition.sentence")
@@ -117,7 +131,7 @@ def _cut_block(block: Block, sentence: str, last_only: bool) -> tuple[str, list[
 
 
 def mend(
-    post: Post, outline: Outline, findings: list[Finding], lengths: LengthSettings, final: bool = False
+    post: Post, shapes: dict[str, Shape], findings: list[Finding], final: bool = False
 ) -> tuple[PostDoc, list[dict]]:
     """The post's document with the copied and repeated sentences cut from the blocks the findings name, where
     their parts still stand; and the cuts.
@@ -127,21 +141,21 @@ def mend(
     lose a list, which the shape rules then flag), since none of these ever reads better than a shorter part.
     """
     doc, cuts = post.doc, []
-    parts = {part.key: part for part in outline}
     for finding in findings:
-        part = parts.get(finding.part or "")
+        key = finding.part or ""
+        shape = shapes.get(key)
         cuttable = finding.rule in CUTTABLE or (final and finding.rule in FINAL_CUTTABLE)
-        if not cuttable or not finding.excerpt or part is None or finding.block is None:
+        if not cuttable or not finding.excerpt or shape is None or finding.block is None:
             continue
         block = doc.blocks[finding.block]
         if block.kind not in WRITTEN:
             continue
         text, cut = _cut_block(block, finding.excerpt, last_only=finding.rule == "repetition.sentence")
         candidate = doc.with_block(block.index, block.edited(text))
-        left = _stands(candidate, part.key, part.kind, getattr(lengths.sections, part.length), final)
+        left = _stands(candidate, key, shape.kind, shape.chars, final)
         left = left and (bool(text.strip()) or finding.rule not in KEEP_BLOCK)
         if cut and left:
             doc = candidate
-            cuts.append({"part": part.key, "lines": cut, "rule": finding.rule})
+            cuts.append({"part": key, "lines": cut, "rule": finding.rule})
     emptied = [b.index for b in doc.blocks if b.kind in WRITTEN and not b.markdown.strip() and not b.label]
     return doc.with_blocks([b for b in doc.blocks if b.index not in emptied]), cuts

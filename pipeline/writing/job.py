@@ -26,8 +26,8 @@ from pipeline.llm import Gateway
 from pipeline.memory import TopicMemory
 from pipeline.parse import parse
 from pipeline.quality import errors
-from pipeline.quality.gate import fixes_by_part, gate
-from pipeline.quality.mend import mend
+from pipeline.quality.gate import gate
+from pipeline.quality.mend import Shape, shapes_of
 from pipeline.site.context import Site
 from pipeline.site.links import LinkPlan, linked_names, place, plan_for, strip_marks
 from pipeline.site.posts import related_posts
@@ -48,6 +48,7 @@ from pipeline.types import (
     RelatedPost,
     RunRecord,
     Sections,
+    StageTrace,
 )
 from pipeline.voice.follow import examples_for, fit_lengths, prompt_voice
 from pipeline.voice.profile import VoiceProfile, load_voice
@@ -59,8 +60,9 @@ from pipeline.writing.images import choose_images, recently_used, unsplash_clien
 from pipeline.writing.outcome import Result, store
 from pipeline.writing.outline import Outline, outline_for
 from pipeline.writing.planner import fallback_metadata, make_briefs, make_metadata, repair_briefs
-from pipeline.writing.polish import apply_edits, ask_polish
+from pipeline.writing.polish import Edit, ask_polish
 from pipeline.writing.post_edits import refit, with_parts
+from pipeline.writing.stages import Draft, Polish, gate_stages, through
 from pipeline.writing.streaming import BriefStream
 
 log = logging.getLogger("genpost")
@@ -178,6 +180,7 @@ class PostJob:
         self._voice: dict[str, Any] | None = None  # what the prompts say of the site's voice
         self.stages = Stages(brief)
         self.seconds: dict[str, float] = {}
+        self.trace: list[StageTrace] = []  # each stage over the assembled post (pipeline/writing/stages.py)
         self.created_at = datetime.now(UTC)
 
     @property
@@ -212,7 +215,7 @@ class PostJob:
         stages.gated = Gated(post, list(record.findings), list(record.rewrites))
         if record.polish:
             stages.polished = Polished(post, list(record.findings), list(record.polish))
-        job.seconds, job.created_at = dict(record.stage_seconds), record.created_at
+        job.seconds, job.created_at, job.trace = dict(record.stage_seconds), record.created_at, list(record.stages)
         return job
 
     # --- helpers ------------------------------------------------------------------------------------
@@ -489,42 +492,42 @@ class PostJob:
                 stage.post, stage.findings = post, findings
         return findings
 
+    # --- what the stages over the assembled post ask of the run (pipeline/writing/stages.py: Run) ------------
+
+    def shapes(self) -> dict[str, Shape]:
+        """Every part of the outline, and what it must keep to stand."""
+        return shapes_of(self.outline(self.stages.plan), self.settings.lengths)
+
+    async def redraft(self, post: Post, fixes: dict[str, list[Finding]], round_number: int) -> Post:
+        """`post` with the parts in `fixes` drafted again, told what to fix (a continued redraft reads the post)."""
+        values = await self.drafter(self.stages.plan).redraft(fixes, round_number, self.shown(post))
+        return self.rewritten(post, values)
+
+    async def polish_edits(self, post: Post) -> list[Edit] | None:
+        """The polish call's edits for the whole draft; None where the job does not polish."""
+        if not self.wants_polish():
+            return None
+        context = {"brief": self.brief, "instinct": self.instinct, "site_name": self.settings.site.name}
+        context["voice"] = self.voice_prompt()
+        asked = ask_polish(self.model, self.outline(self.stages.plan), post.doc, context)
+        return await self._timed("polish", asked)
+
+    # --- the stages ---------------------------------------------------------------------------------------
+
     async def gate(self, drafted: Drafted) -> Gated:
-        """The quality gate: copied and repeated sentences are cut where their parts still stand; parts still
-        failing are redrafted with what was found, a bounded number of times; a last cut before writing."""
-        outline = self.outline(drafted.plan)
+        """The quality gate over the post assembled once: copied and repeated sentences are cut where their parts
+        still stand; parts still failing are redrafted with what was found, a bounded number of times; a last
+        cut before writing (`stages.gate_stages`)."""
         sections = self.linked(drafted.sections)
         self.find_related(drafted.plan, linked_names(sections))
         post = self.assemble(sections)
-        findings, rewrites = self.check(post), []
-
-        def mended(post: Post, findings: list[Finding], final: bool = False) -> tuple[Post, list[Finding]]:
-            doc, cuts = mend(post, outline, findings, self.settings.lengths, final)
-            if not cuts:
-                return post, findings
-            self.notes.cuts += cuts
-            post = self.refit(post, doc)
-            return post, self.check(post)
-
-        async def rounds() -> tuple[Post, list[Finding]]:
-            current, found = post, findings
-            for round_number in range(1, self.settings.quality.max_rewrites + 1):
-                current, found = mended(current, found)
-                fixes = fixes_by_part(found, outline)
-                if not fixes:
-                    break
-                log.info("quality gate, round %d: redrafting %s", round_number, ", ".join(sorted(fixes)))
-                errors_fixed = sum(map(len, fixes.values()))
-                rewrites.append({"round": round_number, "parts": sorted(fixes), "errors": errors_fixed})
-                values = await self.drafter(drafted.plan).redraft(fixes, round_number, self.shown(current))
-                current = self.rewritten(current, values)
-                found = self.check(current)
-            return mended(current, found, final=True)
-
-        post, findings = await self._timed("gate", rounds())
-        if errors(findings):
-            log.warning("%d quality error(s) remain; see the run record or `genpost check`", len(errors(findings)))
-        self.stages.gated = Gated(post, findings, rewrites)
+        stages = gate_stages(self.settings.quality.max_rewrites)
+        done = await self._timed("gate", through(Draft(post, self.check(post)), self, stages))
+        self.notes.cuts += done.cuts
+        self.trace += done.trace
+        if errors(done.findings):
+            log.warning("%d quality error(s) remain; see the run record or `genpost check`", len(errors(done.findings)))
+        self.stages.gated = Gated(done.post, done.findings, done.rewrites)
         return self.stages.gated
 
     def wants_polish(self) -> bool:
@@ -534,24 +537,12 @@ class PostJob:
         return mode == "on" or (mode == "auto" and whole)
 
     async def polish_pass(self, gated: Gated) -> Polished:
-        """One call over the whole draft: its safe edits applied, every edit recorded; the gate runs again."""
-        polished = Polished(gated.post, gated.findings)
-        if not self.wants_polish():
-            return polished
-        outline = self.outline(self.stages.plan)
-        context = {"brief": self.brief, "instinct": self.instinct, "site_name": self.settings.site.name}
-        context["voice"] = self.voice_prompt()
-        try:
-            edits = await self._timed("polish", ask_polish(self.model, outline, gated.post.doc, context))
-        except ProviderError as exc:
-            log.warning("polish: %s; the draft is written as the gate left it", exc)
-            return polished
-        doc, polished.edits = apply_edits(gated.post.doc, edits)
-        if any(edit.applied for edit in polished.edits):
-            polished.before = gated.post.markdown
-            polished.post = self.refit(gated.post, doc)
-            polished.findings = self.check(polished.post)
-        self.stages.polished = polished
+        """One call over the whole draft (`stages.Polish`): its safe edits applied, every edit kept."""
+        done = await through(Draft(gated.post, gated.findings), self, [Polish()])
+        self.trace += done.trace
+        polished = Polished(done.post, done.findings, done.edits, done.before)
+        if self.wants_polish():
+            self.stages.polished = polished
         return polished
 
     async def redraft_part(self, key: str, note: str) -> PartText:

@@ -30,6 +30,7 @@ from pipeline.types import (
     Post,
     RelatedPost,
     RunRecord,
+    StageTrace,
 )
 from pipeline.writing.drafter import DraftNotes
 
@@ -119,6 +120,7 @@ class FinishedJob(Protocol):
     source: str
     earlier_calls: list[CallRecord]
     seconds: dict[str, float]
+    trace: list[StageTrace]
     created_at: datetime
 
     def shown(self, post: Post) -> dict[str, str]:
@@ -164,6 +166,7 @@ def record_of(job: FinishedJob) -> RunRecord:
         given=job.notes.given,
         citations=[*job.notes.dropped, *post.citations],
         polish=stages.polished.edits if stages.polished else [],
+        stages=list(job.trace),
         links=links_report(job, post),
     )
 
