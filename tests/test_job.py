@@ -15,6 +15,7 @@ from pipeline.review.drafts import read_record
 from pipeline.store import Checkpoint
 from pipeline.writing.job import Desk, Drafted, Gated, Polished, PostJob
 from pipeline.writing.outcome import record_of
+from pipeline.writing.stages import gate_stages
 from tests import factories
 from tests.conftest import CALLS_PER_POST
 
@@ -45,6 +46,10 @@ def test_each_stage_hands_its_typed_result_on_and_keeps_it(llm, tmp_path):
     assert len(job.model.calls) == CALLS_PER_POST
     assert set(job.seconds) >= {"sources", "briefs", "metadata", "images", "draft", "gate", "polish", "total"}
     assert record_of(job).model_dump(exclude={"draft"}) == result.record.model_dump(exclude={"draft"})
+    # One interface over the assembled post: each stage's outcome is kept, in order (pipeline/writing/stages.py).
+    names = [stage.name for stage in gate_stages(job.settings.quality.max_rewrites)] + ["polish"]
+    assert [trace.stage for trace in result.record.stages] == names
+    assert result.record.stages[-1].changed, "the polish changed a part's text, and the record says which"
 
 
 def test_the_record_gives_back_the_job_that_wrote_it(llm, web, tmp_path):

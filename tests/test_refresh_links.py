@@ -1,6 +1,8 @@
 """A refresh on a site with a voice and in-prose links (issue 30 item 3): the rewrite is asked for in the site's
 voice; each link of a rewritten part is shown as a numbered link to keep (never its URL) and comes back as the
-link it was; a link the answer drops is put back on its anchor, or named as lost."""
+link it was; a link the answer drops is put back on its anchor, or named as lost. A refresh passes the stages a
+new post passes: its rewritten parts are checked, mended and written again by the gate's rounds, no other part
+is touched, each stage is kept in the record, and CR LF stays CR LF through every round."""
 
 from __future__ import annotations
 
@@ -137,3 +139,48 @@ def test_a_link_no_anchor_can_carry_back_is_named_lost(voiced, genpost, tmp_path
     assert [f["severity"] for f in lost] == ["error", "error"]
     assert "下書きの型を整える手順" in lost[0]["message_ja"] and LINKED[0] in lost[0]["message_ja"]
     assert "post_url" not in text.split("## 方法2")[0].split("## 方法1")[1], "the rewritten part holds no link"
+
+
+# --- through the stages a new post passes (pipeline/writing/stages.py): the gate's rounds over the rewritten parts
+
+CHINESE = "自動化和効率的な使用で、市場分析的スキル提升が可能です。"  # the gate's script.chinese-pattern
+
+
+class ChineseOnce(Echo):
+    """Writes the refreshed part back with a Chinese sentence the first time, cleanly when told what was found."""
+
+    def __init__(self) -> None:
+        super().__init__("keep")
+        self.prompts: list[str] = []
+
+    def prose(self, prompt: str, keyword: str) -> str:
+        text = super().prose(prompt, keyword)
+        if "【いまの本文】" not in prompt:
+            return text
+        self.prompts.append(prompt)
+        return text.replace(f"\n\n{CHINESE}", "") if len(self.prompts) > 1 else f"{text}\n\n{CHINESE}"
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_a_refreshed_part_the_gate_fails_is_written_again_and_nothing_else(voiced, genpost, tmp_path, monkeypatch, eol):
+    path = voiced / "_posts" / NAME
+    path.write_bytes(POST.replace("\n", eol).encode("utf-8"))
+    writer = ChineseOnce()
+    with _serve(writer, monkeypatch):
+        text, record = _refresh(genpost, voiced, tmp_path / "out")
+    assert len(writer.prompts) == 2, "the part was rewritten, then written again by the gate's round"
+    assert CHINESE not in text and "中国語" in _current(writer.prompts[1]) + writer.prompts[1]
+    assert record["refresh"]["parts"] == ["s1", "title"], "the part under the dated heading, and the title"
+    assert [r["parts"] for r in record["rewrites"]] == [["s1"]]
+    assert [s["stage"] for s in record["stages"]] == ["mend", "redraft", "mend", "redraft", "mend"]
+    redrafts = [s for s in record["stages"] if s["stage"] == "redraft"]
+    assert redrafts[0]["changed"] == ["s1"] and redrafts[1]["changed"] == [], "the second round found nothing to fix"
+    assert not [f for f in record["findings"] if f["rule"].startswith("script.")]
+    assert "## 方法2　続ける仕組みを作る" in text and "担当を決めて毎週見直すのである。" in text
+    raw = (tmp_path / "out").glob("*.md")
+    data = next(raw).read_bytes()
+    if eol == "\r\n":
+        assert data.count(b"\n") == data.count(b"\r\n"), "every line of the draft ends in CR LF"
+    else:
+        assert b"\r" not in data
+    assert not [f for f in record["findings"] if f["rule"] == "refresh.link-lost"], "links survive both rounds"

@@ -52,6 +52,12 @@ class KeptLinks:
 
     links: dict[int, Kept] = field(default_factory=dict)
     lost: list[Kept] = field(default_factory=list)
+    shown: int = 0  # the links numbered so far
+
+    def again(self, part: str) -> None:
+        """The part is shown once more (a later round): the links of its earlier showing are forgotten (those its
+        text still holds are numbered anew; a link lost then stays lost)."""
+        self.links = {n: k for n, k in self.links.items() if k.part != part}
 
     def show(self, part: str, block: Block) -> str:
         """The block's text as the model is shown it: no footnote marks, each link `[語句](Kn)`."""
@@ -64,7 +70,8 @@ class KeptLinks:
             found = text.find(anchor, at) if anchor else -1
             if found < 0:
                 continue
-            kept = Kept(len(self.links) + 1, part, anchor, target)
+            self.shown += 1
+            kept = Kept(self.shown, part, anchor, target)
             self.links[kept.number] = kept
             shown = f"[{anchor}](K{kept.number})"
             text = text[:found] + shown + text[found + len(anchor) :]

@@ -49,6 +49,7 @@ from pipeline.types import (
     Finding,
     PartText,
     Passage,
+    Source,
     StepAnswer,
     StepText,
     SummaryAnswer,
@@ -154,6 +155,11 @@ class Rewriter:
         self.keyword = bump_years(doc.front.primary_keyword, self.year)
         self.given: dict[str, list[Passage]] = {}
         self.dropped: list[Citation] = []
+        self.citations: dict[str, list[Citation]] = {}  # each rewritten part's markers, as its last rewrite has them
+        self.cited: dict[str, list[str]] = {}  # a footnote the rewrites cite → its source's passages
+        self.new_sources: dict[int, Source] = {}  # the sources the rewrites cite that the post did not
+        self.targets: dict[str, int] = {}  # each rewritten part → the characters it was asked for
+        self._added: list[Source] = []  # the sources the last rewrite cites that the post did not
 
     # --- what to rewrite ----------------------------------------------------------------------------
 
@@ -211,12 +217,14 @@ class Rewriter:
             "voice": self.voice,  # the site's voice (prompts/_voice.j2), as drafting has it
         }
 
-    async def write_part(self, part: str) -> PartText:
-        blocks = [b for b in self.doc.of_part(part) if b.kind in PROSE]
-        heading = next((b for b in self.doc.of_part(part) if b.kind == Kind.HEADING), None)
+    async def write_part(self, doc: PostDoc, part: str, found: list[Finding] = ()) -> PartText:
+        """Part `part` of `doc` written again: told its reasons, and what the gate `found` in it (a later round)."""
+        blocks = [b for b in doc.of_part(part) if b.kind in PROSE]
+        heading = next((b for b in doc.of_part(part) if b.kind == Kind.HEADING), None)
         current = self.heading(heading) if heading else "（導入文）"
+        self.kept.again(part)
         text = _shown(part, blocks, self.kept)
-        chars = min(max(char_count(text), 80), 1200)
+        chars = self.targets.setdefault(part, min(max(char_count(text), 80), 1200))
         passages = self._passages(f"{current} {text[:200]} {self.keyword}")
         self.given[part] = passages
         titles = self.grounding.titles() if self.grounding else {}
@@ -228,7 +236,7 @@ class Rewriter:
             text=text,
             kind=kind.value,
             target_chars=chars,
-            fixes=self.fixes(part),
+            fixes=[*self.fixes(part), *found],
             links=[k.number for k in self.kept.of_part(part)],
             passages=[{"id": p.id, "text": p.text, "title": titles.get(p.source, "")} for p in passages],
         )
@@ -320,40 +328,63 @@ class Rewriter:
 
     # --- putting it together --------------------------------------------------------------------------
 
-    async def run(self) -> Rewritten:
-        parts = self.parts()
-        *values, changes = await asyncio.gather(*(self.write_part(p) for p in parts), self.front())
-        eol = eol_of(self.doc)
-        labels, citations = self._labels(dict(zip(parts, values, strict=True)))
-        blocks = list(self.doc.blocks)
+    async def rewrite(self, doc: PostDoc, found: dict[str, list[Finding]]) -> PostDoc:
+        """`doc` with each part in `found` written again (told its reasons and what was found in it): its prose
+        replaced where it stood, in the file's line breaks; its markers made footnotes (a source the post cites
+        already keeps its footnote), the definitions nothing cites any more gone."""
+        parts = list(found)
+        values = await asyncio.gather(*(self.write_part(doc, p, found[p]) for p in parts))
+        eol = eol_of(doc)
+        labels = FootnoteLabels(doc, self.grounding)
+        blocks = list(doc.blocks)
         for part, value in zip(parts, values, strict=True):
+            self.citations[part] = self._cites(part, value, labels)
             blocks = placed(blocks, part, written(self._blocks(part, labels.apply(value)), eol), eol)
+        blocks = refit_footnotes(blocks, doc, labels, self.settings.site.zone, eol)
+        self.cited |= labels.cited(self.grounding)
+        self.new_sources |= labels.new_sources
+        self._added = list(labels.new_sources.values())
+        return doc.with_blocks(blocks)
+
+    async def again(self, doc: PostDoc, found: dict[str, list[Finding]]) -> PostDoc:
+        """A later round: the parts the gate still finds errors in written again, and the JSON-LD citing what
+        their new footnotes cite."""
+        doc = await self.rewrite(doc, found)
+        return doc.with_blocks(json_ld_follows(list(doc.blocks), {}, {}, self._added, self.now, eol_of(doc)))
+
+    async def run(self) -> Rewritten:
+        rewrite = self.rewrite(self.doc, {part: [] for part in self.parts()})
+        doc, changes = await asyncio.gather(rewrite, self.front())
+        eol = eol_of(self.doc)
+        blocks = list(doc.blocks)
         blocks = headings_dated(blocks, {r.detail for r in self.reasons if r.code == "year.heading"}, self.year, eol)
         moved = [(r.url, citable_url(r.moved_to) or "") for r in self.reasons if r.code == "source.moved"]
         blocks = moved_footnotes(blocks, dict(moved), eol)
-        blocks = refit_footnotes(blocks, self.doc, labels, self.settings.site.zone, eol)
         blocks = related_pruned(blocks, {r.detail for r in self.reasons if r.code == "links.related"}, eol)
         doc = self.doc.with_blocks(blocks)
         front = self.doc.front
-        if front.reading_time is not None and self._minutes(doc) != self._minutes(self.doc):
-            changes["reading_time"] = self._minutes(doc)  # the rewrite changed how long the post takes to read
+        if front.reading_time is not None and self.minutes(doc) != self.minutes(self.doc):
+            changes["reading_time"] = self.minutes(doc)  # the rewrite changed how long the post takes to read
         doc = replace(doc, front=front.with_fields(**changes))
-        added = list(labels.new_sources.values())
         cited_moved = {citable_url(old) or old: new for old, new in moved}
-        doc = doc.with_blocks(json_ld_follows(list(doc.blocks), changes, cited_moved, added, self.now, eol))
+        doc = doc.with_blocks(json_ld_follows(list(doc.blocks), changes, cited_moved, self._added, self.now, eol))
+        return self.rewritten(doc, [k for k in changes if k != "last_modified_at"])
+
+    def rewritten(self, doc: PostDoc, fields: list[str]) -> Rewritten:
+        """What the refresh made of the post so far: `doc`, and what was rewritten to make it."""
         passages = [p for found in self.given.values() for p in found]
         return Rewritten(
             doc=doc,
             parts=changed_parts(self.doc, doc),
-            fields=[k for k in changes if k != "last_modified_at"],
-            citations=[*self.dropped, *citations],
-            cited=labels.cited(self.grounding),
+            fields=fields,
+            citations=[*self.dropped, *(c for cites in self.citations.values() for c in cites)],
+            cited=dict(self.cited),
             given={part: [p.id for p in found] for part, found in self.given.items()},
             passages=list({p.id: p for p in passages}.values()),
             lost_links=list(self.kept.lost),
         )
 
-    def _minutes(self, doc: PostDoc) -> int:
+    def minutes(self, doc: PostDoc) -> int:
         chars = char_count(FOOTNOTE_MARK.sub("", doc.prose_text()))
         return reading_minutes(chars, self.settings.lengths.reading_chars_per_minute)
 
@@ -362,16 +393,14 @@ class Rewriter:
             return part_blocks(part, value, after_heading=False)
         return parse_blocks(value, part) if value.strip() else []
 
-    def _labels(self, values: dict[str, PartText]) -> tuple[FootnoteLabels, list[Citation]]:
-        """A footnote label for each marker of the rewritten parts, in reading order; each kept marker recorded."""
-        labels = FootnoteLabels(self.doc, self.grounding)
+    def _cites(self, part: str, value: PartText, labels: FootnoteLabels) -> list[Citation]:
+        """Each marker of the part's new text that names a passage, with its footnote."""
         citations = []
-        for part, value in values.items():
-            for text in texts_of(value):
-                for match in MARKER.finditer(text):
-                    marker = f"S{match.group(1)}"
-                    label = labels.label(marker)
-                    if label is not None:
-                        number = int(label) if label.isdigit() else None
-                        citations.append(Citation(part=part, marker=marker, kept=True, footnote=number))
-        return labels, citations
+        for text in texts_of(value):
+            for match in MARKER.finditer(text):
+                marker = f"S{match.group(1)}"
+                label = labels.label(marker)
+                if label is not None:
+                    number = int(label) if label.isdigit() else None
+                    citations.append(Citation(part=part, marker=marker, kept=True, footnote=number))
+        return citations

@@ -8,7 +8,6 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 
 from pipeline import __version__
@@ -18,9 +17,8 @@ from pipeline.document import Kind, PostDoc
 from pipeline.errors import GenpostError, UsageError
 from pipeline.instincts import Instinct
 from pipeline.llm.gateway import totals_of
-from pipeline.quality import check_doc
 from pipeline.refresh import draft
-from pipeline.refresh.kept_links import Kept
+from pipeline.refresh.gated import RefreshRun
 from pipeline.refresh.reasons import Finder, Reason, calendar_topics, find_stale, keeps, read_post, source_reasons
 from pipeline.refresh.rewrite import Rewriter, Rewritten
 from pipeline.refresh.sources import SourceFindings
@@ -29,7 +27,7 @@ from pipeline.site.permalinks import DATED
 from pipeline.sources import Grounding, gather
 from pipeline.store import read_exact
 from pipeline.text import char_count
-from pipeline.types import Brief, Finding, ImageQueries, Plan, Refresh, RunRecord, Source
+from pipeline.types import Brief, ImageQueries, Plan, Refresh, RunRecord, Source
 from pipeline.voice.follow import prompt_voice
 from pipeline.writing.job import Desk
 
@@ -124,17 +122,6 @@ def _cited_now(finder: Finder, rewritten: Rewritten, grounding: Grounding | None
     return {url: hashes[url] for url in sorted(urls) if url in hashes}
 
 
-def _lost(kept: Kept) -> Finding:
-    """A link of the post that its refresh left out, where no anchor could carry it back."""
-    return Finding(
-        rule="refresh.link-lost",
-        severity="error",
-        message=f"the refresh dropped the link [{kept.anchor}]({kept.target})",
-        message_ja=f"書き直しでリンク「{kept.anchor}」（{kept.target}）が消えました。本文に戻してください",
-        part=kept.part,
-    )
-
-
 async def refresh_post(
     desk: Desk,
     site: Path,
@@ -182,19 +169,18 @@ async def refresh_post(
     mark = time.perf_counter()
     # The site's voice as drafting gives it (a model that copies what it is shown gets no examples).
     voice = prompt_voice(desk.voice, short=not gateway.provider.capabilities.whole_draft)
-    rewritten = await Rewriter(doc, reasons, settings, instinct, gateway, grounding, now, voice).run()
+    rewriter = Rewriter(doc, reasons, settings, instinct, gateway, grounding, now, voice)
+    first = await rewriter.run()
     seconds["refresh"] = round(time.perf_counter() - mark, 4)
+    # The same gate a new post passes (pipeline/writing/stages.py), over the rewritten parts only; the site's
+    # post held to the site's format and voice.
+    mark = time.perf_counter()
+    run = RefreshRun(rewriter, list(rewriter.targets), instincts, desk.site(site) or site, desk.voice)
+    gated = await run.gate(first, path.name)
+    seconds["gate"] = round(time.perf_counter() - mark, 4)
+    rewritten = rewriter.rewritten(gated.post.doc, first.fields)
     text = rewritten.doc.to_markdown()
-    findings = await asyncio.to_thread(
-        partial(check_doc, voice=desk.voice, own=False),  # the site's post, held to the site's format and voice
-        rewritten.doc,
-        settings,
-        instincts,
-        site,
-        path.name,
-        rewritten.cited or None,
-    )
-    findings += [_lost(kept) for kept in rewritten.lost_links]
+    findings = gated.findings
     seconds["total"] = round(time.perf_counter() - started, 4)
     body_chars = char_count(rewritten.doc.prose_text())
     record = RunRecord(
@@ -211,6 +197,9 @@ async def refresh_post(
         reading_time=rewritten.doc.front.reading_time or 0,
         body_chars=body_chars,
         findings=findings,
+        rewrites=gated.rewrites,
+        cuts=gated.cuts,
+        stages=gated.trace,
         sources=grounding.sources if grounding else [],
         passages=rewritten.passages,
         given=rewritten.given,
