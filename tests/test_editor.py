@@ -11,6 +11,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from pipeline.config import load_settings
+from pipeline.document import Kind
 from pipeline.instincts import load_instincts
 from pipeline.parse import parse
 from pipeline.review import drafts
@@ -169,15 +170,28 @@ def test_the_preview_renders_the_body_as_the_page_does(desk):
     assert client.post(f"/drafts/{path.name}/preview", data={"body": "x"}).status_code == 403
 
 
-def test_a_regenerated_part_cannot_overwrite_a_hand_edit(desk, llm):
+def test_a_regenerated_part_cannot_overwrite_a_hand_edit_in_it_but_keeps_those_elsewhere(desk, llm):
     client, token, path = desk
-    fields = {**form_of(client.get(f"/drafts/{path.name}").text), "csrf": token}
-    fields["body"] = fields["body"].replace("。", "！", 1)
+    page = client.get(f"/drafts/{path.name}").text
+    fields = {**form_of(page), "csrf": token}
+    doc = parse_post(path).doc
+    lead = next(b.markdown for b in doc.of_part("lead") if b.kind == Kind.PARAGRAPH)
+    cases = [b.markdown for b in doc.of_part("cases") if b.kind == Kind.PARAGRAPH][-1]
+    fields["body"] = fields["body"].replace(lead, lead.replace("。", "！", 1), 1)
     client.post(f"/drafts/{path.name}/save", data=fields)
     client.post(f"/drafts/{path.name}/regenerate", data={"csrf": token, "part": "lead", "note": ""})
     saved = path.read_text(encoding="utf-8")
     done = client.post(f"/drafts/{path.name}/accept", data={"csrf": token}, follow_redirects=True)
-    assert "手直しした下書き" in done.text and path.read_text(encoding="utf-8") == saved
+    assert "手直しした部分（lead）" in done.text and path.read_text(encoding="utf-8") == saved
+    # A hand edit in another part stays when the candidate goes in.
+    client.post(f"/drafts/{path.name}/discard", data={"csrf": token})
+    fields = {**form_of(client.get(f"/drafts/{path.name}").text), "csrf": token}
+    fields["body"] = fields["body"].replace(cases, "編集部で書き直した事例の一文です。", 1)
+    client.post(f"/drafts/{path.name}/save", data=fields)
+    client.post(f"/drafts/{path.name}/regenerate", data={"csrf": token, "part": "step1", "note": ""})
+    done = client.post(f"/drafts/{path.name}/accept", data={"csrf": token}, follow_redirects=True)
+    after = path.read_text(encoding="utf-8")
+    assert "差し替えました" in done.text and "編集部で書き直した事例の一文です。" in after and after != saved
 
 
 # --- two writers at once --------------------------------------------------------------------------

@@ -9,8 +9,9 @@ from pydantic import TypeAdapter
 from pipeline.errors import UsageError
 from pipeline.llm import Gateway
 from pipeline.llm.gateway import totals_of
+from pipeline.parse import parse
 from pipeline.review.drafts import Pending, load_state, locked, read_record, save_record, save_state
-from pipeline.review.history import keep_change
+from pipeline.review.history import Version, keep_change, text_of
 from pipeline.store import replace_write
 from pipeline.types import Finding, PartText, RunRecord, StepText, SummaryText
 from pipeline.writing.job import Desk, PostJob
@@ -71,18 +72,19 @@ def _accept(draft: Path, desk: Desk, who: str) -> list[Finding]:
     state = load_state(draft)
     if state.pending is None:
         raise UsageError(f"{draft.name} has no regenerated section waiting")
-    if any(v.kind == "edited" for v in state.versions):
-        raise UsageError(
-            "手直しした下書きは、部分の書き直し案と差し替えられません（手直しが消えるため）。"
-            "案の文章をコピーして、編集欄に貼ってください"
-        )
     job = PostJob.from_draft(draft, _record(draft), desk)
     key = state.pending.part
     value = TypeAdapter(PartText).validate_python(state.pending.value)
-    # The draft as it stands in out/, with the candidate in its part: every other block keeps its lines.
+    # The draft as it stands in out/, with the candidate in its part: every other block keeps its lines (an
+    # editor's hand edits elsewhere too). A hand edit in the part itself would be lost: refused.
     post = job.stages.final.post
     if key not in post.doc.part_keys:
         raise UsageError(f"{draft.name} has no part {key!r} any more")
+    if _edited(draft, state.versions, key, post.doc.part_text(key)):
+        raise UsageError(
+            f"手直しした部分（{key}）は、書き直し案と差し替えられません（手直しが消えるため）。"
+            "案の文章をコピーして、編集欄に貼ってください"
+        )
     post = job.rewritten(post, {key: value})
     findings = job.revise(post)
     keep_change(draft, state.versions, post.markdown, "regenerated", who, f"{key} を書き直し")
@@ -91,6 +93,14 @@ def _accept(draft: Path, desk: Desk, who: str) -> list[Finding]:
     state.pending = None
     save_state(draft, state)
     return findings
+
+
+def _edited(draft: Path, versions: list[Version], key: str, now: str) -> bool:
+    """Did an editor change part `key` by hand since genpost last wrote the draft?"""
+    if not any(v.kind == "edited" for v in versions):
+        return False
+    written = [v for v in versions if v.kind != "edited"]
+    return not written or parse(text_of(draft, written[-1].number)).part_text(key) != now
 
 
 def discard(draft: Path) -> None:
