@@ -10,6 +10,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from pipeline.batch import Budget
+from pipeline.briefs.auto import BriefOutcome, auto_briefs
 from pipeline.errors import GenpostError
 from pipeline.refresh.run import RefreshResult, refresh_top
 from pipeline.schedule import day_brief, load_calendar, local_day
@@ -25,6 +26,7 @@ class AutoOutcome:
     result: Result | None = None  # None: the day's post already existed
     existing: Path | None = None
     refreshed: list[RefreshResult] = field(default_factory=list)  # refresh drafts made after the day's post
+    briefs: BriefOutcome | None = None  # brief mode (auto.briefs): the day's brief, the approved ones drafted
 
 
 async def auto_post(moment: datetime, desk: Desk, site: Path | None, force: bool = False) -> AutoOutcome:
@@ -45,6 +47,8 @@ async def auto_post(moment: datetime, desk: Desk, site: Path | None, force: bool
             f"another genpost --auto run held {lock.lock_file} for {settings.auto.lock_timeout_s:.0f} s"
         ) from None
     try:
+        if settings.auto.briefs:
+            return AutoOutcome(day, briefs=await auto_briefs(moment, day, desk, site, force))
         existing = memory.auto_post_on(day)
         if existing and not force:
             return AutoOutcome(day, existing=out_dir / existing)

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
 
 from pipeline import inputs
+from pipeline.briefs.drafting import load_approved, run_brief
 from pipeline.config import Settings
-from pipeline.errors import GenpostError
+from pipeline.errors import GenpostError, UsageError
 from pipeline.instincts import Instinct
 from pipeline.llm.pricing import call_cost
 from pipeline.memory import Written
@@ -33,13 +34,20 @@ class KeywordSet(BaseModel):
     """One post of a batch file."""
 
     model_config = ConfigDict(extra="forbid")
-    instinct: str
-    keywords: list[str] = Field(min_length=1)
+    instinct: str | None = None
+    keywords: list[str] = Field(default_factory=list)
+    brief: str | None = None  # an approved brief (`genpost brief`), instead of the instinct and keywords
     theme: str | None = None
     structure: str | None = None
     date: datetime | None = None
     sources: list[str] = Field(default_factory=list)  # URLs, files or folders, as --sources takes them
     search: bool = False
+
+    @model_validator(mode="after")
+    def _what_to_write(self) -> KeywordSet:
+        if self.brief is None and (self.instinct is None or not self.keywords):
+            raise ValueError("needs instinct and keywords, or a brief")
+        return self
 
 
 class BatchFile(RootModel[list[KeywordSet]]):
@@ -47,12 +55,14 @@ class BatchFile(RootModel[list[KeywordSet]]):
 
 
 def briefs_from_file(path: Path, settings: Settings, instincts: dict[str, Instinct], site: Path | None) -> list[Brief]:
-    """A YAML list of keyword sets → briefs (a set without a date is dated now)."""
-    from pipeline.errors import UsageError
-
+    """A YAML list of keyword sets → briefs (a set without a date is dated now); an item may name an approved
+    brief file instead."""
     sets = load_validated(BatchFile, path).root
     briefs = []
     for n, item in enumerate(sets, 1):
+        if item.brief is not None:
+            briefs.append(_from_brief(path, n, item, settings, instincts, site))
+            continue
         if item.instinct not in instincts:
             raise UsageError(f"{path}: item {n}: unknown instinct {item.instinct!r}")
         moment = item.date or datetime.now(settings.site.zone)
@@ -73,6 +83,26 @@ def briefs_from_file(path: Path, settings: Settings, instincts: dict[str, Instin
         warn_past_years(brief, settings)
         briefs.append(brief)
     return briefs
+
+
+def _from_brief(
+    path: Path, n: int, item: KeywordSet, settings: Settings, instincts: dict[str, Instinct], site: Path | None
+) -> Brief:
+    """A batch item that names an approved brief (a path from the batch file's folder): refused unless approved."""
+    if item.instinct or item.keywords or item.theme or item.structure:
+        raise UsageError(f"{path}: item {n}: a brief gives the instinct, keywords, theme and structure; leave them out")
+    try:
+        approved = load_approved(path.parent / item.brief if item.brief else path)
+    except UsageError as exc:
+        raise UsageError(f"{path}: item {n}: {exc}") from None
+    moment = item.date or datetime.now(settings.site.zone)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=settings.site.zone)
+    sources = check_items(item.sources, f"{path}: item {n}: sources", skip_bad_urls=True)
+    brief = run_brief(approved, inputs.in_range(moment, settings.site.zone, f"{path}: item {n}: date"), site, sources)
+    if brief.instinct not in instincts:
+        raise UsageError(f"{path}: item {n}: the brief names unknown instinct {brief.instinct!r}")
+    return brief
 
 
 def briefs_for_days(

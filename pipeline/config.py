@@ -301,6 +301,9 @@ class AutoSettings(_Strict):
     """`genpost --auto`."""
 
     lock_timeout_s: float = Field(3600, ge=0, description="how long an overlapping run waits for the one before it")
+    briefs: bool = Field(
+        False, description="write the day's brief for an editor to approve instead of a post; draft approved briefs"
+    )
 
 
 class RefreshSettings(_Strict):

@@ -548,6 +548,23 @@ class PostDoc:
 
     # --- changing -----------------------------------------------------------------------------------
 
+    def keyed(self, parts: Any) -> PostDoc:
+        """The document with its sections in the parts of an approved outline (`parts`: each with `part` and
+        `heading`, in order): a heading that reads as the next part's starts it. A post whose H2s an editor renamed
+        or reordered reads back under the keys it was drafted with."""
+        queue = [(p.part, p.heading) for p in parts if p.heading]
+        first = next((p.part for p in parts if not p.heading), "lead")
+        blocks, key, at = [], first, 0
+        outside = (FRONT_MATTER, FOOTNOTES, HERO, RELATED, CTA, JSON_LD)
+        for block in self.blocks:
+            if block.part in outside:
+                blocks.append(block)
+                continue
+            if block.kind == Kind.HEADING and at < len(queue) and block.text == queue[at][1]:
+                key, at = queue[at][0], at + 1
+            blocks.append(block if block.part == key else replace(block, part=key))
+        return self.with_blocks(blocks)
+
     def with_blocks(self, blocks: list[Block] | tuple[Block, ...]) -> PostDoc:
         return replace(self, blocks=tuple(blocks))
 

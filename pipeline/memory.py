@@ -79,7 +79,11 @@ class TopicMemory:
 
     def auto_post_on(self, day: date) -> str | None:
         """The draft an earlier `--auto` run wrote for `day`, if any."""
+        return self.made_on(day, "auto")
+
+    def made_on(self, day: date, source: str) -> str | None:
+        """What an earlier run of `source` (auto: a post; brief: a brief) made for `day`, if anything."""
         row = self.db.execute(
-            "SELECT draft FROM posts WHERE day = ? AND source = 'auto' ORDER BY id LIMIT 1", (day.isoformat(),)
+            "SELECT draft FROM posts WHERE day = ? AND source = ? ORDER BY id LIMIT 1", (day.isoformat(), source)
         ).fetchone()
         return row[0] if row else None

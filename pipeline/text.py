@@ -6,7 +6,7 @@ import html
 import re
 import unicodedata
 
-_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}(?:\s|$)")  # an ATX heading, an empty one too (`#` alone)
 _LISTED_HEADING = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)#{1,6}\s+")  # `5. ## 見出し`: a heading in a list item
 _TAG = re.compile(r"<[^>]*>")
 _IMAGE_LINE = re.compile(r"^\s*!\[[^\]]*\]\([^)]*\)\s*$")

@@ -13,6 +13,22 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag
 from pipeline.document import PostDoc
 
 
+class ApprovedPart(BaseModel):
+    """One part of an approved brief, under the key the post gives it: its heading and its points."""
+
+    part: str
+    heading: str | None = None
+    points: list[str] = Field(default_factory=list)
+
+
+class BriefRef(BaseModel):
+    """The approved brief a post is drafted from: its file, the hash of its text, its parts."""
+
+    path: str
+    sha256: str
+    parts: list[ApprovedPart] = Field(default_factory=list)
+
+
 class Brief(BaseModel):
     """What to write: the run's inputs."""
 
@@ -25,6 +41,7 @@ class Brief(BaseModel):
     site: Path | None = None
     sources: list[str] = Field(default_factory=list)  # URLs, files or folders to ground the post in
     search: bool = False  # also search the web (sources.search) for the keywords
+    from_brief: BriefRef | None = None  # an approved brief (`genpost --brief`): its headings, order and points
 
     @property
     def primary_keyword(self) -> str:

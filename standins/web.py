@@ -187,16 +187,18 @@ class _Search(JSONHandler):
             {"url": url, "title": title, "content": snippet, "engine": "standin"}
             for url, title, snippet in engine.results
         ]
-        self.send_json(200, {"query": params.get("q", ""), "number_of_results": len(results), "results": results})
+        answer = {"query": params.get("q", ""), "number_of_results": len(results), "results": results}
+        self.send_json(200, {**answer, "suggestions": engine.suggestions})
 
 
 class SearXNGStandIn(LoopbackServer):
     """SearXNG's JSON API (`/search?q=…&format=json`), answering with `results` (url, title, snippet)."""
 
-    def __init__(self, results: list[tuple[str, str, str]] | None = None) -> None:
+    def __init__(self, results: list[tuple[str, str, str]] | None = None, suggestions: list[str] | None = None) -> None:
         super().__init__(_Search)
         self.lock = threading.Lock()
         self.results = results or []
+        self.suggestions = suggestions or []
         self.queries: list[dict[str, str]] = []
 
 

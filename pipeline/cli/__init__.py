@@ -16,6 +16,7 @@ from click_default_group import DefaultGroup
 
 from pipeline import __version__
 from pipeline.cli.batch import batch
+from pipeline.cli.briefs import approve_command, brief_command
 from pipeline.cli.doctor import doctor
 from pipeline.cli.editing import check, drafts, publish_command, reject_command, review
 from pipeline.cli.refresh import refresh
@@ -49,6 +50,8 @@ def cli() -> None:
 for command in (write, check, batch, drafts, publish_command, reject_command, review, doctor, refresh):
     cli.add_command(command)
 cli.add_command(voice)
+cli.add_command(brief_command)
+cli.add_command(approve_command)
 
 
 def main(argv: list[str] | None = None) -> int:

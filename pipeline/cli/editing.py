@@ -10,16 +10,20 @@ from pathlib import Path
 import click
 
 from pipeline import quality
+from pipeline.briefs.drafting import post_parts
+from pipeline.briefs.model import read_brief
 from pipeline.cli.common import PATH, check_out, check_site, judged_by, out_option, site_option, verbose_option
 from pipeline.config import Settings
 from pipeline.errors import UsageError
 from pipeline.instincts import Instinct
+from pipeline.parse import parse
+from pipeline.quality.coverage import Coverage, coverage
 from pipeline.quality.report import report_json, report_text
 from pipeline.review.drafts import UnreadableRecord, draft_path, genposts_own, list_drafts, read_record, reject
 from pipeline.site.context import Site
 from pipeline.site.format import fit_to_site
 from pipeline.site.publish import publish
-from pipeline.types import Finding
+from pipeline.types import ApprovedPart, Finding
 from pipeline.voice.profile import VoiceProfile
 from pipeline.writing.citations import cited_in_record
 
@@ -33,7 +37,15 @@ from pipeline.writing.citations import cited_in_record
     type=click.Choice(["ja", "en"]),
     help="The language of the findings (default: ja when site.language is ja, else en).",
 )
-def check(files: tuple[Path, ...], site: Path | None, as_json: bool, lang: str | None) -> int:
+@click.option(
+    "--brief",
+    "brief_file",
+    type=PATH,
+    metavar="FILE",
+    help="Hold the posts to this brief's outline and points and say how many points each answers (a draft from "
+    "an approved brief is held to it without this).",
+)
+def check(files: tuple[Path, ...], site: Path | None, as_json: bool, lang: str | None, brief_file: Path | None) -> int:
     """Check posts (FILE...) against genpost's quality rules; exit 1 if any has an error."""
     check_site(site)
     settings, instincts, voice = judged_by()  # with voice.yml, the site's format for posts genpost did not write
@@ -52,19 +64,35 @@ def check(files: tuple[Path, ...], site: Path | None, as_json: bool, lang: str |
     missing = next((path for path in files if not path.is_file()), None)
     if missing is not None:
         raise UsageError(f"{missing}: no such file")
-    reports = [(path, _checked(path, settings, instincts, read, voice)) for path in files]
+    given = post_parts(read_brief(brief_file)) if brief_file is not None else None
+    checked = [(path, *_checked(path, settings, instincts, read, voice, given)) for path in files]
+    reports = [(path, findings) for path, findings, _ in checked]
     if as_json:
         print(json.dumps([report_json(path, findings) for path, findings in reports], ensure_ascii=False, indent=2))
     else:
-        for path, findings in reports:
+        for path, findings, covered in checked:
             print(report_text(path, findings, lang))
+            if covered is not None:
+                print(_coverage_line(path, covered, lang))
     return 1 if any(quality.errors(findings) for _, findings in reports) else 0
 
 
+def _coverage_line(path: Path, covered: Coverage, lang: str) -> str:
+    if lang == "ja":
+        return f"{path}: ブリーフの要点: {covered.answered}/{covered.total} 件に触れています"
+    return f"{path}: brief points answered: {covered.answered}/{covered.total}"
+
+
 def _checked(
-    path: Path, settings: Settings, instincts: dict[str, Instinct], site: Site | None, voice: VoiceProfile | None
-) -> list[Finding]:
-    """One post's findings, as `check` reports them."""
+    path: Path,
+    settings: Settings,
+    instincts: dict[str, Instinct],
+    site: Site | None,
+    voice: VoiceProfile | None,
+    given: list[ApprovedPart] | None = None,
+) -> tuple[list[Finding], Coverage | None]:
+    """One post's findings, as `check` reports them; and how many points of its brief it answers (`given`, or
+    the approved brief its record names)."""
     text = path.read_text(encoding="utf-8", errors="replace")
     try:
         record = read_record(path)  # a draft's run record knows what its footnotes' sources say
@@ -74,7 +102,14 @@ def _checked(
     else:
         own = genposts_own(record)  # genpost's own draft is held to the reference format; a refresh, to the site's
     cited = cited_in_record(record) if record else None
-    return quality.check_text(text, settings, instincts, site, path.name, cited, voice=voice, own=own)
+    approved = given or (record.brief.from_brief.parts if record and record.brief.from_brief else None)
+    found = quality.check_text(
+        text, settings, instincts, site, path.name, cited, voice=voice, own=own, approved=approved
+    )
+    if not approved:
+        return found, None
+    doc = parse(text).keyed(approved)
+    return found, coverage(approved, {key: doc.part_text(key) for key in doc.part_keys})
 
 
 @click.command()

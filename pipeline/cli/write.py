@@ -12,7 +12,9 @@ import click
 
 from pipeline import __version__, inputs
 from pipeline.auto import AutoOutcome, auto_post
+from pipeline.briefs.drafting import load_approved, run_brief
 from pipeline.cli.common import (
+    PATH,
     VariadicCommand,
     check_site,
     model_options,
@@ -82,8 +84,26 @@ from pipeline.writing.job import PostJob, Result
     help="Run the polish pass over the whole draft for one voice, or skip it (default: polish in genpost.yml; "
     "auto: with API providers, not the embedded model).",
 )
-@click.option("--auto", is_flag=True, help="Write the day's post from calendar.yml and topic memory (for cron).")
-@click.option("--force", is_flag=True, help="With --auto: write another post even if the day has one.")
+@click.option(
+    "--brief",
+    "brief_file",
+    type=PATH,
+    metavar="FILE",
+    help="Draft from an approved brief (genpost brief, genpost approve): its keywords, instinct, headings in their "
+    "order and points, its results as sources. Refused unless approved (and unchanged since), unless --force.",
+)
+@click.option(
+    "--auto",
+    is_flag=True,
+    help="Write the day's post from calendar.yml and topic memory (for cron); with auto.briefs: true, the day's "
+    "brief instead, and a draft of each brief approved since.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="With --auto: write another post (or brief) even if the day has one; with --brief: draft from a brief "
+    "that is not approved.",
+)
 @click.option(
     "--json",
     "as_json",
@@ -106,6 +126,7 @@ def write(
     sources: tuple[str, ...],
     search: bool,
     polish: bool | None,
+    brief_file: Path | None,
     auto: bool,
     force: bool,
     as_json: bool,
@@ -117,7 +138,13 @@ def write(
     if site is not None:  # what genpost.yml leaves unset (author, url, logo, timezone) the site says
         fit_to_site(settings, read_format(site, settings.site.layout))
     instincts = load_instincts()
-    if auto:
+    if brief_file is not None:
+        if auto or instinct or keywords or theme or structure:
+            raise UsageError("--brief takes the keywords, instinct, theme and structure from the brief; leave them out")
+        result = _from_brief(
+            brief_file, settings, instincts, out, site, date, provider, model, sources, polish, force, fresh
+        )
+    elif auto:
         if instinct or keywords or sources:
             raise UsageError(
                 "--auto takes its topic from calendar.yml and its sources from genpost.yml; leave them out"
@@ -129,6 +156,8 @@ def write(
                 return await auto_post(moment, desk, site, force)
 
         outcome = asyncio.run(run_auto())
+        if outcome.briefs is not None:
+            return _briefs_done(outcome)
         if outcome.result is None:
             print(f"genpost: {outcome.day}: a post exists ({outcome.existing}); nothing to do (--force writes another)")
             return 0
@@ -148,6 +177,61 @@ def write(
 
         result = asyncio.run(run_one())
     print(json_summary(result) if as_json else result.path)
+    return 0
+
+
+def _from_brief(
+    path: Path,
+    settings: Settings,
+    instincts: dict,
+    out: Path,
+    site: Path | None,
+    date: str | None,
+    provider: str | None,
+    model: str | None,
+    sources: tuple[str, ...],
+    polish: bool | None,
+    force: bool,
+    fresh: bool,
+) -> Result:
+    """A draft from the approved brief at `path`: refused (exit 2) unless approved, or --force."""
+    approved = load_approved(path, force)
+    check_items(list(sources))
+    run = run_brief(approved, parse_date(date, settings), site, list(sources))
+    if run.instinct not in instincts:
+        raise UsageError(f"{path}: unknown instinct {run.instinct!r}; choose one of: {', '.join(instincts)}")
+    day = datetime.now(settings.site.zone).strftime("%Y-%m-%d")
+    key = run_key(
+        kind="brief",
+        sha=approved.sha256,
+        date=date or day,
+        site=str(site) if site else None,
+        model=model,
+        provider=provider_name(settings.llm, provider),
+        sources=list(sources),
+    )
+    checkpoint = Checkpoint(out, key, enabled=not fresh)
+
+    async def run_one() -> Result:
+        async with open_desk(settings, instincts, out, site, provider, model) as desk:
+            return await PostJob(run, desk, checkpoint, polish=polish).run()
+
+    return asyncio.run(run_one())
+
+
+def _briefs_done(outcome: AutoOutcome) -> int:
+    """--auto in brief mode: the day's brief and the drafts of approved briefs, a line each on stderr."""
+    done = outcome.briefs
+    assert done is not None
+    if done.made is not None:
+        if done.made.notice:
+            print(f"genpost: {outcome.day}: {done.made.notice}", file=sys.stderr)
+        print(f"genpost: {outcome.day}: brief for review: {done.made.path}", file=sys.stderr)
+    else:
+        print(f"genpost: {outcome.day}: a brief exists ({done.existing})", file=sys.stderr)
+    for result in done.drafted:
+        print(f"genpost: {outcome.day}: {summary_line(result)}", file=sys.stderr)
+        print(result.path)
     return 0
 
 

@@ -13,6 +13,7 @@ from pipeline.quality import (
     chinese,
     claims,
     copying,
+    coverage,
     duplication,
     garbage,
     katakana,
@@ -30,7 +31,7 @@ from pipeline.quality import (
 from pipeline.quality import voice as site_voice
 from pipeline.quality.context import Check
 from pipeline.site.context import Site, site_of
-from pipeline.types import Finding
+from pipeline.types import ApprovedPart, Finding
 
 if TYPE_CHECKING:
     from pipeline.voice.profile import VoiceProfile
@@ -53,6 +54,7 @@ RULE_SETS = (
     markup.RULES,
     links.RULES,
     site_voice.RULES,
+    coverage.RULES,
 )
 
 
@@ -66,9 +68,12 @@ def check_text(
     *,
     voice: VoiceProfile | None = None,
     own: bool = True,
+    approved: list[ApprovedPart] | None = None,
 ) -> list[Finding]:
     """Every finding for a post's text (read as a PostDoc), in file order."""
-    return check_doc(parse(text), settings, instincts, site, name, cited, voice=voice, own=own)
+    doc = parse(text)
+    doc = doc.keyed(approved) if approved else doc
+    return check_doc(doc, settings, instincts, site, name, cited, voice=voice, own=own, approved=approved)
 
 
 def check_doc(
@@ -81,13 +86,14 @@ def check_doc(
     *,
     voice: VoiceProfile | None = None,
     own: bool = True,
+    approved: list[ApprovedPart] | None = None,
 ) -> list[Finding]:
     """Every finding for a post, in file order; `site`: the Site (one reading for many checks), or its folder;
     `cited`: what each footnote's source says, if known; `voice`: the site's voice (voice.yml; the Site's when
     not given); `own`: genpost wrote the post (else, with a voice, it is held to the site's format)."""
     found = site_of(site, settings.site.layout, voice)
     voice = voice if voice is not None else (found.voice if found is not None else None)
-    context = Check(doc.numbered(), settings, instincts, found, name, cited, voice, own)
+    context = Check(doc.numbered(), settings, instincts, found, name, cited, voice, own, approved)
     findings = [finding for rules in RULE_SETS for rule in rules for finding in rule(context)]
     findings = site_voice.judged(context, findings)
     return sorted(findings, key=lambda f: (f.line or 0, f.rule))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal
 from pipeline.config import Settings
 from pipeline.document import FRONT_MATTER, Block, PostDoc
 from pipeline.instincts import Instinct
-from pipeline.types import Finding
+from pipeline.types import ApprovedPart, Finding
 
 if TYPE_CHECKING:
     from pipeline.site.context import Site
@@ -26,6 +26,7 @@ class Check:
     cited: dict[str, list[str]] | None = None
     voice: VoiceProfile | None = None  # the site's voice (voice.yml), when there is one: pipeline.quality.voice
     own: bool = True  # genpost wrote it (the gate; a draft with its run record): held to the reference format
+    approved: list[ApprovedPart] | None = None  # the approved brief it was drafted from: its outline and points
 
     def finding(
         self,

@@ -20,6 +20,7 @@ from pipeline.writing.outline import (
     STEPS_H2,
     TREND_PARTS,
     Outline,
+    approved_outline,
     build_outline,
     step_number,
 )
@@ -107,6 +108,10 @@ def expected_outline(c: Check) -> Outline | None:
     instinct = c.instincts.get(front.instinct)
     if instinct is None or not front.categories:
         return None
+    if c.approved:  # its steps too, for the approved headings to stand in
+        return approved_outline(
+            build_outline(instinct.name, front.categories[0], "howTo", [""] * STEP_COUNT), c.approved
+        )
     return build_outline(instinct.name, front.categories[0], "howTo", [])
 
 
@@ -144,21 +149,29 @@ def headings(c: Check) -> list[Finding]:
                 "structure.h2", "error", f"unexpected H2 `{extra.text}`", f"想定外のH2「{extra.text}」", extra.line
             )
         )
-    trend = c.doc.h3_under(expected[1])
-    if any(h.text == expected[1] for h in actual):
+    trend_h2 = next((p.heading for p in c.approved or [] if p.part == "trend_intro"), None) or expected[1]
+    trend = c.doc.h3_under(trend_h2)
+    if any(h.text == trend_h2 for h in actual):
         titles = [h.text for h in trend]
-        if titles not in [list(parts) for parts in TREND_PARTS.values()]:
+        if titles not in _trend_titles(c):
             line = trend[0].line if trend else None
             out.append(
                 c.finding(
                     "structure.h3",
                     "error",
-                    f"the H3s under `{expected[1]}` match no structure",
-                    f"「{expected[1]}」のH3がどの構成にも合いません",
+                    f"the H3s under `{trend_h2}` match no structure",
+                    f"「{trend_h2}」のH3がどの構成にも合いません",
                     line,
                 )
             )
     return out
+
+
+def _trend_titles(c: Check) -> list[list[str]]:
+    """The trend section's H3s a post may have: a structure's, or its approved brief's."""
+    if c.approved:
+        return [[p.heading or "" for p in c.approved if re.fullmatch(r"trend\d+", p.part)]]
+    return [list(parts) for parts in TREND_PARTS.values()]
 
 
 def steps(c: Check) -> list[Finding]:

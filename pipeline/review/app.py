@@ -18,6 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
+from pipeline.briefs.model import read_brief
 from pipeline.config import Settings
 from pipeline.document import PostDoc
 from pipeline.errors import GenpostError
@@ -27,6 +28,7 @@ from pipeline.llm.choice import make_provider
 from pipeline.parse import parse
 from pipeline.prompts import PromptBook
 from pipeline.refresh.draft import review_card
+from pipeline.review import briefs as review_briefs
 from pipeline.review import editor, history, regenerate
 from pipeline.review.drafts import (
     DraftBusy,
@@ -163,7 +165,63 @@ def create_app(
         return RedirectResponse(f"/drafts/{quote(name)}?msg={quote(message)}", status_code=303)
 
     async def index(request: Request) -> Response:
-        return page(request, "list.html", {"drafts": list_drafts(out_dir), "out": out_dir})
+        context = {"drafts": list_drafts(out_dir), "briefs": review_briefs.list_briefs(out_dir), "out": out_dir}
+        return page(request, "list.html", context)
+
+    def brief_page(request: Request, path: Path, message: str, status: int = 200) -> Response:
+        text = path.read_text(encoding="utf-8")
+        try:
+            found = read_brief(path)
+        except GenpostError as exc:
+            return PlainTextResponse(f"ブリーフを読めません: {exc}", status_code=422)
+        context = {
+            "name": path.name,
+            "brief": found,
+            "message": message,
+            "version": stamp_of(text),
+            "who": who_runs(),
+            "points_text": review_briefs.points_text,
+        }
+        return page(request, "brief.html", context, status)
+
+    def brief_of(request: Request) -> Path | None:
+        try:
+            return review_briefs.brief_path(out_dir, request.path_params["name"])
+        except GenpostError:
+            return None
+
+    async def show_brief(request: Request) -> Response:
+        path = brief_of(request)
+        if path is None:
+            return PlainTextResponse(NOT_FOUND, status_code=404)
+        return brief_page(request, path, request.query_params.get("msg", ""))
+
+    async def brief_action(request: Request) -> Response:
+        """Save an editor's changes to a brief, or approve it (CSRF-checked, under the brief's lock)."""
+        try:
+            form = await checked_form(request)
+        except PermissionError:
+            return PlainTextResponse(BAD_TOKEN, status_code=403)
+        path = brief_of(request)
+        if path is None:
+            return PlainTextResponse(NOT_FOUND, status_code=404)
+        action, who = request.path_params["action"], str(form.get("who", ""))
+        try:
+            if action == "save":
+                fields = {key: str(value) for key, value in form.items()}
+                saved = await run_in_threadpool(review_briefs.save, path, fields, str(form.get("version", "")), who)
+                message = "保存しました" + (
+                    "" if saved.approved else "（承認は取り消されました。もう一度承認してください）"
+                )
+            elif action == "approve":
+                await run_in_threadpool(review_briefs.approve, path, who)
+                message = "承認しました。genpost --brief でこの構成の下書きを書けます"
+            else:
+                return PlainTextResponse(NOT_FOUND, status_code=404)
+        except GenpostError as exc:
+            status = 409 if isinstance(exc, review_briefs.StaleBrief | DraftBusy) else 422
+            return brief_page(request, path, f"できませんでした: {exc}", status)
+        return RedirectResponse(f"/briefs/{quote(path.name)}?msg={quote(message)}", status_code=303)
 
     async def show(request: Request) -> Response:
         name = request.path_params["name"]
@@ -365,6 +423,8 @@ def create_app(
         Route("/drafts/{name}/save", save_edit, methods=["POST"]),
         Route("/drafts/{name}/unlink", unlink, methods=["POST"]),
         Route("/drafts/{name}/{action}", act, methods=["POST"]),
+        Route("/briefs/{name}", show_brief),
+        Route("/briefs/{name}/{action}", brief_action, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     return Starlette(routes=routes, middleware=[Middleware(Guard, hosts=hosts)], exception_handlers={500: server_error})

@@ -11,6 +11,8 @@ import trafilatura
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
+from pipeline.sources.outline import Heading, headings_of
+
 # The kinds of document genpost reads, by content type and by file ending.
 KINDS = {
     "text/html": "html",
@@ -32,6 +34,7 @@ class Extracted:
     title: str
     text: str
     publisher: str = ""
+    headings: tuple[Heading, ...] = ()  # an HTML page's H2s and H3s (what a brief reads of a result)
 
 
 def kind_of(content_type: str | None, name: str) -> str | None:
@@ -66,9 +69,8 @@ def _html(data: bytes, url: str) -> Extracted:
     if document is None or not getattr(document, "text", None):
         raise Unreadable("no main text in the page")
     title = getattr(document, "title", None) or _stem(url)
-    return _checked(
-        Extracted(title.strip(), document.text.strip(), (getattr(document, "sitename", None) or "").strip())
-    )
+    site = (getattr(document, "sitename", None) or "").strip()
+    return _checked(Extracted(title.strip(), document.text.strip(), site, tuple(headings_of(data))))
 
 
 def _pdf(data: bytes, name: str) -> Extracted:

@@ -16,6 +16,7 @@ import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
+from urllib.robotparser import RobotFileParser
 
 import httpx
 from tenacity import AsyncRetrying, RetryError, retry_if_exception_type, stop_after_attempt, stop_before_delay
@@ -24,11 +25,14 @@ from tenacity import wait_exponential as wait_exp
 from pipeline import __version__
 from pipeline.config import SourceSettings
 from pipeline.sources.extract import Extracted, Unreadable, extract, kind_of
+from pipeline.sources.outline import Heading
 from pipeline.sources.urls import shown, url_problem, without_credentials
 from pipeline.store import replace_write
 
 USER_AGENT = f"genpost/{__version__} (writes blog posts; fetches only the pages it is given or finds to cite)"
 MAX_REDIRECTS = 10
+ROBOTS_AGENT = "genpost"  # the name robots.txt rules for genpost use
+ROBOTS_MAX = 500_000  # characters of a robots.txt read
 
 
 class Unavailable(Exception):
@@ -83,18 +87,22 @@ class Fetcher:
             headers={"User-Agent": USER_AGENT},
             event_hooks={"response": [_check_redirect]},
         )
+        self._robots: dict[str, RobotFileParser | None] = {}  # each site's robots.txt, read once
 
     async def close(self) -> None:
         await self.http.aclose()
 
-    async def url(self, url: str) -> tuple[Extracted, datetime]:
-        """A page or PDF's text and title, and when it was fetched."""
+    async def url(self, url: str, robots: bool = False) -> tuple[Extracted, datetime]:
+        """A page or PDF's text and title, and when it was fetched; `robots`: a page a search found (not one
+        the user named) is fetched only where the site's robots.txt allows genpost."""
         problem = url_problem(url)
         if problem:
             raise Unavailable(problem)
         cached = self._cached(url)
         if cached is not None:
             return cached
+        if robots and not await self._allowed(url):
+            raise Unavailable("the site's robots.txt does not allow genpost to fetch it")
         data, content_type = await self._get(url)
         kind = kind_of(content_type, url)
         if kind is None:
@@ -102,7 +110,7 @@ class Fetcher:
         # Extraction is CPU work: in a thread, so the other sources' downloads go on meanwhile.
         found = await asyncio.to_thread(_extracted, data, kind, url)
         if not found.publisher:
-            found = Extracted(found.title, found.text, urlsplit(url).hostname or "")
+            found = Extracted(found.title, found.text, urlsplit(url).hostname or "", found.headings)
         fetched = datetime.now(UTC)
         self._store(url, found, fetched)
         return found, fetched
@@ -115,7 +123,7 @@ class Fetcher:
         data, changed = read_regular(path, self.settings.max_bytes, follow_symlinks)
         found = _extracted(data, kind, path.name)
         when = datetime.fromtimestamp(changed, UTC)
-        return Extracted(found.title, found.text, found.publisher or path.parent.name), when
+        return Extracted(found.title, found.text, found.publisher or path.parent.name, found.headings), when
 
     async def _get(self, url: str) -> tuple[bytes, str | None]:
         retrying = AsyncRetrying(
@@ -179,6 +187,31 @@ class Fetcher:
                     raise Unavailable(f"larger than {limit:,} bytes")
             return bytes(data), content_type
 
+    async def _allowed(self, url: str) -> bool:
+        """Does the site's robots.txt allow genpost to fetch `url`? Read once per site (urllib.robotparser); a
+        site with none (4xx) or that does not answer allows it, one that fails (5xx) does not."""
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin not in self._robots:
+            self._robots[origin] = await self._read_robots(origin)
+        rules = self._robots[origin]
+        return rules is None or rules.can_fetch(ROBOTS_AGENT, url)
+
+    async def _read_robots(self, origin: str) -> RobotFileParser | None:
+        rules = RobotFileParser()
+        try:
+            async with asyncio.timeout(self.settings.timeout):
+                response = await self.http.get(f"{origin}/robots.txt")
+        except Exception:  # no answer: nothing forbids it
+            return None
+        if response.status_code >= 500:
+            rules.disallow_all = True
+            return rules
+        if response.status_code >= 400:
+            return None
+        rules.parse(response.text[:ROBOTS_MAX].splitlines())
+        return rules
+
     def _cache_file(self, url: str) -> Path:
         return self.cache_dir / f"{hashlib.sha256(url.encode()).hexdigest()[:24]}.json"
 
@@ -192,7 +225,8 @@ class Fetcher:
                 return None
             if text_hash(data["text"]) != data.get("sha256"):
                 return None
-            return Extracted(str(data["title"]), data["text"], str(data.get("publisher", ""))), fetched
+            headings = tuple(Heading(int(h[0]), str(h[1]), str(h[2])) for h in data.get("headings", []))
+            return Extracted(str(data["title"]), data["text"], str(data.get("publisher", "")), headings), fetched
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None  # missing, not JSON, a field missing or of the wrong type, a time with no zone
 
@@ -204,6 +238,7 @@ class Fetcher:
             "fetched_at": fetched.isoformat(),
             "sha256": text_hash(found.text),
             "text": found.text,
+            "headings": [[h.level, h.text, h.under] for h in found.headings],
         }
         try:
             self.cache_dir.mkdir(parents=True, exist_ok=True)

@@ -19,9 +19,19 @@ class Result:
     snippet: str = ""
 
 
+@dataclass(frozen=True)
+class Answer:
+    results: list[Result]
+    suggestions: list[str]  # other searches the engine suggests (what searchers also ask)
+
+
 class SearchEngine(Protocol):
     async def search(self, query: str, count: int) -> list[Result]:
         """Up to `count` web results for `query`, best first; raise Unavailable if the engine fails."""
+        ...
+
+    async def answer(self, query: str, count: int) -> Answer:
+        """The results, and the engine's suggestions."""
         ...
 
     async def close(self) -> None: ...
@@ -39,6 +49,9 @@ class SearXNG:
         await self.http.aclose()
 
     async def search(self, query: str, count: int) -> list[Result]:
+        return (await self.answer(query, count)).results
+
+    async def answer(self, query: str, count: int) -> Answer:
         params = {"q": query, "format": "json", "language": self.settings.language}
         try:
             async with asyncio.timeout(self.timeout):  # the whole answer, not each read
@@ -57,7 +70,9 @@ class SearXNG:
             for r in results
             if isinstance(r, dict) and isinstance(r.get("url"), str) and r["url"].startswith(("http://", "https://"))
         ]
-        return found[:count]
+        suggested = payload.get("suggestions")
+        suggestions = [s for s in suggested if isinstance(s, str)][:20] if isinstance(suggested, list) else []
+        return Answer(found[:count], suggestions)
 
 
 def engine(settings: SearchSettings, timeout: float) -> SearchEngine:

@@ -162,6 +162,8 @@ class Drafter:
         if part.kind is Kind.STEP:
             context["step"] = self.plan.steps[part.position - 1]
         context["voice"] = self.voice
+        approved = self.brief.from_brief
+        context["points"] = next((p.points for p in approved.parts if p.part == part.key), []) if approved else []
         return context
 
     def pieces_of(self, part: Part, fixes: list[Finding] = ()) -> list[Piece]:

@@ -35,6 +35,7 @@ from pipeline.sources import Grounding, gather
 from pipeline.store import Checkpoint, ensure_dir, read_exact
 from pipeline.tasks import together
 from pipeline.types import (
+    ApprovedPart,
     Brief,
     Briefs,
     CallRecord,
@@ -59,7 +60,7 @@ from pipeline.writing.drafter import Drafter, DraftNotes
 from pipeline.writing.images import choose_images, recently_used, unsplash_client
 from pipeline.writing.outcome import Result, store
 from pipeline.writing.outline import Outline, outline_for
-from pipeline.writing.planner import fallback_metadata, make_briefs, make_metadata, repair_briefs
+from pipeline.writing.planner import fallback_metadata, make_briefs, make_metadata, plan_from_brief, repair_briefs
 from pipeline.writing.polish import Edit, ask_polish
 from pipeline.writing.post_edits import refit, with_parts
 from pipeline.writing.stages import Draft, Polish, gate_stages, through
@@ -170,6 +171,8 @@ class PostJob:
         genpost.yml decides)."""
         if brief.instinct not in desk.instincts:
             raise GenpostError(f"unknown instinct {brief.instinct!r}")
+        if plan is None and brief.from_brief is not None:  # an approved brief is the plan (no outline call)
+            plan = plan_from_brief(brief.from_brief, brief.theme or brief.primary_keyword)
         self.desk, self.settings = desk, desk.settings
         self.instinct = desk.instincts[brief.instinct]
         self.gateway = gateway or desk.gateway
@@ -203,9 +206,12 @@ class PostJob:
             day = record.brief.date.astimezone(desk.settings.site.zone).date()
             stages.links = LinkPlan.recorded(record.links, day, desk.settings.links)
         stages.related = record.related
+        doc = parse(read_exact(draft))
+        if record.brief.from_brief is not None:  # its parts as the approved brief keyed them (H2s reordered)
+            doc = doc.keyed(record.brief.from_brief.parts)
         post = Post(
             filename=draft.name,
-            doc=parse(read_exact(draft)),
+            doc=doc,
             reading_time=record.reading_time,
             body_chars=record.body_chars,
             related=record.related,
@@ -238,7 +244,13 @@ class PostJob:
         return self.gateway
 
     def outline(self, plan: Plan) -> Outline:
-        return outline_for(self.instinct.name, plan, self.brief.structure)
+        """The post's parts (an approved brief's, in its order under its headings)."""
+        return outline_for(self.instinct.name, plan, self.brief.structure, self.approved)
+
+    @property
+    def approved(self) -> list[ApprovedPart] | None:
+        """The parts of the approved brief the post is drafted from, if any."""
+        return self.brief.from_brief.parts if self.brief.from_brief else None
 
     def drafter(self, plan: Plan, checkpointed: bool = True) -> Drafter:
         checkpoint = self.checkpoint if checkpointed else None
@@ -463,7 +475,7 @@ class PostJob:
         return self.desk.site(self.brief.site)
 
     def check(self, post: Post) -> list[Finding]:
-        return gate(post, self.settings, self.instinct, self.site, self.desk.voice)
+        return gate(post, self.settings, self.instinct, self.site, self.desk.voice, self.approved)
 
     def shown(self, post: Post) -> dict[str, str]:
         """What each part of `post` says now, as its document has it (a continued redraft reads the post so far)."""

@@ -8,12 +8,12 @@ the Batch API address it by its key.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from pipeline.config import STRUCTURES
-from pipeline.types import Plan
+from pipeline.types import ApprovedPart, Plan
 
 TREND_PARTS: dict[str, tuple[str, ...]] = {
     "howTo": (
@@ -162,9 +162,31 @@ def build_outline(instinct_name: str, theme: str, structure: str, step_titles: l
     return Outline(tuple(parts))
 
 
-def outline_for(instinct_name: str, plan: Plan, structure: str) -> Outline:
-    """The outline a plan gives: its category as the theme, its step titles."""
-    return build_outline(instinct_name, plan.category, structure, [s.title for s in plan.steps])
+def outline_for(
+    instinct_name: str, plan: Plan, structure: str, approved: Sequence[ApprovedPart] | None = None
+) -> Outline:
+    """The outline a plan gives: its category as the theme, its step titles; with `approved` (a brief's parts),
+    in their order under their headings."""
+    outline = build_outline(instinct_name, plan.category, structure, [s.title for s in plan.steps])
+    return approved_outline(outline, approved) if approved else outline
+
+
+def approved_outline(outline: Outline, approved: Sequence[ApprovedPart]) -> Outline:
+    """The outline in an approved brief's order under its headings: a trend H3 beyond the structure's five is
+    drafted as they are, each H3 numbered by its place."""
+    template = {part.group: part for part in outline if part.position}  # a trend H3 and a step, to copy
+    out: list[Part] = []
+    positions = {"trend": 0, "steps": 0}
+    for found in approved:
+        if found.part in outline.part_keys() and outline[found.part].position == 0:
+            part = outline[found.part]
+            out.append(replace(part, heading=found.heading) if part.heading and found.heading else part)
+            continue
+        group = "steps" if found.part.startswith("step") else "trend"
+        positions[group] += 1
+        heading = found.heading or template[group].heading
+        out.append(replace(template[group], key=found.part, position=positions[group], heading=heading))
+    return Outline(tuple(out))
 
 
 def brief_of(part: Part, plan: Plan) -> str:

@@ -20,7 +20,7 @@ from pipeline.llm import Gateway, ask_json
 from pipeline.llm.fields import EnglishWords, FieldSpec, JapaneseText, TitleWith
 from pipeline.llm.schema import strict_schema
 from pipeline.text import char_ngrams, clean_line, jaccard, keyword_words, plain_line, squash
-from pipeline.types import Brief, Briefs, ImageQueries, Metadata, Source
+from pipeline.types import Brief, BriefRef, Briefs, ImageQueries, Metadata, Plan, Source, StepBrief
 from pipeline.writing.outline import TREND_PARTS
 
 log = logging.getLogger("genpost")
@@ -258,3 +258,30 @@ def fallback_metadata(brief: Brief, instinct: Instinct) -> Metadata:
     return Metadata.model_construct(
         title=brief.primary_keyword, description="", tags=tags, image_queries=instinct.image_queries
     )
+
+
+_STEP_PREFIX = re.compile(r"^ステップ\s*[0-9０-９]+\s*[:：]\s*")
+APPROVED_BRIEF_CHARS = 120  # a part's approved points joined, as the plan's brief for it
+
+
+def plan_from_brief(ref: BriefRef, theme: str) -> Plan:
+    """The plan an approved brief makes (`genpost --brief`): each part's points as its brief, its steps' titles
+    as the editor left them; the outline call is not made. The metadata is still asked for."""
+    parts = {p.part: p for p in ref.parts}
+
+    def said(key: str) -> str:
+        return "、".join(parts[key].points)[:APPROVED_BRIEF_CHARS] if key in parts else ""
+
+    trend = [p for p in ref.parts if re.fullmatch(r"trend\d+", p.part)]
+    steps = [p for p in ref.parts if re.fullmatch(r"step\d+", p.part)]
+    briefs = Briefs.model_construct(
+        category=theme,
+        trend_points=[said(p.part) for p in trend],
+        steps=[StepBrief(title=_STEP_PREFIX.sub("", p.heading or ""), brief=said(p.part)) for p in steps],
+        summary=said("summary"),
+        background=said("background"),
+        cases=said("cases"),
+        lead=said("lead"),
+        trend=said("trend_intro"),
+    )
+    return Plan.of(briefs, Metadata.unknown())

@@ -1,0 +1,1 @@
+"""Briefs from the search results: made, approved, drafted from."""
