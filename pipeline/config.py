@@ -320,6 +320,12 @@ class RefreshSettings(_Strict):
     )
 
 
+class PerformanceSettings(_Strict):
+    """Search Console data: what the site's search performance says (refresh --list, report, --auto)."""
+
+    file: str | None = Field(None, description="a Performance export (its ZIP, a folder of its CSVs, or Pages.csv)")
+
+
 class Settings(_Strict):
     site: SiteSettings = Field(default_factory=SiteSettings)
     related: RelatedSettings = Field(default_factory=RelatedSettings)
@@ -335,6 +341,7 @@ class Settings(_Strict):
     sources: SourceSettings = Field(default_factory=SourceSettings)
     publish: PublishSettings = Field(default_factory=PublishSettings)
     refresh: RefreshSettings = Field(default_factory=RefreshSettings)
+    performance: PerformanceSettings = Field(default_factory=PerformanceSettings)
     polish: Literal["auto", "on", "off"] = Field(
         "auto", description="a last pass over the whole draft (auto: on for API providers, off for the embedded model)"
     )

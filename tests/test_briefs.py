@@ -360,6 +360,10 @@ def test_the_review_app_lists_edits_and_approves_a_brief(engine, genpost, tmp_pa
     bad |= {"order-summary": "0"}
     refused = client.post(f"/briefs/{path.name}/save", data=bad)
     assert refused.status_code == 422 and "summary" in refused.text and path.read_text(encoding="utf-8") == before
+    renamed = client.post(
+        f"/briefs/{path.name}/save", data={**bad, "order-summary": "99", "heading-steps_intro": "手順"}
+    )
+    assert renamed.status_code == 422 and "実践ステップ" in renamed.text and path.read_text(encoding="utf-8") == before
     stale = client.post(f"/briefs/{path.name}/save", data={**form, "version": "0" * 16})
     assert stale.status_code == 409, "a save from an older page is refused"
     approved = client.post(f"/briefs/{path.name}/approve", data={"csrf": token, "who": "編集長"}, follow_redirects=True)

@@ -19,7 +19,7 @@ from pipeline.briefs.model import POINTS, BriefFile, read_brief
 from pipeline.config import STRUCTURES
 from pipeline.errors import UsageError
 from pipeline.types import ApprovedPart, Brief, BriefRef
-from pipeline.writing.outline import STEP_COUNT, step_heading
+from pipeline.writing.outline import STEP_COUNT, STEPS_H2, step_heading
 
 GROUPS = ("background", "trend", "steps", "cases")  # the H2 sections between the lead and the summary
 OPENING = {"background": "background", "trend": "trend_intro", "steps": "steps_intro", "cases": "cases"}
@@ -96,6 +96,9 @@ def check_outline(brief: BriefFile, path: Path) -> None:
     steps = [k for k in keys if re.fullmatch(r"step\d+", k)]
     if len(steps) != STEP_COUNT:
         refuse(f"the steps section has {STEP_COUNT} steps ({len(steps)} given)")
+    steps_heading = next(s.heading for s in brief.outline if s.part == "steps_intro")
+    if steps_heading != STEPS_H2:  # the step rules of the gate find the steps under it
+        refuse(f"the steps section keeps its heading {STEPS_H2} ({steps_heading!r} given)")
     for section in brief.outline:
         if not POINTS[0] <= len(section.points) <= POINTS[1]:
             refuse(f"{section.part} has {len(section.points)} points ({POINTS[0]}–{POINTS[1]} allowed)")

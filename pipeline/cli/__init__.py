@@ -20,6 +20,7 @@ from pipeline.cli.briefs import approve_command, brief_command
 from pipeline.cli.doctor import doctor
 from pipeline.cli.editing import check, drafts, publish_command, reject_command, review
 from pipeline.cli.refresh import refresh
+from pipeline.cli.report import report
 from pipeline.cli.voice import voice
 from pipeline.cli.write import write
 from pipeline.errors import GenpostError
@@ -52,6 +53,7 @@ for command in (write, check, batch, drafts, publish_command, reject_command, re
 cli.add_command(voice)
 cli.add_command(brief_command)
 cli.add_command(approve_command)
+cli.add_command(report)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -22,8 +22,10 @@ from pipeline.cli.common import (
 from pipeline.config import load_settings
 from pipeline.errors import UsageError
 from pipeline.instincts import load_instincts
+from pipeline.performance.signals import performance_of
 from pipeline.refresh.reasons import Stale, find_stale
 from pipeline.refresh.run import RefreshResult, refresh_post, resolve_post
+from pipeline.site.context import Site
 from pipeline.sources import check_items
 from pipeline.store import ensure_dir
 
@@ -42,6 +44,14 @@ from pipeline.store import ensure_dir
 @click.option("--search", is_flag=True, help="Also find fresh sources with the search engine of sources.search.")
 @model_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (the list, or the draft's path and reasons).")
+@click.option(
+    "--performance",
+    type=PATH,
+    metavar="FILE",
+    help="Search Console's Performance export (its ZIP, a folder of its CSVs, or Pages.csv): --list adds what the "
+    "figures say (clicks or position lost, near the first page, a low CTR) above the reasons in the files "
+    "(default: performance.file in genpost.yml).",
+)
 @verbose_option
 def refresh(
     post: str | None,
@@ -53,6 +63,7 @@ def refresh(
     provider: str | None,
     model: str | None,
     as_json: bool,
+    performance: Path | None,
 ) -> int:
     """List the posts of --site that aged (--list), or refresh POST: a draft in out/ with the same file name,
     URL and date, only the parts that aged rewritten, for review and `genpost publish`."""
@@ -65,7 +76,8 @@ def refresh(
     if as_list:
         started = time.perf_counter()
         ensure_dir(out)
-        stale = asyncio.run(find_stale(site, out, settings, instincts))
+        figures = performance_of(performance or _configured(settings.performance.file), Site(site))
+        stale = asyncio.run(find_stale(site, out, settings, instincts, performance=figures))
         print_list(stale, as_json)
         seconds = time.perf_counter() - started
         print(f"genpost: {len(stale)} post(s) of {site} need a refresh ({seconds:.1f} s)", file=sys.stderr)
@@ -76,7 +88,8 @@ def refresh(
 
     async def run() -> RefreshResult | None:
         async with open_desk(settings, instincts, out, site, provider, model) as desk:
-            return await refresh_post(desk, site, path, items, search)
+            figures = performance_of(performance or _configured(settings.performance.file), Site(site))
+            return await refresh_post(desk, site, path, items, search, performance=figures)
 
     result = asyncio.run(run())
     if result is None:
@@ -121,3 +134,7 @@ def result_json(result: RefreshResult) -> dict:
         "reasons": [r.model().model_dump() for r in result.reasons],
         "totals": result.record.totals,
     }
+
+
+def _configured(value: str | None) -> Path | None:
+    return Path(value) if value else None

@@ -24,6 +24,7 @@ from pipeline.document import FOOTNOTES, RELATED, Kind, PostDoc
 from pipeline.errors import GenpostError
 from pipeline.instincts import Instinct
 from pipeline.parse import SECTION_PARTS, parse
+from pipeline.performance.signals import Performance, Signal
 from pipeline.quality import claims, links
 from pipeline.quality.context import Check
 from pipeline.refresh.sources import Checked, Ledger, SourceFindings, check_urls, cited_sources, judge
@@ -42,7 +43,11 @@ log = logging.getLogger("genpost")
 KEEP = "keep"  # `refresh: keep` in front matter: the post is left alone
 # How urgent each reason is; a post's score is the sum of its reasons'.
 WEIGHTS = {
+    "performance.clicks-lost": 6,  # the site loses readers now: above everything the files show
     "links.unresolved": 5,
+    "performance.position-lost": 4,
+    "performance.striking-distance": 3,
+    "performance.low-ctr": 3,
     "links.related": 5,
     "source.dead": 4,
     "claims.unsupported": 4,
@@ -289,6 +294,27 @@ def age_reason(doc: PostDoc, day: date | None, today: date, max_months: int, top
     return Reason("age", message, tuple(dict.fromkeys(aged)), detail=str(months))
 
 
+# The parts a performance reason rewrites: what the search result shows (title, description) and the opening.
+PERFORMANCE_PARTS = {
+    "performance.clicks-lost": ("title", "description", "lead"),
+    "performance.position-lost": ("description", "lead"),
+    "performance.striking-distance": ("description", "lead"),
+    "performance.low-ctr": ("title", "description"),
+}
+
+
+def performance_reasons(doc: PostDoc, signals: list[Signal]) -> list[Reason]:
+    """What Search Console's figures say of the post, as reasons (the parts: its title, description, opening)."""
+    first = next(iter(prose_parts(doc)), None)
+    out = []
+    for signal in signals:
+        parts = tuple(
+            p if p != "lead" else first for p in PERFORMANCE_PARTS.get(signal.code, ()) if p != "lead" or first
+        )
+        out.append(Reason(signal.code, signal.message, parts, detail=signal.post))
+    return out
+
+
 def source_reasons(doc: PostDoc, found: SourceFindings) -> list[Reason]:
     out = []
     """A URL is shown without any password it holds (a footnote may carry one; no output does)."""
@@ -346,10 +372,18 @@ class Finder:
 
 
 async def find_stale(
-    site: Path, out_dir: Path, settings: Settings, instincts: dict[str, Instinct], today: date | None = None
+    site: Path,
+    out_dir: Path,
+    settings: Settings,
+    instincts: dict[str, Instinct],
+    today: date | None = None,
+    performance: Performance | None = None,
 ) -> list[Stale]:
     """Every post of the site that needs a refresh, most urgent first (then the oldest); a post that cannot be
-    read costs one line on stderr."""
+    read costs one line on stderr. With Search Console's figures (`performance`), what they say of each post."""
+    by_post: dict[str, list[Signal]] = {}
+    for signal in performance.signals() if performance is not None else []:
+        by_post.setdefault(signal.post, []).append(signal)
     today = today or datetime.now(settings.site.zone).date()
     finder = Finder(site, out_dir, settings, instincts, today, calendar_topics())
     docs: dict[Path, PostDoc] = {}
@@ -367,6 +401,8 @@ async def find_stale(
         reasons = finder.local(path, doc)
         if path in by_source:
             reasons += source_reasons(doc, by_source[path])
+        named = path.relative_to(site / "_posts").with_suffix("").as_posix()
+        reasons += performance_reasons(doc, by_post.get(named, []))
         if reasons:
             name = path.relative_to(site / "_posts").as_posix()
             title = doc.front.title or path.stem

@@ -73,6 +73,15 @@ FIX_NOTES = {
     "source.changed": "資料の内容が変わりました。【使える資料】の新しい内容に合わせて数値と記述を直してください。",
     "links.unresolved": "リンク先の記事はもうありません。リンクは書かず、その記事に頼らない文にしてください。",
     "age": "公開から時間がたっています。今日の時点で古くなった内容を改めてください。",
+    "performance.clicks-lost": (
+        "検索からのクリックが減っています。主キーワードで検索した読者が知りたいことに、冒頭で具体的に答えてください。"
+    ),
+    "performance.position-lost": (
+        "検索順位が下がっています。主キーワードの問いに冒頭で答え、内容を具体的にしてください。"
+    ),
+    "performance.striking-distance": (
+        "検索結果の1ページ目まであと一歩です。主キーワードの問いに冒頭で答えてください。"
+    ),
 }
 
 
@@ -269,7 +278,9 @@ class Rewriter:
 
     async def front(self) -> dict[str, Any]:
         """The front-matter fields a reason names, written again; and `last_modified_at`."""
-        wanted = [f for f in ("title", "description") if any(r.code == f"year.{f}" for r in self.reasons)]
+        wanted = [
+            f for f in ("title", "description") if any(r.code == f"year.{f}" or f in r.parts for r in self.reasons)
+        ]
         changes: dict[str, Any] = {}
         if wanted:
             changes.update(await self._title_and_description(wanted))
@@ -299,7 +310,7 @@ class Rewriter:
                     found.append(f"{key} が{limits[key]}字を超えています")
             return found
 
-        reasons = [r.message for r in self.reasons if r.code in ("year.title", "year.description")]
+        reasons = [r.message for r in self.reasons if {"title", "description"} & set(r.parts)]
         prompt = self.gateway.prompts.render(
             "refresh_front.j2",
             **self._context(),

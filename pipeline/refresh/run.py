@@ -17,9 +17,19 @@ from pipeline.document import Kind, PostDoc
 from pipeline.errors import GenpostError, UsageError
 from pipeline.instincts import Instinct
 from pipeline.llm.gateway import totals_of
+from pipeline.performance.signals import Performance
 from pipeline.refresh import draft
 from pipeline.refresh.gated import RefreshRun
-from pipeline.refresh.reasons import Finder, Reason, calendar_topics, find_stale, keeps, read_post, source_reasons
+from pipeline.refresh.reasons import (
+    Finder,
+    Reason,
+    calendar_topics,
+    find_stale,
+    keeps,
+    performance_reasons,
+    read_post,
+    source_reasons,
+)
 from pipeline.refresh.rewrite import Rewriter, Rewritten
 from pipeline.refresh.sources import SourceFindings
 from pipeline.refresh.splice import bump_years
@@ -129,6 +139,7 @@ async def refresh_post(
     sources: list[str] | None = None,
     search: bool = False,
     now: datetime | None = None,
+    performance: Performance | None = None,
 ) -> RefreshResult | None:
     """A draft in out/ that refreshes the post at `path`: its reasons found, the parts they name rewritten (with
     `sources` and a search when asked), everything else kept. None when the post has nothing to refresh."""
@@ -143,6 +154,9 @@ async def refresh_post(
     finder = Finder(site, out_dir, settings, instincts, now.astimezone(settings.site.zone).date(), calendar_topics())
     checked = await finder.sources({path: doc})
     reasons = finder.local(path, doc) + source_reasons(doc, checked.get(path) or SourceFindings())
+    if performance is not None:  # what Search Console's figures say of it
+        named = Path(name).with_suffix("").as_posix()
+        reasons += performance_reasons(doc, [s for s in performance.signals() if s.post == named])
     if not reasons:
         return None
     seconds = {"reasons": round(time.perf_counter() - started, 4)}

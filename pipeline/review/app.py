@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -26,8 +27,12 @@ from pipeline.instincts import Instinct
 from pipeline.llm import Gateway
 from pipeline.llm.choice import make_provider
 from pipeline.parse import parse
+from pipeline.performance.report import build_report, render_report
+from pipeline.performance.signals import performance_of
 from pipeline.prompts import PromptBook
-from pipeline.refresh.draft import review_card
+from pipeline.refresh.draft import open_refreshes, review_card
+from pipeline.refresh.reasons import find_stale
+from pipeline.refresh.run import refresh_post, resolve_post
 from pipeline.review import briefs as review_briefs
 from pipeline.review import editor, history, regenerate
 from pipeline.review.drafts import (
@@ -45,6 +50,7 @@ from pipeline.review.guard import SECURITY_HEADERS, Guard, served_hosts
 from pipeline.review.history import stamp_of, who_runs
 from pipeline.review.render import is_web_url, link_id, render_post
 from pipeline.site import git as site_git
+from pipeline.site.context import Site
 from pipeline.site.publish import Refused, publish
 from pipeline.types import RunRecord
 from pipeline.voice.profile import VoiceProfile
@@ -167,6 +173,44 @@ def create_app(
     async def index(request: Request) -> Response:
         context = {"drafts": list_drafts(out_dir), "briefs": review_briefs.list_briefs(out_dir), "out": out_dir}
         return page(request, "list.html", context)
+
+    async def site_report(request: Request) -> Response:
+        """The site's report (`genpost report`), its actions the app's buttons; with performance.file's data."""
+        if site is None:
+            return PlainTextResponse("レポートには --site が必要です（genpost review --site DIR）", status_code=404)
+        read = Site(site, settings.site.layout)
+        configured = Path(settings.performance.file) if settings.performance.file else None
+        try:
+            figures = await run_in_threadpool(performance_of, configured, read)
+            stale = await find_stale(site, out_dir, settings, instincts, performance=figures)
+        except GenpostError as exc:
+            return PlainTextResponse(f"レポートを作れませんでした: {exc}", status_code=422)
+        cache = out_dir / ".genpost" / "site-index.json"
+        args = (read, stale, figures, open_refreshes(out_dir), datetime.now(settings.site.zone), cache)
+        made = await run_in_threadpool(build_report, *args)
+        return HTMLResponse(render_report(made, in_app=True, csrf=token))
+
+    async def refresh_from_report(request: Request) -> Response:
+        """A refresh draft of the post the report names; the editor lands on it."""
+        try:
+            form = await checked_form(request)
+        except PermissionError:
+            return PlainTextResponse(BAD_TOKEN, status_code=403)
+        if site is None:
+            return PlainTextResponse(NOT_FOUND, status_code=404)
+        try:
+            path = resolve_post(site, str(form.get("post", "")))
+            gateway = Gateway(make_provider(settings.llm), settings.llm, PromptBook())
+            try:
+                desk = Desk(settings, instincts, gateway, out_dir, voice=voice)
+                done = await refresh_post(desk, site, path)
+            finally:
+                await gateway.close()
+        except GenpostError as exc:
+            return PlainTextResponse(f"更新の下書きを作れませんでした: {exc}", status_code=422)
+        if done is None:
+            return PlainTextResponse("この記事には更新する理由がありません", status_code=200)
+        return back(done.path.name, "更新の下書きを作りました")
 
     def brief_page(request: Request, path: Path, message: str, status: int = 200) -> Response:
         text = path.read_text(encoding="utf-8")
@@ -423,6 +467,8 @@ def create_app(
         Route("/drafts/{name}/save", save_edit, methods=["POST"]),
         Route("/drafts/{name}/unlink", unlink, methods=["POST"]),
         Route("/drafts/{name}/{action}", act, methods=["POST"]),
+        Route("/report", site_report),
+        Route("/report/refresh", refresh_from_report, methods=["POST"]),
         Route("/briefs/{name}", show_brief),
         Route("/briefs/{name}/{action}", brief_action, methods=["POST"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
