@@ -11,6 +11,7 @@ from filelock import FileLock, Timeout
 
 from pipeline.batch import Budget
 from pipeline.briefs.auto import BriefOutcome, auto_briefs
+from pipeline.day_topic import searched_topic
 from pipeline.errors import GenpostError
 from pipeline.refresh.run import RefreshResult, refresh_top
 from pipeline.schedule import day_brief, load_calendar, local_day
@@ -52,7 +53,7 @@ async def auto_post(moment: datetime, desk: Desk, site: Path | None, force: bool
         existing = memory.auto_post_on(day)
         if existing and not force:
             return AutoOutcome(day, existing=out_dir / existing)
-        brief = day_brief(moment, load_calendar(), memory.written(), settings, site)
+        brief = searched_topic(day_brief(moment, load_calendar(), memory.written(), settings, site), desk, site)
         if brief.instinct not in desk.instincts:
             raise GenpostError(f"calendar.yml names unknown instinct {brief.instinct!r}")
         key = run_key(kind="auto", day=day.isoformat(), force=force, site=str(site) if site else None)

@@ -324,6 +324,9 @@ class PerformanceSettings(_Strict):
     """Search Console data: what the site's search performance says (refresh --list, report, --auto)."""
 
     file: str | None = Field(None, description="a Performance export (its ZIP, a folder of its CSVs, or Pages.csv)")
+    topics: bool = Field(
+        False, description="--auto writes on the search with most impressions that no post answers (with --site)"
+    )
 
 
 class Settings(_Strict):

@@ -297,8 +297,17 @@ def test_the_report_in_chromium(genpost, perf_site, tmp_path):
 
 def test_a_refresh_of_the_post_that_lost_rewrites_what_the_search_result_shows(genpost, perf_site, tmp_path, llm):
     export = write_export(tmp_path / "export")
-    run = genpost("refresh", "2026-01-10-email-ai", "--site", str(perf_site), "--performance", str(export),
-                  "--out", str(tmp_path / "out"), "--json")  # fmt: skip
+    run = genpost(
+        "refresh",
+        "2026-01-10-email-ai",
+        "--site",
+        str(perf_site),
+        "--performance",
+        str(export),
+        "--out",
+        str(tmp_path / "out"),
+        "--json",
+    )
     assert run.code == 0, run.stderr
     record = json.loads(Path(json.loads(run.last_line)["path"]).with_suffix(".json").read_text(encoding="utf-8"))
     codes = [r["code"] for r in record["refresh"]["reasons"]]
@@ -325,3 +334,40 @@ def test_the_report_in_the_review_app_offers_a_refresh(genpost, perf_site, tmp_p
     page = client.get("/report").text
     assert "クリックを最も失った記事" in page and 'action="/report/refresh"' in page and "<svg" in page
     assert client.post("/report/refresh", data={"post": "2026-01-10-email-ai"}).status_code == 403, "CSRF"
+
+
+def test_links_prefer_a_post_near_the_first_page_among_the_related():
+    from datetime import date
+
+    from pipeline.site.links import LinkPlan, SiteIndex, SitePage
+
+    day = date(2026, 1, 1)
+    strong = SitePage(
+        "2025-01-01-a", "LINE配信のコツ", "", "LINE 配信", day, True, "LINE配信のコツ。LINE配信の頻度。" * 5
+    )
+    near = SitePage("2025-01-02-b", "LINE公式アカウントの運用", "", "LINE", day, True, "LINE公式アカウントの運用。" * 5)
+    for preferred, first in ((frozenset(), strong.name), (frozenset({near.name}), near.name)):
+        plan = LinkPlan(SiteIndex([strong, near]), "", date(2026, 2, 1), 0.05, 1, 3, preferred)
+        (offer,) = plan.offer("trend1", "LINE配信のコツと公式アカウント")
+        assert offer.page.name == first
+
+
+def test_auto_takes_the_search_no_post_answers_as_the_days_topic(genpost, perf_site, tmp_path, monkeypatch, llm):
+    export = write_export(tmp_path / "export")
+    config = tmp_path / "genpost.yml"
+    config.write_text("performance:\n  topics: true\n", encoding="utf-8")
+    monkeypatch.setenv("GENPOST_CONFIG", str(config))
+    run = genpost(
+        "--auto",
+        "--site",
+        str(perf_site),
+        "--performance",
+        str(export),
+        "--out",
+        str(tmp_path / "out"),
+        "--date",
+        "2026-12-08T07:00:00+09:00",
+    )
+    assert run.code == 0, run.stderr
+    record = json.loads(Path(run.last_line).with_suffix(".json").read_text(encoding="utf-8"))
+    assert record["brief"]["keywords"] == ["ウェビナー 集客 方法"]

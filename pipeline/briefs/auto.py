@@ -12,6 +12,7 @@ from pathlib import Path
 from pipeline.briefs.drafting import load_approved, run_brief
 from pipeline.briefs.make import Made, make_brief, theme_of
 from pipeline.briefs.model import SUFFIX, read_brief
+from pipeline.day_topic import searched_topic
 from pipeline.errors import GenpostError
 from pipeline.schedule import day_brief, load_calendar
 from pipeline.store import Checkpoint, replace_write, run_key
@@ -49,7 +50,7 @@ async def auto_briefs(moment: datetime, day: date, desk: Desk, site: Path | None
         raise GenpostError("--auto needs the topic memory")
     outcome = BriefOutcome(existing=memory.made_on(day, "brief"))
     if outcome.existing is None or force:
-        topic = day_brief(moment, load_calendar(), memory.written(), settings, site)
+        topic = searched_topic(day_brief(moment, load_calendar(), memory.written(), settings, site), desk, site)
         keyword = topic.primary_keyword
         outcome.made = await make_brief(
             topic.keywords,

@@ -85,6 +85,13 @@ from pipeline.writing.job import PostJob, Result
     "auto: with API providers, not the embedded model).",
 )
 @click.option(
+    "--performance",
+    type=PATH,
+    metavar="FILE",
+    help="Search Console's Performance export: links prefer posts near the first page; with --auto and "
+    "performance.topics, the day's topic may be a search no post answers (default: performance.file).",
+)
+@click.option(
     "--brief",
     "brief_file",
     type=PATH,
@@ -126,6 +133,7 @@ def write(
     sources: tuple[str, ...],
     search: bool,
     polish: bool | None,
+    performance: Path | None,
     brief_file: Path | None,
     auto: bool,
     force: bool,
@@ -138,6 +146,10 @@ def write(
     if site is not None:  # what genpost.yml leaves unset (author, url, logo, timezone) the site says
         fit_to_site(settings, read_format(site, settings.site.layout))
     instincts = load_instincts()
+    if performance is not None:
+        if not performance.exists():
+            raise UsageError(f"{performance}: no such file")
+        settings.performance.file = str(performance)
     if brief_file is not None:
         if auto or instinct or keywords or theme or structure:
             raise UsageError("--brief takes the keywords, instinct, theme and structure from the brief; leave them out")

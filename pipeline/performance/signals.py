@@ -21,12 +21,13 @@ from pipeline.site.context import Site
 MIN_CLICKS = 20  # a base of clicks below which a loss says nothing
 CLICKS_LOST = 0.30
 POSITION_LOST = 3.0
-STRIKING = (8.0, 20.0)
+NEAR_FIRST_PAGE = (8.0, 20.0)  # positions: the second page, or the bottom of the first
 MIN_IMPRESSIONS = 100
 LOW_CTR = 0.5  # of the site's own CTR at that position
 OWN_POST = 0.45  # a query's relevance to a post that makes the post its own (0–1)
 GAP = OWN_POST  # below this for every post, a query has no post of its own
 QUERY_IMPRESSIONS = 50
+STRIKING = "performance.striking-distance"
 
 
 @dataclass
@@ -153,10 +154,10 @@ def post_signals(figures: PostFigures, curve: dict[int, float]) -> list[Signal]:
     if before is not None and dropped and before.impressions >= MIN_IMPRESSIONS:
         message = f"平均掲載順位が{before.position:.1f}位から{now.position:.1f}位に下がりました"
         out.append(Signal("performance.position-lost", name, message))
-    if STRIKING[0] <= now.position <= STRIKING[1] and now.impressions >= MIN_IMPRESSIONS:
+    if NEAR_FIRST_PAGE[0] <= now.position <= NEAR_FIRST_PAGE[1] and now.impressions >= MIN_IMPRESSIONS:
         out.append(
             Signal(
-                "performance.striking-distance",
+                STRIKING,
                 name,
                 (f"平均掲載順位{now.position:.1f}位で表示回数{now.impressions:,.0f}回: 1ページ目まであと一歩です"),
             )
@@ -211,3 +212,12 @@ def performance_of(file: Path | None, site: Site) -> Performance | None:
     from pipeline.performance.export import read_export
 
     return matched(read_export(file), site)
+
+
+def next_topic(performance: Performance, site: Site, written: set[str], cache: Path | None = None) -> str | None:
+    """The search with the most impressions that no post answers and genpost has not written on: the next topic."""
+    seen = {" ".join(k.split()).lower() for k in written}
+    for row in gaps(performance, ranked_for(site, performance, cache)):
+        if " ".join(row.key.split()).lower() not in seen:
+            return row.key
+    return None

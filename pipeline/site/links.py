@@ -319,6 +319,7 @@ class LinkPlan:
     floor: float
     per_part: int
     maximum: int
+    preferred: frozenset[str] = frozenset()  # posts near the first page of the search results: offered first
     offers: dict[str, list[Offer]] = field(default_factory=dict)  # part → what it was offered
     report: Links = field(default_factory=Links)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -332,7 +333,10 @@ class LinkPlan:
             taken = {o.page.name for offers in self.offers.values() for o in offers}
             count = sum(map(len, self.offers.values()))
             chosen: list[Offer] = []
-            for page, score in self.index.ranked(query, self.per_part + len(taken) + 8):
+            ranked = self.index.ranked(query, self.per_part + len(taken) + 8)
+            # Of the posts related enough, those near the first page come first (a link lifts them most).
+            ranked.sort(key=lambda found: (found[1] < self.floor, found[0].name not in self.preferred, -found[1]))
+            for page, score in ranked:
                 if len(chosen) >= self.per_part or count + len(chosen) >= self.maximum:
                     break
                 if score < self.floor or page.name in taken or not self._may_link(page):
@@ -569,17 +573,19 @@ def plan_for(
     settings: LinkSettings,
     cache: Path | None = None,
     index_of: Callable[[Path | None], SiteIndex] | None = None,
+    preferred: frozenset[str] = frozenset(),
 ) -> LinkPlan | None:
     """The link plan of a post for `site` (None without a site, or with links off); `cache`: where the site's
     index is kept between runs; `index_of`: where an index of the site is kept already (a Site's). A hostile
-    `_config.yml` is a UsageError before anything is asked of a model."""
+    `_config.yml` is a UsageError before anything is asked of a model. `preferred`: posts near the first page of
+    the search results (Search Console's figures), offered first among the related ones."""
     if site is None:
         return None
     site_config(site)
     if not settings.enabled:
         return None
     index = index_of(cache) if index_of is not None else SiteIndex.of_site(site, cache)
-    return LinkPlan(index, title, day, settings.min_score, settings.per_section, settings.max_links)
+    return LinkPlan(index, title, day, settings.min_score, settings.per_section, settings.max_links, preferred)
 
 
 def section_query(heading: str, brief: str, keyword: str) -> str:

@@ -25,6 +25,7 @@ from pipeline.instincts import Instinct
 from pipeline.llm import Gateway
 from pipeline.memory import TopicMemory
 from pipeline.parse import parse
+from pipeline.performance.signals import STRIKING, Performance, performance_of
 from pipeline.quality import errors
 from pipeline.quality.gate import gate
 from pipeline.quality.mend import Shape, shapes_of
@@ -83,9 +84,23 @@ class Desk:
     memory: TopicMemory | None = None
     voice: VoiceProfile | None = field(default_factory=load_voice)  # voice.yml beside genpost.yml, if any
     sites: dict[Path, Site] = field(default_factory=dict)  # each site a run writes for, read once
+    performances: dict[Path, Performance | None] = field(default_factory=dict)  # Search Console's, per site
 
     def __post_init__(self) -> None:
         fit_lengths(self.settings, self.voice)  # the body's range follows the site's, unless genpost.yml sets it
+
+    def performance(self, root: Path | None) -> Performance | None:
+        """What Search Console's export (`performance.file`) says of the site at `root`, read once; None without
+        one. An export that cannot be read costs a line on stderr, never the post."""
+        if root is None or not self.settings.performance.file:
+            return None
+        if root not in self.performances:
+            try:
+                self.performances[root] = performance_of(Path(self.settings.performance.file), self.site(root))
+            except GenpostError as exc:
+                log.warning("performance: %s; the post is written without Search Console's figures", exc)
+                self.performances[root] = None
+        return self.performances[root]
 
     def site(self, root: Path | None) -> Site | None:
         """The site at `root`, read once for every post of the run (None without one)."""
@@ -288,7 +303,9 @@ class PostJob:
         cache = self.desk.out_dir / ".genpost" / "site-index.json"
         site = self.site
         index_of = site.index if site is not None else None
-        made = asyncio.to_thread(plan_for, self.brief.site, "", day, self.settings.links, cache, index_of)
+        figures = self.desk.performance(self.brief.site)
+        near = frozenset(s.post for s in figures.signals() if s.code == STRIKING) if figures else frozenset()
+        made = asyncio.to_thread(plan_for, self.brief.site, "", day, self.settings.links, cache, index_of, near)
         self.stages.links = await self._timed("links", made)
         if self.desk.voice is not None:  # the site's posts nearest the topic, as examples of its voice
             self._voice = await self._timed("voice", asyncio.to_thread(self._voice_with_examples))
