@@ -320,10 +320,20 @@ class RefreshSettings(_Strict):
     )
 
 
+class PerformanceApi(_Strict):
+    """Search Console's Search Analytics API (the `gsc` extra): a service account that can read the property."""
+
+    site_url: str = Field(..., description="the property as Search Console names it (https://example.jp/, sc-domain:…)")
+    key_file: str = Field(..., description="the service account's JSON key file (never copied anywhere)")
+    days: int = Field(28, ge=1, le=240, description="each period's days: the last ones, and as many before")
+    endpoint: str | None = Field(None, description="another API address (a proxy; the tests' stand-in)")
+
+
 class PerformanceSettings(_Strict):
     """Search Console data: what the site's search performance says (refresh --list, report, --auto)."""
 
     file: str | None = Field(None, description="a Performance export (its ZIP, a folder of its CSVs, or Pages.csv)")
+    api: PerformanceApi | None = Field(None, description="read the Search Analytics API instead of a file")
     topics: bool = Field(
         False, description="--auto writes on the search with most impressions that no post answers (with --site)"
     )

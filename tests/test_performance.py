@@ -371,3 +371,96 @@ def test_auto_takes_the_search_no_post_answers_as_the_days_topic(genpost, perf_s
     assert run.code == 0, run.stderr
     record = json.loads(Path(run.last_line).with_suffix(".json").read_text(encoding="utf-8"))
     assert record["brief"]["keywords"] == ["ウェビナー 集客 方法"]
+
+
+# --- the Search Analytics API, through Google's client library, against a loopback stand-in ------------------
+
+
+def _api_rows(rows: list[tuple], now: bool) -> list[dict]:
+    out = []
+    for key, c_now, c_before, i_now, i_before, p_now, p_before in rows:
+        clicks, shown, position = (c_now, i_now, p_now) if now else (c_before, i_before, p_before)
+        out.append({"keys": [key], "clicks": clicks, "impressions": shown, "ctr": clicks / shown, "position": position})
+    return out
+
+
+@pytest.fixture
+def search_console(tmp_path):
+    from datetime import date, timedelta
+
+    pytest.importorskip("googleapiclient")
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from standins.search_console import SearchConsoleStandIn
+
+    end = (date.today() - timedelta(days=3)).isoformat()
+    with SearchConsoleStandIn(f"{HOST}/", end) as server:
+        for dimension, rows in (("page", PAGES), ("query", QUERIES)):
+            server.rows[(dimension, "now")] = _api_rows(rows, True)
+            server.rows[(dimension, "before")] = _api_rows(rows, False)
+        pair = [
+            (url_of("2026-03-01-line-marketing"), "LINE 配信 コツ", 2000),
+            (url_of("2026-03-15-line-tips", slash=False), "LINE 配信 コツ", 1800),
+            (url_of("2026-02-05-seo-basics"), "SEO 内部リンク", 4500),
+            (url_of("2026-05-01-sns"), "SEO 内部リンク", 20),  # a stray impression: no competitor
+        ]
+        server.rows[("page_query", "now")] = [
+            {"keys": [page, query], "clicks": 1, "impressions": n, "ctr": 1 / n, "position": 5.0}
+            for page, query, n in pair
+        ]
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ).decode()
+        key_file = tmp_path / "service-account.json"
+        account = {
+            "type": "service_account",
+            "project_id": "genpost-test",
+            "private_key_id": "k1",
+            "private_key": pem,
+            "client_email": "genpost@genpost-test.iam.gserviceaccount.com",
+            "client_id": "1",
+            "token_uri": f"{server.root}/token",
+        }
+        key_file.write_text(json.dumps(account), encoding="utf-8")
+        yield server, key_file, pem
+
+
+def _api_config(tmp_path: Path, monkeypatch, server, key_file: Path, site_url: str) -> None:
+    config = tmp_path / "genpost.yml"
+    config.write_text(
+        f"performance:\n  api:\n    site_url: {site_url}\n    key_file: {key_file}\n    endpoint: {server.root}/\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("GENPOST_CONFIG", str(config))
+
+
+def test_the_api_is_read_through_googles_client_library(genpost, perf_site, tmp_path, monkeypatch, search_console):
+    server, key_file, pem = search_console
+    _api_config(tmp_path, monkeypatch, server, key_file, f"{HOST}/")
+    out = tmp_path / "out"
+    run = genpost("refresh", "--list", "--site", str(perf_site), "--json", "--out", str(out))
+    assert run.code == 0, run.stderr
+    assert json.loads(run.stdout)[0]["file"] == "_posts/2026-01-10-email-ai.md"
+    assert server.grants and server.grants[0]["grant_type"] == ["urn:ietf:params:oauth:grant-type:jwt-bearer"]
+    asked = {(q["dimensions"][0], q["endDate"]) for q in server.queries}
+    assert len(asked) == 4 and all(q["site"] == f"{HOST}/" and q["rowLimit"] == 25000 for q in server.queries)
+    assert ["page", "query"] in [q["dimensions"] for q in server.queries], "which page ranks for which search"
+    report = tmp_path / "report.html"
+    assert genpost("report", "--site", str(perf_site), "--out", str(report), "--drafts", str(out)).code == 0
+    secret = pem.splitlines()[1]
+    written = [p.read_text(encoding="utf-8", errors="replace") for p in [report, *out.rglob("*")] if p.is_file()]
+    page = report.read_text(encoding="utf-8")
+    competing = page.split('id="competing"', 1)[1].split("</section>", 1)[0]
+    assert "Search Analytics API" in competing and "2026-03-01-line-marketing（0.53）" in competing
+    assert "2026-03-15-line-tips（0.47）" in competing and "SEO 内部リンク" not in competing
+    assert not any(secret in text for text in written) and secret not in run.stderr, "the key is never written"
+
+
+def test_an_api_that_refuses_is_one_line_without_the_key(genpost, perf_site, tmp_path, monkeypatch, search_console):
+    server, key_file, pem = search_console
+    _api_config(tmp_path, monkeypatch, server, key_file, "https://someone-else.example/")
+    run = genpost("refresh", "--list", "--site", str(perf_site), "--out", str(tmp_path / "out"))
+    assert run.code == 1 and len(run.stderr.strip().splitlines()) == 1 and "HTTP 403" in run.stderr
+    assert pem.splitlines()[1] not in run.stderr and "Traceback" not in run.stderr

@@ -76,7 +76,9 @@ def refresh(
     if as_list:
         started = time.perf_counter()
         ensure_dir(out)
-        figures = performance_of(performance or _configured(settings.performance.file), Site(site))
+        figures = performance_of(
+            performance or _configured(settings.performance.file), Site(site), settings.performance.api
+        )
         stale = asyncio.run(find_stale(site, out, settings, instincts, performance=figures))
         print_list(stale, as_json)
         seconds = time.perf_counter() - started
@@ -88,7 +90,9 @@ def refresh(
 
     async def run() -> RefreshResult | None:
         async with open_desk(settings, instincts, out, site, provider, model) as desk:
-            figures = performance_of(performance or _configured(settings.performance.file), Site(site))
+            figures = performance_of(
+                performance or _configured(settings.performance.file), Site(site), settings.performance.api
+            )
             return await refresh_post(desk, site, path, items, search, performance=figures)
 
     result = asyncio.run(run())

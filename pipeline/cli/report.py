@@ -56,7 +56,7 @@ def report(site: Path, performance: Path | None, target: Path, out: Path) -> int
     ensure_dir(out)
     read = Site(site, settings.site.layout)
     configured = Path(settings.performance.file) if settings.performance.file else None
-    figures = performance_of(performance or configured, read)
+    figures = performance_of(performance or configured, read, settings.performance.api)
     stale = asyncio.run(find_stale(site, out, settings, instincts, performance=figures))
     cache = out / ".genpost" / "site-index.json"
     made = build_report(read, stale, figures, open_refreshes(out), datetime.now(settings.site.zone), cache)

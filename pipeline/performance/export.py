@@ -60,6 +60,7 @@ class Export:
     pages: list[Row] = field(default_factory=list)
     queries: list[Row] = field(default_factory=list)
     source: str = ""
+    page_queries: list[tuple[str, str, Period]] = field(default_factory=list)  # (page, query, now): the API's
 
     @property
     def compares(self) -> bool:

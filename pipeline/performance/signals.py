@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from pipeline.config import PerformanceApi
 from pipeline.performance.export import Export, Period, Row
 from pipeline.site.context import Site
 
@@ -72,6 +74,7 @@ class Performance:
     unmatched: list[str] = field(default_factory=list)  # page URLs that are no post of the site
     queries: list[Row] = field(default_factory=list)
     compares: bool = False
+    ranking: list[tuple[str, str, Period]] = field(default_factory=list)  # (post, query, figures): the API's
 
     def signals(self) -> list[Signal]:
         curve = ctr_curve(list(self.posts.values()))
@@ -91,25 +94,30 @@ def matched(export: Export, site: Site) -> Performance:
     titles = {p.name: p.title for p in site.posts}
     found: dict[str, list[Row]] = {}
     unmatched = []
+
+    def post_of(url: str) -> str | None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or (hosts and (parts.hostname or "").lower() not in hosts):
+            return None
+        for path in dict.fromkeys([parts.path or "/", (parts.path or "/").rstrip("/") + "/"]):
+            post = links.by_path(path) or links.by_path(path.rstrip("/") or "/")
+            if post is not None:
+                return post.name
+        return None
+
     for row in export.pages:
-        parts = urlsplit(row.key)
-        host = (parts.hostname or "").lower()
-        post = None
-        if parts.scheme in ("http", "https") and (not hosts or host in hosts):
-            for path in dict.fromkeys([parts.path or "/", (parts.path or "/").rstrip("/") + "/"]):
-                post = links.by_path(path) or links.by_path(path.rstrip("/") or "/")
-                if post is not None:
-                    break
-        if post is None:
+        name = post_of(row.key)
+        if name is None:
             unmatched.append(row.key)
         else:
-            found.setdefault(post.name, []).append(row)
+            found.setdefault(name, []).append(row)
     posts = {
         name: PostFigures(name, titles.get(name, name), links.href(links.posts[name]), *_summed(rows))
         for name, rows in found.items()
         if name in links.posts
     }
-    return Performance(posts, unmatched, list(export.queries), export.compares)
+    ranking = [(name, query, period) for page, query, period in export.page_queries if (name := post_of(page))]
+    return Performance(posts, unmatched, list(export.queries), export.compares, ranking)
 
 
 def _summed(rows: list[Row]) -> tuple[Period, Period | None]:
@@ -188,8 +196,21 @@ def ranked_for(site: Site, performance: Performance, cache: Path | None = None) 
 
 
 def competing(performance: Performance, answers: dict[str, list[tuple[str, float]]]) -> list[Competing]:
-    """Queries two or more posts answer as their own: they compete for one search."""
+    """Queries two or more posts answer as their own: they compete for one search. With the API's page-by-query
+    rows, the posts that each drew a tenth of a query's impressions or more (their share given); else the posts
+    the query's words match as their own (their relevance given)."""
     shown = {r.key: r.now.impressions for r in performance.queries}
+    if performance.ranking:
+        by_query: dict[str, list[tuple[str, float]]] = {}
+        for post, query, period in performance.ranking:
+            by_query.setdefault(query, []).append((post, period.impressions))
+        ranked = []
+        for query, posts in by_query.items():
+            total = sum(n for _, n in posts)
+            share = [(post, round(n / total, 2)) for post, n in posts if total and n >= 0.1 * total]
+            if len(share) >= 2 and total >= QUERY_IMPRESSIONS:
+                ranked.append(Competing(query, shown.get(query, total), sorted(share, key=lambda p: -p[1])))
+        return sorted(ranked, key=lambda c: -c.impressions)
     out = []
     for query, posts in answers.items():
         own = [(name, score) for name, score in posts if score >= OWN_POST]
@@ -205,13 +226,18 @@ def gaps(performance: Performance, answers: dict[str, list[tuple[str, float]]]) 
     return sorted(found, key=lambda r: -r.now.impressions)
 
 
-def performance_of(file: Path | None, site: Site) -> Performance | None:
-    """The export at `file` (`--performance`, else `performance.file`) matched to the site; None without one."""
-    if file is None:
-        return None
-    from pipeline.performance.export import read_export
+def performance_of(file: Path | None, site: Site, api: PerformanceApi | None = None) -> Performance | None:
+    """The export at `file` (`--performance`, else `performance.file`), or the Search Analytics API's figures
+    (`performance.api`), matched to the site; None without either."""
+    if file is not None:
+        from pipeline.performance.export import read_export
 
-    return matched(read_export(file), site)
+        return matched(read_export(file), site)
+    if api is not None:
+        from pipeline.performance.api import read_api
+
+        return matched(read_api(api, date.today()), site)
+    return None
 
 
 def next_topic(performance: Performance, site: Site, written: set[str], cache: Path | None = None) -> str | None:

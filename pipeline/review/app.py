@@ -181,7 +181,7 @@ def create_app(
         read = Site(site, settings.site.layout)
         configured = Path(settings.performance.file) if settings.performance.file else None
         try:
-            figures = await run_in_threadpool(performance_of, configured, read)
+            figures = await run_in_threadpool(performance_of, configured, read, settings.performance.api)
             stale = await find_stale(site, out_dir, settings, instincts, performance=figures)
         except GenpostError as exc:
             return PlainTextResponse(f"レポートを作れませんでした: {exc}", status_code=422)

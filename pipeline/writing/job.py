@@ -92,15 +92,18 @@ class Desk:
     def performance(self, root: Path | None) -> Performance | None:
         """What Search Console's export (`performance.file`) says of the site at `root`, read once; None without
         one. An export that cannot be read costs a line on stderr, never the post."""
-        if root is None or not self.settings.performance.file:
+        wanted = self.settings.performance
+        site = self.site(root)
+        if site is None or not (wanted.file or wanted.api):
             return None
-        if root not in self.performances:
+        if site.root not in self.performances:
             try:
-                self.performances[root] = performance_of(Path(self.settings.performance.file), self.site(root))
+                file = Path(wanted.file) if wanted.file else None
+                self.performances[site.root] = performance_of(file, site, wanted.api)
             except GenpostError as exc:
                 log.warning("performance: %s; the post is written without Search Console's figures", exc)
-                self.performances[root] = None
-        return self.performances[root]
+                self.performances[site.root] = None
+        return self.performances[site.root]
 
     def site(self, root: Path | None) -> Site | None:
         """The site at `root`, read once for every post of the run (None without one)."""
