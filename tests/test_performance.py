@@ -22,6 +22,7 @@ from pipeline.errors import UsageError
 from pipeline.performance.export import read_export
 from pipeline.performance.signals import PostFigures, ctr_curve, matched, post_signals
 from pipeline.site.context import Site
+from standins.fake_writer import FakeWriter
 
 HOST = "https://www.example.jp"
 CONFIG = f"title: テストサイト\nurl: {HOST}\nbaseurl: ''\npermalink: /blog/:title/\nmarkdown: kramdown\n"
@@ -464,3 +465,41 @@ def test_an_api_that_refuses_is_one_line_without_the_key(genpost, perf_site, tmp
     run = genpost("refresh", "--list", "--site", str(perf_site), "--out", str(tmp_path / "out"))
     assert run.code == 1 and len(run.stderr.strip().splitlines()) == 1 and "HTTP 403" in run.stderr
     assert pem.splitlines()[1] not in run.stderr and "Traceback" not in run.stderr
+
+
+class LinkingEcho(FakeWriter):
+    """Writes a refreshed part back as it was shown, and marks a sentence with the related post it is offered."""
+
+    def prose(self, prompt: str, keyword: str) -> str:
+        if "【いまの本文】" not in prompt:
+            return super().prose(prompt, keyword)
+        text = prompt.split("【いまの本文】\n", 1)[1].split("\n\nこの記事はすでに", 1)[0].strip()
+        offered = re.search(r"^\[(L\d+)\] ", prompt, re.MULTILINE)
+        return text + (f"\n\n内部リンクの考え方も合わせて見直します。[{offered.group(1)}]" if offered else "")
+
+
+def test_a_refresh_may_link_to_a_post_near_the_first_page(genpost, perf_site, tmp_path, llm):
+    llm.writer = LinkingEcho()
+    post = perf_site / "_posts" / "2026-01-10-email-ai.md"
+    lead = "メールからの集客では、SEOの基本と内部リンクの考え方も欠かせません。内部リンクはSEOの基本です。"
+    post.write_text(post.read_text(encoding="utf-8").replace("---\n\n", f"---\n\n{lead}", 1), encoding="utf-8")
+    export = write_export(tmp_path / "export")
+    run = genpost(
+        "refresh",
+        "2026-01-10-email-ai",
+        "--site",
+        str(perf_site),
+        "--performance",
+        str(export),
+        "--out",
+        str(tmp_path / "out"),
+        "--json",
+    )
+    assert run.code == 0, run.stderr
+    draft = Path(json.loads(run.last_line)["path"])
+    text = draft.read_text(encoding="utf-8")
+    assert "{% post_url 2026-02-05-seo-basics %}" in text, "a link to the post at position 12"
+    record = json.loads(draft.with_suffix(".json").read_text(encoding="utf-8"))
+    assert [p["name"] for p in record["links"]["placed"]] == ["2026-02-05-seo-basics"]
+    offered = [b for b in llm.chat_bodies() if "【サイト内の関連記事】" in json.dumps(b, ensure_ascii=False)]
+    assert offered and all("SEOの基本と内部リンクの考え方" in json.dumps(b, ensure_ascii=False) for b in offered)

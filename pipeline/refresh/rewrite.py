@@ -41,6 +41,7 @@ from pipeline.refresh.splice import (
     related_pruned,
     written,
 )
+from pipeline.site.links import LinkPlan, place
 from pipeline.site.posts import plain
 from pipeline.sources import Grounding
 from pipeline.text import char_count, clean_line, clean_prose, max_tokens_for, plain_line
@@ -154,8 +155,12 @@ class Rewriter:
         grounding: Grounding | None,
         now: datetime,
         voice: dict[str, Any] | None = None,
+        links: LinkPlan | None = None,
     ) -> None:
+        """`links`: posts a rewritten prose part may now link to (those near the first page of the search
+        results, with Search Console's figures), offered as drafting offers them."""
         self.doc, self.reasons, self.settings, self.instinct = doc, reasons, settings, instinct
+        self.links = links
         self.gateway, self.grounding, self.now, self.voice = gateway, grounding, now, voice
         self.kept = KeptLinks()  # the post's links, shown as links to keep and put back after
         self.year = now.astimezone(settings.site.zone).year
@@ -238,6 +243,11 @@ class Rewriter:
         self.given[part] = passages
         titles = self.grounding.titles() if self.grounding else {}
         kind = self.kind(part)
+        offers = (
+            self.links.offer(part, f"{current} {text[:300]} {self.keyword}")
+            if self.links and kind is PartKind.PROSE
+            else []
+        )
         prompt = self.gateway.prompts.render(
             "refresh_part.j2",
             **self._context(),
@@ -247,6 +257,7 @@ class Rewriter:
             target_chars=chars,
             fixes=[*self.fixes(part), *found],
             links=[k.number for k in self.kept.of_part(part)],
+            offers=[{"id": o.id, "title": o.page.title, "description": o.page.description} for o in offers],
             passages=[{"id": p.id, "text": p.text, "title": titles.get(p.source, "")} for p in passages],
         )
         if kind is PartKind.PROSE:
@@ -266,6 +277,9 @@ class Rewriter:
                 fields=fields,
             )
         value = self.kept.restore(part, _cleaned(self.kept.hold(answer)))
+        if self.links is not None and isinstance(value, str):  # an offered post's mark made a link, once a post
+            linked = {name for b in doc.blocks if b.part != part for _, name in b.internal_links}
+            value = place({part: value}, self.links, already=linked)[part]
         value, dropped = keep_given(value, {p.id for p in passages}, part)
         self.dropped += dropped
         return value

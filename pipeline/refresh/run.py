@@ -17,7 +17,7 @@ from pipeline.document import Kind, PostDoc
 from pipeline.errors import GenpostError, UsageError
 from pipeline.instincts import Instinct
 from pipeline.llm.gateway import totals_of
-from pipeline.performance.signals import Performance
+from pipeline.performance.signals import STRIKING, Performance
 from pipeline.refresh import draft
 from pipeline.refresh.gated import RefreshRun
 from pipeline.refresh.reasons import (
@@ -33,11 +33,12 @@ from pipeline.refresh.reasons import (
 from pipeline.refresh.rewrite import Rewriter, Rewritten
 from pipeline.refresh.sources import SourceFindings
 from pipeline.refresh.splice import bump_years
+from pipeline.site.links import LinkPlan
 from pipeline.site.permalinks import DATED
 from pipeline.sources import Grounding, gather
 from pipeline.store import read_exact
 from pipeline.text import char_count
-from pipeline.types import Brief, ImageQueries, Plan, Refresh, RunRecord, Source
+from pipeline.types import Brief, ImageQueries, Links, Plan, Refresh, RunRecord, Source
 from pipeline.voice.follow import prompt_voice
 from pipeline.writing.job import Desk
 
@@ -183,7 +184,8 @@ async def refresh_post(
     mark = time.perf_counter()
     # The site's voice as drafting gives it (a model that copies what it is shown gets no examples).
     voice = prompt_voice(desk.voice, short=not gateway.provider.capabilities.whole_draft)
-    rewriter = Rewriter(doc, reasons, settings, instinct, gateway, grounding, now, voice)
+    links = near_first_page(desk, site, performance, name, doc, now)
+    rewriter = Rewriter(doc, reasons, settings, instinct, gateway, grounding, now, voice, links)
     first = await rewriter.run()
     seconds["refresh"] = round(time.perf_counter() - mark, 4)
     # The same gate a new post passes (pipeline/writing/stages.py), over the rewritten parts only; the site's
@@ -218,6 +220,7 @@ async def refresh_post(
         passages=rewritten.passages,
         given=rewritten.given,
         citations=rewritten.citations,
+        links=links.report if links is not None else Links(),
         refresh=Refresh(
             target=f"_posts/{name}",
             reasons=[r.model() for r in reasons],
@@ -228,6 +231,22 @@ async def refresh_post(
     )
     written = draft.write(out_dir, path, published, text, record)
     return RefreshResult(written, f"_posts/{name}", record, reasons)
+
+
+def near_first_page(
+    desk: Desk, site: Path, performance: Performance | None, name: str, doc: PostDoc, now: datetime
+) -> LinkPlan | None:
+    """The posts near the first page of the search results that a refresh's rewritten prose may now link to (not
+    the post itself, nor one it links already); None without Search Console's figures or such posts."""
+    near = {s.post for s in performance.signals() if s.code == STRIKING} if performance is not None else set()
+    near -= {Path(name).with_suffix("").as_posix(), *(n for b in doc.prose for _, n in b.internal_links)}
+    read = desk.site(site)
+    if not near or read is None or not desk.settings.links.enabled:
+        return None
+    index = read.index(desk.out_dir / ".genpost" / "site-index.json")
+    day = now.astimezone(desk.settings.site.zone).date()
+    links, chosen = desk.settings.links, frozenset(near)
+    return LinkPlan(index, doc.front.title or "", day, links.min_score, 1, links.max_links, chosen, chosen)
 
 
 async def refresh_top(desk: Desk, site: Path, count: int, budget: Budget | None = None) -> list[RefreshResult]:

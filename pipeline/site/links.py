@@ -320,6 +320,7 @@ class LinkPlan:
     per_part: int
     maximum: int
     preferred: frozenset[str] = frozenset()  # posts near the first page of the search results: offered first
+    only: frozenset[str] | None = None  # the only posts offered (a refresh: those near the first page)
     offers: dict[str, list[Offer]] = field(default_factory=dict)  # part → what it was offered
     report: Links = field(default_factory=Links)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -339,7 +340,8 @@ class LinkPlan:
             for page, score in ranked:
                 if len(chosen) >= self.per_part or count + len(chosen) >= self.maximum:
                     break
-                if score < self.floor or page.name in taken or not self._may_link(page):
+                outside = self.only is not None and page.name not in self.only
+                if score < self.floor or page.name in taken or outside or not self._may_link(page):
                     continue
                 chosen.append(Offer(f"L{count + len(chosen) + 1}", part, page, score))
             self.offers[part] = chosen
