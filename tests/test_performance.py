@@ -503,3 +503,19 @@ def test_a_refresh_may_link_to_a_post_near_the_first_page(genpost, perf_site, tm
     assert [p["name"] for p in record["links"]["placed"]] == ["2026-02-05-seo-basics"]
     offered = [b for b in llm.chat_bodies() if "【サイト内の関連記事】" in json.dumps(b, ensure_ascii=False)]
     assert offered and all("SEOの基本と内部リンクの考え方" in json.dumps(b, ensure_ascii=False) for b in offered)
+
+
+def test_a_link_idea_never_gives_one_anchor_to_two_targets():
+    from pipeline.performance.export import Period
+    from pipeline.performance.report import PostLine, link_ideas
+
+    def line(name: str, clicks: float) -> PostLine:
+        return PostLine(name, f"title {name}", "c", 0, PostFigures(name, "", "", Period(clicks, 1000, 0.1, 5.0)))
+
+    near = [line("a", 10), line("b", 5)]
+    strong = [line("s", 500), *near]
+    answers = {"同じ検索": [("a", 0.9), ("b", 0.8)], "別の検索": [("b", 0.9)]}
+    ideas = link_ideas(near, strong, {"s": set()}, answers)
+    anchors = {(i.target, i.anchor) for i in ideas}
+    assert ("a", "同じ検索") in anchors and ("b", "別の検索") in anchors
+    assert len({a for _, a in anchors}) == len({t for t, _ in anchors}), "one anchor, one target"
