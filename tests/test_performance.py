@@ -296,21 +296,20 @@ def test_the_report_in_chromium(genpost, perf_site, tmp_path):
     assert alerts == [], "a hostile title runs nothing"
 
 
-def test_a_refresh_of_the_post_that_lost_rewrites_what_the_search_result_shows(genpost, perf_site, tmp_path, llm):
+def refresh_email_ai(genpost, site: Path, tmp_path: Path) -> tuple[Path, dict]:
+    """`refresh` of the post that lost most of its clicks, with the export: its draft and its record."""
     export = write_export(tmp_path / "export")
+    out = str(tmp_path / "out")
     run = genpost(
-        "refresh",
-        "2026-01-10-email-ai",
-        "--site",
-        str(perf_site),
-        "--performance",
-        str(export),
-        "--out",
-        str(tmp_path / "out"),
-        "--json",
+        "refresh", "2026-01-10-email-ai", "--site", str(site), "--performance", str(export), "--out", out, "--json"
     )
     assert run.code == 0, run.stderr
-    record = json.loads(Path(json.loads(run.last_line)["path"]).with_suffix(".json").read_text(encoding="utf-8"))
+    draft = Path(json.loads(run.last_line)["path"])
+    return draft, json.loads(draft.with_suffix(".json").read_text(encoding="utf-8"))
+
+
+def test_a_refresh_of_the_post_that_lost_rewrites_what_the_search_result_shows(genpost, perf_site, tmp_path, llm):
+    _, record = refresh_email_ai(genpost, perf_site, tmp_path)
     codes = [r["code"] for r in record["refresh"]["reasons"]]
     assert "performance.clicks-lost" in codes and {"title", "description"} <= set(record["refresh"]["parts"])
     front = [b for b in llm.chat_bodies() if "クリックが前の期間" in json.dumps(b, ensure_ascii=False)]
@@ -483,23 +482,9 @@ def test_a_refresh_may_link_to_a_post_near_the_first_page(genpost, perf_site, tm
     post = perf_site / "_posts" / "2026-01-10-email-ai.md"
     lead = "メールからの集客では、SEOの基本と内部リンクの考え方も欠かせません。内部リンクはSEOの基本です。"
     post.write_text(post.read_text(encoding="utf-8").replace("---\n\n", f"---\n\n{lead}", 1), encoding="utf-8")
-    export = write_export(tmp_path / "export")
-    run = genpost(
-        "refresh",
-        "2026-01-10-email-ai",
-        "--site",
-        str(perf_site),
-        "--performance",
-        str(export),
-        "--out",
-        str(tmp_path / "out"),
-        "--json",
-    )
-    assert run.code == 0, run.stderr
-    draft = Path(json.loads(run.last_line)["path"])
+    draft, record = refresh_email_ai(genpost, perf_site, tmp_path)
     text = draft.read_text(encoding="utf-8")
     assert "{% post_url 2026-02-05-seo-basics %}" in text, "a link to the post at position 12"
-    record = json.loads(draft.with_suffix(".json").read_text(encoding="utf-8"))
     assert [p["name"] for p in record["links"]["placed"]] == ["2026-02-05-seo-basics"]
     offered = [b for b in llm.chat_bodies() if "【サイト内の関連記事】" in json.dumps(b, ensure_ascii=False)]
     assert offered and all("SEOの基本と内部リンクの考え方" in json.dumps(b, ensure_ascii=False) for b in offered)
