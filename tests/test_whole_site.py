@@ -42,11 +42,23 @@ class SiteWriter(FakeWriter):
 
     def __init__(self) -> None:
         super().__init__()
-        self.site_writer, self.parts, self.lock = Writer(10**6), 0, threading.Lock()
+        self.writers: dict[int, Writer] = {}  # each part's own sentences: none depends on the order of the calls
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def part_of(prompt: str) -> int:
+        """The part's place in the post (a piece after the first: 100 on), whatever order the calls come in."""
+        outline, _, rest = prompt.rpartition("【担当】")  # the instructions name it earlier; the last is the part
+        current = re.match(r"(.+)", rest)
+        at = outline.find(current.group(1).strip()) if outline and current else -1
+        place = len(re.findall(r"（導入文）|#{2,3} ", outline[:at])) + 1 if at >= 0 else 0
+        piece = re.search(r"あなたは(\d+)つ目の段落", prompt)
+        return place + 100 * (int(piece.group(1)) - 1 if piece else 0)
 
     def _plain(self, section: int) -> str:
         with self.lock:
-            return self.site_writer.sentence(NOUNS, 40, section, polite=False)
+            writer = self.writers.setdefault(section, Writer(10**6 + section * 1_000))
+            return writer.sentence(NOUNS, 40, section, polite=False)
 
     def prose(self, prompt: str, keyword: str) -> str:
         if "【いまの本文】" in prompt:  # a refresh: the part as it stands, this year's, its links kept
@@ -54,9 +66,7 @@ class SiteWriter(FakeWriter):
             return current.strip().replace("2025年", "2026年")
         match = re.search(r"約(\d+)字", prompt)
         target = int(match.group(1)) if match else 200
-        with self.lock:
-            self.parts += 1
-            part = self.parts
+        part = self.part_of(prompt)
         text = f"{keyword.split()[0]}の{self._plain(part)}" if f"主キーワード「{keyword}」を1回だけ" in prompt else ""
         while len(text) < target * 0.6:
             text += self._plain(part)
@@ -77,7 +87,7 @@ class SiteWriter(FakeWriter):
             or name.endswith("label")
         ):
             return super()._string(name, keyword, prompt)
-        return self._plain(7)
+        return self._plain(self.part_of(prompt) + 20)  # a step's or the summary's fields
 
 
 @pytest.fixture
