@@ -53,17 +53,17 @@ class Answer:
 
     @staticmethod
     def prose(text: str) -> str:
-        return finish(None, text)  # type: ignore[arg-type]
+        return finish(text)
 
     @staticmethod
     def step(summary: str, items: list[str]) -> StepText:
         raw = StepText(summary=summary, actions=items[:2], metrics=items[2:3], cautions=items[3:4])
-        return finish(None, raw)  # type: ignore[arg-type]
+        return finish(raw)
 
     @staticmethod
     def summary(intro: str, points: list[tuple[str, str]], closing: str) -> SummaryText:
         raw = SummaryText(intro=intro, points=[SummaryPoint(label=a, text=b) for a, b in points], closing=closing)
-        return finish(None, raw)  # type: ignore[arg-type]
+        return finish(raw)
 
 
 @st.composite

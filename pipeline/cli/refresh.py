@@ -22,7 +22,7 @@ from pipeline.cli.common import (
 from pipeline.config import load_settings
 from pipeline.errors import UsageError
 from pipeline.instincts import load_instincts
-from pipeline.performance.signals import performance_of
+from pipeline.performance.signals import performance_for
 from pipeline.refresh.reasons import Stale, find_stale
 from pipeline.refresh.run import RefreshResult, refresh_post, resolve_post
 from pipeline.site.context import Site
@@ -76,9 +76,7 @@ def refresh(
     if as_list:
         started = time.perf_counter()
         ensure_dir(out)
-        figures = performance_of(
-            performance or _configured(settings.performance.file), Site(site), settings.performance.api
-        )
+        figures = performance_for(settings.performance, Site(site), performance)
         stale = asyncio.run(find_stale(site, out, settings, instincts, performance=figures))
         print_list(stale, as_json)
         seconds = time.perf_counter() - started
@@ -90,9 +88,7 @@ def refresh(
 
     async def run() -> RefreshResult | None:
         async with open_desk(settings, instincts, out, site, provider, model) as desk:
-            figures = performance_of(
-                performance or _configured(settings.performance.file), Site(site), settings.performance.api
-            )
+            figures = performance_for(settings.performance, Site(site), performance)
             return await refresh_post(desk, site, path, items, search, performance=figures)
 
     result = asyncio.run(run())
@@ -138,7 +134,3 @@ def result_json(result: RefreshResult) -> dict:
         "reasons": [r.model().model_dump() for r in result.reasons],
         "totals": result.record.totals,
     }
-
-
-def _configured(value: str | None) -> Path | None:
-    return Path(value) if value else None

@@ -13,7 +13,7 @@ from pipeline.cli.common import PATH, check_site, verbose_option
 from pipeline.config import load_settings
 from pipeline.instincts import load_instincts
 from pipeline.performance.report import build_report, render_report
-from pipeline.performance.signals import performance_of
+from pipeline.performance.signals import performance_for
 from pipeline.refresh.draft import open_refreshes
 from pipeline.refresh.reasons import find_stale
 from pipeline.site.context import Site
@@ -55,8 +55,7 @@ def report(site: Path, performance: Path | None, target: Path, out: Path) -> int
     settings, instincts = load_settings(), load_instincts()
     ensure_dir(out)
     read = Site(site, settings.site.layout)
-    configured = Path(settings.performance.file) if settings.performance.file else None
-    figures = performance_of(performance or configured, read, settings.performance.api)
+    figures = performance_for(settings.performance, read, performance)
     stale = asyncio.run(find_stale(site, out, settings, instincts, performance=figures))
     cache = out / ".genpost" / "site-index.json"
     made = build_report(read, stale, figures, open_refreshes(out), datetime.now(settings.site.zone), cache)

@@ -150,13 +150,9 @@ def write(
         if not performance.exists():
             raise UsageError(f"{performance}: no such file")
         settings.performance.file = str(performance)
-    if brief_file is not None:
-        if auto or instinct or keywords or theme or structure:
-            raise UsageError("--brief takes the keywords, instinct, theme and structure from the brief; leave them out")
-        result = _from_brief(
-            brief_file, settings, instincts, out, site, date, provider, model, sources, polish, force, fresh
-        )
-    elif auto:
+    if brief_file is not None and (auto or instinct or keywords or theme or structure):
+        raise UsageError("--brief takes the keywords, instinct, theme and structure from the brief; leave them out")
+    if auto:
         if instinct or keywords or sources:
             raise UsageError(
                 "--auto takes its topic from calendar.yml and its sources from genpost.yml; leave them out"
@@ -178,9 +174,12 @@ def write(
         for done in outcome.refreshed:
             print(f"genpost: {outcome.day}: refresh of {done.target} for review: {done.path}", file=sys.stderr)
     else:
-        brief = make_brief(settings, list(instincts), instinct, keywords, theme, structure, date, site)
-        check_items(list(sources))
-        brief = brief.model_copy(update={"sources": list(sources), "search": search})
+        if brief_file is not None:  # an approved brief: its keywords, instinct, outline; its results as sources
+            brief = _from_brief(brief_file, settings, instincts, site, date, sources, force)
+        else:
+            brief = make_brief(settings, list(instincts), instinct, keywords, theme, structure, date, site)
+            check_items(list(sources))
+            brief = brief.model_copy(update={"sources": list(sources), "search": search})
         checkpoint = Checkpoint(out, _run_key(settings, brief, date, theme, model, provider), enabled=not fresh)
 
         async def run_one() -> Result:
@@ -196,39 +195,18 @@ def _from_brief(
     path: Path,
     settings: Settings,
     instincts: dict,
-    out: Path,
     site: Path | None,
     date: str | None,
-    provider: str | None,
-    model: str | None,
     sources: tuple[str, ...],
-    polish: bool | None,
     force: bool,
-    fresh: bool,
-) -> Result:
-    """A draft from the approved brief at `path`: refused (exit 2) unless approved, or --force."""
+) -> Brief:
+    """What to write from the approved brief at `path`: refused (exit 2) unless approved, or --force."""
     approved = load_approved(path, force)
     check_items(list(sources))
     run = run_brief(approved, parse_date(date, settings), site, list(sources))
     if run.instinct not in instincts:
         raise UsageError(f"{path}: unknown instinct {run.instinct!r}; choose one of: {', '.join(instincts)}")
-    day = datetime.now(settings.site.zone).strftime("%Y-%m-%d")
-    key = run_key(
-        kind="brief",
-        sha=approved.sha256,
-        date=date or day,
-        site=str(site) if site else None,
-        model=model,
-        provider=provider_name(settings.llm, provider),
-        sources=list(sources),
-    )
-    checkpoint = Checkpoint(out, key, enabled=not fresh)
-
-    async def run_one() -> Result:
-        async with open_desk(settings, instincts, out, site, provider, model) as desk:
-            return await PostJob(run, desk, checkpoint, polish=polish).run()
-
-    return asyncio.run(run_one())
+    return run
 
 
 def _briefs_done(outcome: AutoOutcome) -> int:
@@ -291,6 +269,7 @@ def _run_key(
         provider=provider_name(settings.llm, provider),
         sources=brief.sources,
         search=brief.search,
+        approved=brief.from_brief.sha256 if brief.from_brief else None,  # another approval: another run
     )
 
 

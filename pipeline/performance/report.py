@@ -29,6 +29,7 @@ from pipeline.performance.signals import (
 )
 from pipeline.refresh.reasons import Stale, read_post
 from pipeline.site.context import Site
+from pipeline.site.posts import SitePost
 
 HERE = Path(__file__).parent
 TEMPLATES = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
@@ -118,14 +119,13 @@ def build_report(
             signals.setdefault(signal.post, []).append(signal)
     posts = []
     for post in site.posts:
-        doc_category = _cluster(post)
         figures = performance.posts.get(post.name) if performance else None
         draft = next((p.name for target, p in drafts.items() if Path(target).stem == post.name), "")
         posts.append(
             PostLine(
                 post.name,
                 post.title,
-                doc_category,
+                _cluster(post),
                 counts.get(post.name, 0),
                 figures,
                 signals.get(post.name, []),
@@ -150,9 +150,9 @@ def build_report(
     return report
 
 
-def _cluster(post: object) -> str:
-    tags = getattr(post, "tags", ())
-    return tags[0] if tags else "（分類なし）"
+def _cluster(post: SitePost) -> str:
+    """The post's cluster: its first tag."""
+    return post.tags[0] if post.tags else "（分類なし）"
 
 
 def link_ideas(

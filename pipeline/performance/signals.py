@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pipeline.config import PerformanceApi
+from pipeline.config import PerformanceApi, PerformanceSettings
 from pipeline.performance.export import Export, Period, Row
 from pipeline.site.context import Site
 
@@ -238,6 +238,12 @@ def performance_of(file: Path | None, site: Site, api: PerformanceApi | None = N
 
         return matched(read_api(api, date.today()), site)
     return None
+
+
+def performance_for(settings: PerformanceSettings, site: Site, given: Path | None = None) -> Performance | None:
+    """Search Console's figures for the site: the export `given` (--performance), else `performance.file`, else
+    `performance.api`; None without any."""
+    return performance_of(given or (Path(settings.file) if settings.file else None), site, settings.api)
 
 
 def next_topic(performance: Performance, site: Site, written: set[str], cache: Path | None = None) -> str | None:

@@ -44,22 +44,19 @@ from pipeline.refresh.splice import (
 from pipeline.site.links import LinkPlan, place
 from pipeline.site.posts import plain
 from pipeline.sources import Grounding
-from pipeline.text import char_count, clean_line, clean_prose, max_tokens_for, plain_line
+from pipeline.text import char_count, max_tokens_for, plain_line
 from pipeline.types import (
     Citation,
     Finding,
     PartText,
     Passage,
     Source,
-    StepAnswer,
     StepText,
-    SummaryAnswer,
-    SummaryPoint,
     SummaryText,
 )
 from pipeline.writing.assembler import part_blocks, reading_minutes
 from pipeline.writing.citations import MARKER, citable_url, keep_given
-from pipeline.writing.drafter import JAPANESE_FIELDS
+from pipeline.writing.drafter import ANSWERS, JAPANESE_FIELDS, finish
 from pipeline.writing.outline import Kind as PartKind
 from pipeline.writing.parttext import map_texts, texts_of
 
@@ -115,17 +112,7 @@ def _shown(part: str, blocks: list[Block], kept: KeptLinks) -> str:
 def _cleaned(value: Any) -> PartText:
     """An answer cleaned as the drafter cleans one (a bullet that cleans away is dropped), with no footnote mark
     of its own (the post's marks are the refresh's to place)."""
-    if isinstance(value, StepText):
-        lists = [[x for x in map(clean_line, items) if x] for items in (value.actions, value.metrics, value.cautions)]
-        found: PartText = StepText(
-            summary=clean_prose(value.summary), actions=lists[0], metrics=lists[1], cautions=lists[2]
-        )
-    elif isinstance(value, SummaryText):
-        points = [SummaryPoint(label=clean_line(p.label), text=clean_line(p.text)) for p in value.points]
-        found = SummaryText(intro=clean_line(value.intro), points=points, closing=clean_line(value.closing))
-    else:
-        found = clean_prose(str(value))
-    return map_texts(found, lambda text: FOOTNOTE_MARK.sub("", text))
+    return map_texts(finish(value), lambda text: FOOTNOTE_MARK.sub("", text))
 
 
 @dataclass
@@ -265,7 +252,7 @@ class Rewriter:
                 self.gateway, stage="refresh", part=part, prompt=prompt, max_tokens=max_tokens_for(chars)
             )
         else:
-            model = StepAnswer if kind is PartKind.STEP else SummaryAnswer
+            model = ANSWERS[kind]
             fields = dict.fromkeys(JAPANESE_FIELDS[kind], JapaneseText())
             answer = await ask_json(
                 self.gateway,

@@ -28,7 +28,7 @@ from pipeline.llm import Gateway
 from pipeline.llm.choice import make_provider
 from pipeline.parse import parse
 from pipeline.performance.report import build_report, render_report
-from pipeline.performance.signals import performance_of
+from pipeline.performance.signals import performance_for
 from pipeline.prompts import PromptBook
 from pipeline.refresh.draft import open_refreshes, review_card
 from pipeline.refresh.reasons import find_stale
@@ -179,9 +179,8 @@ def create_app(
         if site is None:
             return PlainTextResponse("レポートには --site が必要です（genpost review --site DIR）", status_code=404)
         read = Site(site, settings.site.layout)
-        configured = Path(settings.performance.file) if settings.performance.file else None
         try:
-            figures = await run_in_threadpool(performance_of, configured, read, settings.performance.api)
+            figures = await run_in_threadpool(performance_for, settings.performance, read)
             stale = await find_stale(site, out_dir, settings, instincts, performance=figures)
         except GenpostError as exc:
             return PlainTextResponse(f"レポートを作れませんでした: {exc}", status_code=422)

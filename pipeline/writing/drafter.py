@@ -232,7 +232,7 @@ class Drafter:
         retry = self.pieces_of(piece.part, [fix])[piece.number - 1]
         answer = await self._ask(retry)
         value, cut = self.cleaned(retry, answer)
-        return self._keep(retry, value, cut) if not cut or stands(value, retry.chars) else finish(retry, answer)
+        return self._keep(retry, value, cut) if not cut or stands(value, retry.chars) else finish(answer)
 
     def accept(self, piece: Piece, answer: Any) -> PartText | None:
         """An answer from elsewhere (the Batch API), cleaned; None when too little of it stands (ask again)."""
@@ -260,7 +260,7 @@ class Drafter:
             [*texts, *field_descriptions(*filter(None, [piece.answer]))],
             [*self.material(), *quoted, *sources, *targets],
         )
-        value, cut = cut_part(finish(piece, answer), instructions.copies)
+        value, cut = cut_part(finish(answer), instructions.copies)
         value, dropped = keep_given(value, {p.id for p in piece.passages}, piece.key)
         self.notes.dropped += dropped
         self.notes.given[piece.key] = [p.id for p in piece.passages]
@@ -324,7 +324,7 @@ class Drafter:
         return combine(self.outline, pieces, values)
 
 
-def finish(piece: Piece, answer: Any) -> PartText:
+def finish(answer: Any) -> PartText:
     """A model's answer to a piece, cleaned for the assembler (a bullet that cleans away is dropped).
 
     The answer's schema bounds stay with the answer: what the post holds is a plain StepText or SummaryText."""

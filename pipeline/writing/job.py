@@ -25,7 +25,7 @@ from pipeline.instincts import Instinct
 from pipeline.llm import Gateway
 from pipeline.memory import TopicMemory
 from pipeline.parse import parse
-from pipeline.performance.signals import STRIKING, Performance, performance_of
+from pipeline.performance.signals import STRIKING, Performance, performance_for
 from pipeline.quality import errors
 from pipeline.quality.gate import gate
 from pipeline.quality.mend import Shape, shapes_of
@@ -98,8 +98,7 @@ class Desk:
             return None
         if site.root not in self.performances:
             try:
-                file = Path(wanted.file) if wanted.file else None
-                self.performances[site.root] = performance_of(file, site, wanted.api)
+                self.performances[site.root] = performance_for(wanted, site)
             except GenpostError as exc:
                 log.warning("performance: %s; the post is written without Search Console's figures", exc)
                 self.performances[site.root] = None
