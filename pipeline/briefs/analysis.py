@@ -17,7 +17,7 @@ import numpy as np
 from pipeline.briefs.model import POINTS, IntentNote, Length, Point, Question, Section, Shared
 from pipeline.instincts import Instinct
 from pipeline.sources.index import tokens
-from pipeline.writing.outline import Kind, build_outline
+from pipeline.writing.outline import Kind, Part, build_outline
 
 # A heading's numbering, which says nothing of its topic: 1. / 第2章 / ① / ステップ3： / 方法1　/ STEP 2
 _NUMBERING = re.compile(
@@ -253,15 +253,20 @@ def outline(
                 if number not in used:
                     used.add(number)
                     chosen[part.key].append(candidates[number].point)
-    # What is left goes where there is room, in reading order; then the angle and the part's own role.
+    # What is left goes where there is room, in reading order; the instinct's angle goes to its background; then
+    # each part's own role.
     rest = [c.point for n, c in enumerate(candidates) if n not in used]
     extra = [Point(text=a, answers="切り口") for a in angles]
     for part in parts:
         points = chosen[part.key]
-        while len(points) < POINTS[0] and (rest or extra):
-            points.append((extra if part.key == "background" and extra else rest or extra).pop(0))
-        while len(points) < POINTS[0]:
-            points.append(Point(text=_own_point(part.heading, keyword, len(points)), answers="構成"))
+        while part.key == "background" and extra and len(points) < POINTS[1] - 1:
+            points.append(extra.pop(0))
+        while len(points) < POINTS[0] and rest:
+            points.append(rest.pop(0))
+        for own in _own_points(part, keyword, instinct.name):
+            if len(points) >= POINTS[0]:
+                break
+            points.append(Point(text=own, answers="構成"))
     return [Section(part=p.key, heading=p.heading, points=chosen[p.key]) for p in parts]
 
 
@@ -269,7 +274,19 @@ def _results(numbers: list[int]) -> str:
     return "結果" + "・".join(map(str, numbers))
 
 
-def _own_point(heading: str | None, keyword: str, n: int) -> str:
-    """A point the part makes on its own, when no result or question fits it."""
-    subject = heading or "導入"
-    return (f"「{keyword}」と{subject}の関係を説明する", f"{subject}で読者が取れる行動を示す")[min(n, 1)]
+def _own_points(part: Part, keyword: str, instinct: str) -> tuple[str, str]:
+    """What a part says on its own, when no result or question fits it: its role in the post."""
+    subject = re.sub(r"^ステップ\d+[:：]\s*", "", part.heading or "")
+    roles = {
+        "lead": (f"「{keyword}」で読者が抱えている悩みを示す", "この記事でわかることを先に示す"),
+        "background": (f"{instinct}が「{keyword}」で働く理由を説明する", "読者の行動が変わる心理の仕組みを示す"),
+        "trend_intro": (f"「{keyword}」をめぐる最近の変化を示す", "この節で扱う論点を先に示す"),
+        "steps_intro": ("3つのステップの全体像を示す", "始める前に用意するものを示す"),
+        "cases": (f"「{keyword}」で成果を出した事例を示す", "事例から読み取れる効果を示す（出典のある数値だけ）"),
+        "summary": ("記事の要点を3つにまとめる", "読者が次に取る行動を示す"),
+    }
+    if part.key in roles:
+        return roles[part.key]
+    if part.kind is Kind.STEP:
+        return (f"{subject}で何をするかを具体的に示す", f"{subject}の進み具合の測り方を示す")
+    return (f"{subject}を「{keyword}」に当てはめて説明する", f"{subject}について読者が今日からできることを示す")
