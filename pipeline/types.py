@@ -19,6 +19,7 @@ class ApprovedPart(BaseModel):
     part: str
     heading: str | None = None
     points: list[str] = Field(default_factory=list)
+    answers: list[str] = Field(default_factory=list)  # what each point answers (構成: the part's role, not checked)
 
 
 class BriefRef(BaseModel):

@@ -16,6 +16,7 @@ import numpy as np
 
 from pipeline.briefs.model import POINTS, IntentNote, Length, Point, Question, Section, Shared
 from pipeline.instincts import Instinct
+from pipeline.quality.coverage import ROLE
 from pipeline.sources.index import tokens
 from pipeline.writing.outline import Kind, Part, build_outline
 
@@ -266,7 +267,7 @@ def outline(
         for own in _own_points(part, keyword, instinct.name):
             if len(points) >= POINTS[0]:
                 break
-            points.append(Point(text=own, answers="構成"))
+            points.append(Point(text=own, answers=ROLE))
     return [Section(part=p.key, heading=p.heading, points=chosen[p.key]) for p in parts]
 
 

@@ -119,7 +119,8 @@ def post_parts(brief: BriefFile) -> list[ApprovedPart]:
         heading = section.heading
         if kind == "step" and heading:
             heading = step_heading(counters["step"], _STEP_PREFIX.sub("", heading))
-        out.append(ApprovedPart(part=key, heading=heading, points=[p.text for p in section.points]))
+        points, answers = [p.text for p in section.points], [p.answers for p in section.points]
+        out.append(ApprovedPart(part=key, heading=heading, points=points, answers=answers))
     return out
 
 

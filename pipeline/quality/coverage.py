@@ -1,6 +1,6 @@
 """A post drafted from an approved brief answers each of its points (`brief.coverage`): a point counts as
 answered when most of its words (fugashi's content words) stand in its part's text. A part the post no longer
-has is named too."""
+has is named too. A point that only says the part's role (`構成`) is a note to the writer, not checked."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pipeline.sources.index import tokens
 from pipeline.types import ApprovedPart, Finding
 
 SHARE = 0.5  # of a point's words that its part must use
+ROLE = "構成"  # what a point answers when genpost wrote it from the part's role (pipeline/briefs/analysis.py)
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,9 @@ def coverage(parts: list[ApprovedPart], text_of: dict[str, str]) -> Coverage:
     missing, total = [], 0
     for part in parts:
         said = set(tokens(text_of.get(part.part, "")))
-        for point in part.points:
+        for n, point in enumerate(part.points):
+            if n < len(part.answers) and part.answers[n] == ROLE:
+                continue  # the part's role in the post, said by genpost: a note to the writer, not a topic
             total += 1
             words = set(tokens(point))
             if words and len(words & said) < SHARE * len(words):
